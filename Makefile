@@ -1,0 +1,49 @@
+# The README's two commands: `make demo` and `make test`. Both create .venv when needed.
+PYTHON ?= python3
+VENV   ?= .venv
+ifeq ($(OS),Windows_NT)
+BIN := $(VENV)/Scripts
+else
+BIN := $(VENV)/bin
+endif
+
+DEMO_TICKET := fixtures/tickets/demo-keyspec2
+
+.PHONY: demo test lint typecheck bench browser-deps clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+demo: $(VENV)/.installed-demo
+	$(BIN)/certtriage analyze $(DEMO_TICKET) --out out/demo; status=$$?; \
+	  echo "report: out/demo/certtriage-report.html (exit code $$status: 1 means a fault was found)"; \
+	  [ $$status -le 4 ]
+
+browser-deps:
+	@if [ "$$(uname -s 2>/dev/null)" = "Linux" ] && ! command -v chromium >/dev/null 2>&1; then \
+	  echo "installing Debian chromium + chromium-driver for the report tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
+	    || echo "chromium could not be installed: browser tests will skip"; \
+	fi
+
+test: $(VENV)/.installed-test browser-deps
+	$(BIN)/ruff check analyzer tests bench
+	$(BIN)/python -m pytest -q
+
+typecheck: $(VENV)/.installed-test
+	$(BIN)/mypy
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) out test-output .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,97 @@
+"""The `certtriage` Typer application, its global options and its exit codes.
+
+Exit codes, shared by every command that reads inputs:
+  0  at least one input was read (`ok` or `partial`)       (analyze: and no fault found)
+  1  analyze only: at least one `fault` diagnosis
+  2  usage error
+  3  no usable input
+  4  analyze only: 36870 events present but no rule explains them
+  5  triage only: some tickets could not be analysed
+  70 internal error (one line; the traceback only with -v)
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable
+from typing import TypeVar
+
+import typer
+from rich.console import Console
+
+from analyzer import __version__
+
+EXIT_OK = 0
+EXIT_FAULT = 1
+EXIT_USAGE = 2
+EXIT_NO_INPUT = 3
+EXIT_UNEXPLAINED = 4
+EXIT_TICKETS_FAILED = 5
+EXIT_INTERNAL = 70
+
+app = typer.Typer(
+    name="certtriage",
+    help=(
+        "Offline triage of IIS SSL-binding failures (HRESULT 0x80070520, Schannel 36870) "
+        "from certutil dumps, event logs and related evidence."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+stdout = Console(soft_wrap=True, highlight=False)
+stderr = Console(stderr=True, soft_wrap=True, highlight=False)
+
+
+class State:
+    verbose: bool = False
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"certtriage {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v", help="Show tracebacks of internal errors and every message."
+    ),
+) -> None:
+    """certtriage: which scenario broke the SSL binding, on which certificate, and the fix."""
+    State.verbose = verbose
+
+
+T = TypeVar("T")
+
+
+def guarded(what: str, action: Callable[[], T]) -> T:
+    """Run one step; an unexpected exception becomes one line naming ``what`` and exit 70."""
+    try:
+        return action()
+    except typer.Exit:
+        raise
+    except KeyboardInterrupt:
+        stderr.print("certtriage: interrupted")
+        raise typer.Exit(130) from None
+    except Exception as exc:  # the one place that turns crashes into exit 70
+        if State.verbose:
+            traceback.print_exc(file=sys.stderr)
+        stderr.print(f"certtriage: internal error while processing {what}: {type(exc).__name__}: {exc}",
+                     markup=False)
+        raise typer.Exit(EXIT_INTERNAL) from None
+
+
+def main() -> None:
+    """Console-script entry point."""
+    # Commands register themselves on `app` when their module is imported.
+    from analyzer.cli import commands  # noqa: F401
+
+    app()

@@ -1,0 +1,1 @@
+"""Inputs: finding files (and archive members) and turning their bytes into text."""

@@ -1,0 +1,39 @@
+"""One input file as the pipeline sees it: a stable display path and a way to get its bytes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+# The largest single input read into memory. A System log is rarely above 100 MB; a 1 GB
+# "log" is a mistake or an attack, and is refused with a message rather than read.
+MAX_INPUT_BYTES = 512 * 1024 * 1024
+
+
+def display_path(path: str | Path) -> str:
+    """A path as the user gave it, with '/' separators on every platform."""
+    return str(path).replace("\\", "/")
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """``display`` names the file in every message and JSON field (``ticket.zip!/logs/System.evtx``
+    for an archive member); ``local`` is where its bytes are now (maybe a private temp copy)."""
+
+    display: str
+    local: Path
+    size: int
+
+    @classmethod
+    def from_path(cls, path: str | Path) -> InputFile:
+        p = Path(path)
+        return cls(display_path(path), p, p.stat().st_size)
+
+    def read_bytes(self, limit: int = MAX_INPUT_BYTES) -> bytes:
+        """Read at most ``limit`` bytes (callers check ``size`` first to report truncation)."""
+        with self.local.open("rb") as fh:
+            return fh.read(limit)
+
+    def head(self, n: int = 8192) -> bytes:
+        with self.local.open("rb") as fh:
+            return fh.read(n)

@@ -1,0 +1,98 @@
+"""Readers: one module per input kind; bytes in, typed records and messages out.
+
+Each reader module registers a `ReaderSpec` here. `detect()` asks every registered reader how
+sure it is that a file is its kind (from content; the file name is only a tie-breaker) and picks
+the surest. Readers never print and never raise for a bad line or record: they record a
+`Message` and go on; they raise `CerttriageError` only when a whole input is unusable.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from analyzer.inputs.decode import DecodedText, decode_bytes
+from analyzer.inputs.files import InputFile
+from analyzer.model import ReadResult
+
+# Modules that register a reader when imported. A new input kind adds one line here.
+READER_MODULES: tuple[str, ...] = (
+    "analyzer.readers.certutil",
+    "analyzer.readers.evtx",
+    "analyzer.readers.exports",
+)
+
+SNIFF_BYTES = 65536
+
+
+@dataclass(frozen=True)
+class Sample:
+    """What a sniffer sees: the first bytes, their decoding when they look like text, the name."""
+
+    head: bytes
+    text: DecodedText | None
+    name: str
+    size: int
+
+
+@dataclass(frozen=True)
+class ReaderSpec:
+    kind: str  # "certutil", "evtx", "evtx-xml", ...
+    sniff: Callable[[Sample], int]  # 0 = not mine .. 100 = certainly mine
+    read: Callable[[InputFile], ReadResult]
+    description: str = ""
+
+
+_REGISTRY: dict[str, ReaderSpec] = {}
+_loaded = False
+
+
+def register(spec: ReaderSpec) -> ReaderSpec:
+    """Add a reader; a kind registered twice is a programming error."""
+    if spec.kind in _REGISTRY and _REGISTRY[spec.kind] is not spec:
+        raise ValueError(f"reader kind {spec.kind!r} is registered twice")
+    _REGISTRY[spec.kind] = spec
+    return spec
+
+
+def registry() -> dict[str, ReaderSpec]:
+    global _loaded
+    if not _loaded:
+        for module in READER_MODULES:
+            importlib.import_module(module)
+        _loaded = True
+    return dict(_REGISTRY)
+
+
+def _looks_binary(head: bytes) -> bool:
+    if not head:
+        return False
+    if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")):
+        return False
+    sample = head[:4096]
+    nul = sample.count(0)
+    # UTF-16 text has NULs in every other byte and nearly nowhere else.
+    if nul and (sample[1::2].count(0) > len(sample) * 0.4 or sample[0::2].count(0) > len(sample) * 0.4):
+        return False
+    return nul > 0
+
+
+def sample_of(file: InputFile) -> Sample:
+    head = file.head(SNIFF_BYTES)
+    text = None if _looks_binary(head) else decode_bytes(head)
+    return Sample(head, text, file.display.rsplit("/", 1)[-1], file.size)
+
+
+def detect(file: InputFile, only: tuple[str, ...] | None = None) -> ReaderSpec | None:
+    """The reader surest that ``file`` is its kind, or None when none claims it."""
+    sample = sample_of(file)
+    best: tuple[int, str] | None = None
+    specs = registry()
+    for kind, spec in sorted(specs.items()):
+        if only is not None and kind not in only:
+            continue
+        score = spec.sniff(sample)
+        if score > 0 and (best is None or score > best[0]):
+            best = (score, kind)
+    return specs[best[1]] if best else None

@@ -1,0 +1,1 @@
+"""Renderers: typed records in, text out. Nothing here reads inputs or decides diagnoses."""

@@ -1,0 +1,87 @@
+"""The versioned JSON contracts, in one place, deterministic to the byte.
+
+Records are turned into plain data here (enums to their values, tuples to lists, `Source` to
+``{"path", "line"|"record"}``); keys are sorted so that the same inputs always give the same bytes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from enum import Enum
+from typing import Any
+
+from analyzer import __version__
+from analyzer.model import Message, ReadResult, Source
+
+CERTUTIL_SCHEMA = "certtriage.certutil/1"
+EVENTS_SCHEMA = "certtriage.events/1"
+ANALYSIS_SCHEMA = "certtriage.analysis/1"
+
+TOOL = {"name": "certtriage", "version": __version__}
+
+
+def plain(value: Any) -> Any:
+    """Turn records into JSON-ready data."""
+    if isinstance(value, Source):
+        out: dict[str, Any] = {"path": value.path}
+        if value.line is not None:
+            out["line"] = value.line
+        if value.record is not None:
+            out["record"] = value.record
+        return out
+    if isinstance(value, Message):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+def input_entry(result: ReadResult) -> dict[str, Any]:
+    """The `inputs[]` entry shared by every contract."""
+    entry: dict[str, Any] = {
+        "path": result.path,
+        "kind": result.kind,
+        "status": result.status.value,
+        "messages": [str(m) for m in result.messages],
+    }
+    if result.encoding is not None:
+        entry["encoding"] = result.encoding
+    if result.engine is not None:
+        entry["engine"] = result.engine
+    if result.coverage is not None:
+        entry["coverage"] = plain(result.coverage)
+    return entry
+
+
+def dumps(document: dict[str, Any]) -> str:
+    return json.dumps(document, ensure_ascii=False, sort_keys=True, indent=2) + "\n"
+
+
+def certutil_document(results: list[ReadResult]) -> dict[str, Any]:
+    return {
+        "schema": CERTUTIL_SCHEMA,
+        "tool": TOOL,
+        "inputs": [input_entry(r) for r in results],
+        "certificates": [plain(c) for r in results for c in r.certificates],
+    }
+
+
+def event_sort_key(event: Any) -> tuple[str, int]:
+    return (event.source.path, event.record_id if event.record_id is not None else -1)
+
+
+def events_document(results: list[ReadResult]) -> dict[str, Any]:
+    events = sorted((e for r in results for e in r.events), key=event_sort_key)
+    return {
+        "schema": EVENTS_SCHEMA,
+        "tool": TOOL,
+        "inputs": [input_entry(r) for r in results],
+        "events": [plain(e) for e in events],
+    }

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from analyzer import __version__
+from analyzer.inputs.decode import decode_bytes, split_lines
+from analyzer.model import Source
+from analyzer.readers.eventfields import build_event, normalise_hex
+
+
+def test_version_flag_prints_version() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "analyzer", "--version"], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == f"certtriage {__version__}"
+
+
+def test_decode_utf16_bom_and_line_endings() -> None:
+    text = "my \"Personal\"\r\nCert Hash(sha1): ab\rlast\n"
+    decoded = decode_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
+    assert decoded.encoding == "utf-16-le" and decoded.had_bom
+    assert split_lines(decoded.text) == ['my "Personal"', "Cert Hash(sha1): ab", "last"]
+
+
+def test_decode_oem_code_page() -> None:
+    decoded = decode_bytes("Schlüsselcontainer = x".encode("cp850"))
+    assert decoded.encoding == "cp850"
+    assert decoded.text == "Schlüsselcontainer = x"
+
+
+def test_event_normalisation_positional_and_localized_type() -> None:
+    event = build_event(
+        provider="Schannel",
+        event_id=36870,
+        time="2022-10-16T20:27:36.222854Z",
+        record_id=7,
+        source=Source("System.evtx", record=7),
+        data=["serveur", "0x8009030D", "10001"],
+    )
+    assert event.data == {"Type": "serveur", "ErrorCode": "0x8009030d", "ErrorStatus": 10001}
+    assert event.role == "server"
+    assert normalise_hex(-2146893043) == "0x8009030d"
