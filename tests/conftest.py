@@ -20,5 +20,7 @@ def shared_samples(kind: str) -> Path:
     """``../shared/real-samples/<kind>``; skips the test when the folder is not beside the clone."""
     path = SHARED_SAMPLES / kind
     if not path.is_dir():
-        pytest.skip(f"real samples not available at {path} (they live beside the clone in ../shared)")
+        pytest.skip(
+            f"real samples not available at {path} (they live beside the clone in ../shared)"
+        )
     return path

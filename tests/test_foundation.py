@@ -17,7 +17,7 @@ def test_version_flag_prints_version() -> None:
 
 
 def test_decode_utf16_bom_and_line_endings() -> None:
-    text = "my \"Personal\"\r\nCert Hash(sha1): ab\rlast\n"
+    text = 'my "Personal"\r\nCert Hash(sha1): ab\rlast\n'
     decoded = decode_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
     assert decoded.encoding == "utf-16-le" and decoded.had_bom
     assert split_lines(decoded.text) == ['my "Personal"', "Cert Hash(sha1): ab", "last"]

@@ -84,8 +84,10 @@ def guarded(what: str, action: Callable[[], T]) -> T:
     except Exception as exc:  # the one place that turns crashes into exit 70
         if State.verbose:
             traceback.print_exc(file=sys.stderr)
-        stderr.print(f"certtriage: internal error while processing {what}: {type(exc).__name__}: {exc}",
-                     markup=False)
+        stderr.print(
+            f"certtriage: internal error while processing {what}: {type(exc).__name__}: {exc}",
+            markup=False,
+        )
         raise typer.Exit(EXIT_INTERNAL) from None
 
 

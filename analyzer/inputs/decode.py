@@ -57,7 +57,13 @@ def _plausibility(text: str) -> float:
         o = ord(ch)
         if ch in "\r\n\t":
             continue
-        if o < 32 or 0x7F <= o < 0xA0 or 0x2500 <= o < 0x2600 or 0xE000 <= o < 0xF900 or o == 0xFFFD:
+        if (
+            o < 32
+            or 0x7F <= o < 0xA0
+            or 0x2500 <= o < 0x2600
+            or 0xE000 <= o < 0xF900
+            or o == 0xFFFD
+        ):
             bad += 1
     return 1.0 - bad / len(text)
 
@@ -89,7 +95,9 @@ def decode_bytes(data: bytes) -> DecodedText:
             # A multi-byte code page that decodes Latin-1 bytes produces rare CJK soup; demand
             # that a good part of the non-ASCII text is common CJK before trusting it.
             non_ascii = [c for c in text if ord(c) > 0x7F]
-            cjk = sum(1 for c in non_ascii if 0x4E00 <= ord(c) <= 0x9FFF or 0x3040 <= ord(c) <= 0x30FF)
+            cjk = sum(
+                1 for c in non_ascii if 0x4E00 <= ord(c) <= 0x9FFF or 0x3040 <= ord(c) <= 0x30FF
+            )
             if not non_ascii or cjk / len(non_ascii) < 0.9 or _latin_bigram_hint(data):
                 continue
         if score > best_score + 1e-9:

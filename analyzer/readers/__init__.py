@@ -37,10 +37,17 @@ class Sample:
 
 
 @dataclass(frozen=True)
+class ReadOptions:
+    """Choices the user makes that readers honour."""
+
+    engine: str | None = None  # evtx engine: "evtx" | "python-evtx" | None (the default)
+
+
+@dataclass(frozen=True)
 class ReaderSpec:
     kind: str  # "certutil", "evtx", "evtx-xml", ...
     sniff: Callable[[Sample], int]  # 0 = not mine .. 100 = certainly mine
-    read: Callable[[InputFile], ReadResult]
+    read: Callable[[InputFile, ReadOptions], ReadResult]
     description: str = ""
 
 
@@ -73,7 +80,9 @@ def _looks_binary(head: bytes) -> bool:
     sample = head[:4096]
     nul = sample.count(0)
     # UTF-16 text has NULs in every other byte and nearly nowhere else.
-    if nul and (sample[1::2].count(0) > len(sample) * 0.4 or sample[0::2].count(0) > len(sample) * 0.4):
+    if nul and (
+        sample[1::2].count(0) > len(sample) * 0.4 or sample[0::2].count(0) > len(sample) * 0.4
+    ):
         return False
     return nul > 0
 

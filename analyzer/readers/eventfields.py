@@ -50,7 +50,14 @@ WANTED: dict[str, frozenset[int]] = {
 
 # Boot/OS events are kept for the last boot (and its OS version); the others are the findings.
 BOOT_EVENTS: frozenset[tuple[str, int]] = frozenset(
-    {(EVENTLOG, 6005), (EVENTLOG, 6006), (EVENTLOG, 6008), (EVENTLOG, 6009), (KERNEL_GENERAL, 12), (KERNEL_GENERAL, 13)}
+    {
+        (EVENTLOG, 6005),
+        (EVENTLOG, 6006),
+        (EVENTLOG, 6008),
+        (EVENTLOG, 6009),
+        (KERNEL_GENERAL, 12),
+        (KERNEL_GENERAL, 13),
+    }
 )
 
 # Names of positional EventData values (classic `<Data>` without Name=), from the provider
@@ -85,7 +92,16 @@ POSITIONAL_NAMES: dict[tuple[str, int], tuple[str, ...]] = {
 HEX_FIELDS = frozenset({"ErrorCode", "CertFlags", "KeyFlags", "CipherSuite"})
 # Fields whose values are integers.
 INT_FIELDS = frozenset(
-    {"ErrorStatus", "ErrorState", "AlertDesc", "CSPType", "KeyType", "ExchangeStrength", "ProcessID", "Version"}
+    {
+        "ErrorStatus",
+        "ErrorState",
+        "AlertDesc",
+        "CSPType",
+        "KeyType",
+        "ExchangeStrength",
+        "ProcessID",
+        "Version",
+    }
 )
 
 # `Type` is localized by Windows; each known spelling maps to a role.
@@ -145,7 +161,9 @@ def role_of(type_value: Any) -> str | None:
     return ROLE_WORDS.get(type_value.strip().lower())
 
 
-def name_data(provider: str, event_id: int, data: Mapping[str, Any] | Sequence[Any]) -> dict[str, Any]:
+def name_data(
+    provider: str, event_id: int, data: Mapping[str, Any] | Sequence[Any]
+) -> dict[str, Any]:
     """Give positional values their manifest names (else ``param1``..``paramN``) and normalise
     hex and integer fields. Named data keeps its names."""
     if isinstance(data, Mapping):
