@@ -289,3 +289,40 @@ class Diagnosis:
     references: tuple[str, ...] = ()
     explains_events: bool = False
     summary: str = ""
+
+
+@dataclass(frozen=True)
+class AskFor:
+    """Something the customer should send, as a copy-ready (elevated) command."""
+
+    what: str
+    command: str
+    why: str
+
+
+@dataclass(frozen=True)
+class NotChecked:
+    """A check that could not be made, and why (missing input, unknown OS, ...)."""
+
+    what: str
+    why: str
+
+
+@dataclass
+class Analysis:
+    """Everything one ticket's analysis found; what every renderer takes.
+
+    `diagnoses` are in verdict order: the first one is the verdict."""
+
+    inputs: list[ReadResult]
+    certificates: list[Certificate]
+    events: list[Event]
+    diagnoses: list[Diagnosis]
+    not_checked: list[NotChecked] = field(default_factory=list)
+    ask_for: list[AskFor] = field(default_factory=list)
+    acls: list[AclEntry] = field(default_factory=list)
+    file_access: list[FileAccess] = field(default_factory=list)
+    bindings: list[Binding] = field(default_factory=list)
+    thumbprint: str | None = None  # --thumbprint, normalised
+    at: str | None = None  # --at, UTC ISO 8601
+    context: dict[str, Any] = field(default_factory=dict)  # correlation facts for the report
