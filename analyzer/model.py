@@ -168,6 +168,9 @@ class Event:
     time_is_local: bool = False
     message: str | None = None  # only where an export carries the rendered text
     sspi_process: str | None = None  # "SYSTEM (PID: 4)" from a newer message text
+    # The exporter's wall-clock time with its UTC offset ("2022-10-16T20:27:36+00:00"), when an
+    # export gives both a local date and the UTC SystemTime (Event Viewer "copy as text").
+    local_time: str | None = None
     source: Source = field(default=Source(""), compare=False)
 
 

@@ -7,7 +7,9 @@ table row.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
 from typing import Any
 
 from analyzer.model import Event, Source
@@ -21,7 +23,8 @@ W3SVC = "Microsoft-Windows-IIS-W3SVC"
 RDP_SERVICES = "Microsoft-Windows-TerminalServices-RemoteConnectionManager"
 
 # Provider names as logs spell them -> canonical name. Classic providers log under a short
-# "event source" name (HttpEvent logs as "HTTP" in EventSourceName, W3SVC as "W3SVC").
+# "event source" name (HttpEvent logs as "HTTP" in EventSourceName, W3SVC as "W3SVC"; Windows
+# Server 2003 logged the RDP certificate events as "TermService").
 PROVIDER_ALIASES: dict[str, str] = {
     "schannel": SCHANNEL,
     "microsoft-windows-httpevent": HTTP_EVENT,
@@ -30,7 +33,9 @@ PROVIDER_ALIASES: dict[str, str] = {
     "eventlog": EVENTLOG,
     "microsoft-windows-eventlog": EVENTLOG,
     "microsoft-windows-kernel-general": KERNEL_GENERAL,
+    "kernel-general": KERNEL_GENERAL,
     "microsoft-windows-capi2": CAPI2,
+    "capi2": CAPI2,
     "microsoft-windows-iis-w3svc": W3SVC,
     "w3svc": W3SVC,
     "microsoft-windows-terminalservices-remoteconnectionmanager": RDP_SERVICES,
@@ -41,8 +46,11 @@ PROVIDER_ALIASES: dict[str, str] = {
 WANTED: dict[str, frozenset[int]] = {
     SCHANNEL: frozenset(range(36867, 36890)) | {36912},
     HTTP_EVENT: frozenset({15021, 15300, 15301, 15302}),
-    W3SVC: frozenset({1004, 1007, 1008, 1175}),
+    # "Cannot register the URL prefix ... The site has been deactivated": 1003 (URL invalid),
+    # 1004, 1007 (binding already in use). W3SVC documents 1008 as unused.
+    W3SVC: frozenset({1003, 1004, 1007}),
     CAPI2: frozenset({70}),
+    # 1057: failed to create a self-signed RDP certificate; 1058: failed to replace it.
     RDP_SERVICES: frozenset({1057, 1058}),
     EVENTLOG: frozenset({6005, 6006, 6008, 6009}),
     KERNEL_GENERAL: frozenset({12, 13}),
@@ -61,7 +69,9 @@ BOOT_EVENTS: frozenset[tuple[str, int]] = frozenset(
 )
 
 # Names of positional EventData values (classic `<Data>` without Name=), from the provider
-# manifests listed in docs/schannel-events.md. Binary blobs are not `<Data>` values.
+# manifests listed in docs/schannel-events.md. Binary blobs are not `<Data>` values. EventLog
+# 6009 has no manifest names; its values are "6.03.", "9600", service pack, kernel type and the
+# update revision (17514 on 7601 SP1, matching Kernel-General 12's QfeVersion).
 POSITIONAL_NAMES: dict[tuple[str, int], tuple[str, ...]] = {
     (SCHANNEL, 36867): ("Type",),
     (SCHANNEL, 36868): ("Type", "CSPName", "CSPType", "KeyName", "KeyType", "KeyFlags"),
@@ -74,6 +84,16 @@ POSITIONAL_NAMES: dict[tuple[str, int], tuple[str, ...]] = {
     (SCHANNEL, 36877): ("ErrorCode",),
     (SCHANNEL, 36878): ("ErrorCode",),
     (SCHANNEL, 36879): ("ErrorCode",),
+    (SCHANNEL, 36880): (
+        "Type",
+        "Protocol",
+        "CipherSuite",
+        "ExchangeStrength",
+        "ContextHandle",
+        "TargetName",
+        "LocalCertSubjectName",
+        "RemoteCertSubjectName",
+    ),
     (SCHANNEL, 36884): ("Name",),
     (SCHANNEL, 36887): ("AlertDesc",),
     (SCHANNEL, 36888): ("AlertDesc", "ErrorState", "TargetName"),
@@ -83,14 +103,16 @@ POSITIONAL_NAMES: dict[tuple[str, int], tuple[str, ...]] = {
     (HTTP_EVENT, 15300): ("DeviceObject", "Endpoint"),
     (HTTP_EVENT, 15301): ("DeviceObject", "Endpoint"),
     (HTTP_EVENT, 15302): ("DeviceObject", "Endpoint"),
-    (EVENTLOG, 6009): ("MajorVersion", "BuildNumber", "CSDVersion", "Uniprocessor"),
+    (EVENTLOG, 6009): ("Version", "Build", "ServicePack", "KernelType", "Revision"),
+    (W3SVC, 1003): ("UrlPrefix", "SiteId"),
     (W3SVC, 1004): ("UrlPrefix", "SiteId"),
     (W3SVC, 1007): ("UrlPrefix", "SiteId"),
 }
 
 # Fields whose values are HRESULT-like codes: normalised to lowercase 0x%08x.
 HEX_FIELDS = frozenset({"ErrorCode", "CertFlags", "KeyFlags", "CipherSuite"})
-# Fields whose values are integers.
+# Fields whose values are integers. Other fields become integers too when their text is a plain
+# decimal number, so that binary logs (typed values) and exports (text) give equal events.
 INT_FIELDS = frozenset(
     {
         "ErrorStatus",
@@ -99,10 +121,17 @@ INT_FIELDS = frozenset(
         "CSPType",
         "KeyType",
         "ExchangeStrength",
-        "ProcessID",
-        "Version",
+        "Build",
+        "Revision",
+        "MajorVersion",
+        "MinorVersion",
+        "BuildVersion",
+        "QfeVersion",
+        "ServiceVersion",
+        "BootMode",
     }
 )
+_DECIMAL = re.compile(r"(?:0|-?[1-9][0-9]{0,17})")
 
 # `Type` is localized by Windows; each known spelling maps to a role.
 ROLE_WORDS: dict[str, str] = {
@@ -121,6 +150,9 @@ ROLE_WORDS: dict[str, str] = {
     "クライアント": "client",
     "клиент": "client",
 }
+
+# Newer builds end Schannel messages with "The SSPI client process is SYSTEM (PID: 4)."
+SSPI_MARKERS: tuple[str, ...] = ("SSPI client process is ",)
 
 
 def canonical_provider(name: str) -> str:
@@ -155,10 +187,61 @@ def normalise_int(value: Any) -> Any:
         return text
 
 
+def _plain_number(value: Any) -> Any:
+    if isinstance(value, str) and _DECIMAL.fullmatch(value):
+        return int(value)
+    return value
+
+
 def role_of(type_value: Any) -> str | None:
     if not isinstance(type_value, str):
         return None
     return ROLE_WORDS.get(type_value.strip().lower())
+
+
+def utc_iso(value: Any) -> str | None:
+    """A timestamp as UTC ISO 8601 to the microsecond with ``Z``, or None when it has no zone or
+    cannot be read. Accepts the renderers' spellings: ``2022-10-16T20:27:36.222854900Z`` (Windows,
+    7 digits: truncated like the contract example), ``2024-05-01 10:00:00+00:00`` (python-evtx),
+    a ``datetime`` with a zone."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        text = value.strip()
+        match = re.fullmatch(
+            r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.(\d+))?\s*(Z|[+-]\d{2}:?\d{2})?",
+            text,
+            re.IGNORECASE,
+        )
+        if not match or not match.group(4):
+            return None
+        day, clock, fraction, zone = match.groups()
+        micro = (fraction or "0")[:6].ljust(6, "0")
+        zone = "+00:00" if zone.upper() == "Z" else zone
+        if ":" not in zone:
+            zone = zone[:3] + ":" + zone[3:]
+        try:
+            moment = datetime.fromisoformat(f"{day}T{clock}.{micro}{zone}")
+        except ValueError:
+            return None
+    else:
+        return None
+    if moment.tzinfo is None:
+        return None
+    moment = moment.astimezone(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def sspi_process_of(message: str | None) -> str | None:
+    """``SYSTEM (PID: 4)`` from a message line ``The SSPI client process is SYSTEM (PID: 4).``"""
+    if not message:
+        return None
+    for marker in SSPI_MARKERS:
+        at = message.find(marker)
+        if at >= 0:
+            line = message[at + len(marker) :].splitlines()[0].strip()
+            return line.rstrip(".").strip() or None
+    return None
 
 
 def name_data(
@@ -180,7 +263,7 @@ def name_data(
         elif key in INT_FIELDS:
             out[key] = normalise_int(value)
         else:
-            out[key] = value
+            out[key] = _plain_number(value)
     return out
 
 
@@ -197,16 +280,17 @@ def build_event(
     channel: str | None = None,
     time_is_local: bool = False,
     message: str | None = None,
+    local_time: str | None = None,
 ) -> Event:
-    """The one place an `Event` is made, so every source normalises alike."""
+    """The one place an `Event` is made, so every source normalises alike.
+
+    ``time`` is normalised to UTC ``...Z`` (microseconds) when it carries a zone; a local-only
+    time (``time_is_local``) is kept as given. ``local_time`` is the exporter's wall-clock time
+    with its offset, when an export gives both."""
     canonical = canonical_provider(provider)
     named = name_data(canonical, event_id, data)
-    sspi = None
-    if message:
-        marker = "SSPI client process is "
-        at = message.find(marker)
-        if at >= 0:
-            sspi = message[at + len(marker) :].split("\n", 1)[0].strip().rstrip(".")
+    if time is not None and not time_is_local:
+        time = utc_iso(time) or time
     return Event(
         provider=canonical,
         event_id=event_id,
@@ -219,6 +303,7 @@ def build_event(
         channel=channel,
         time_is_local=time_is_local,
         message=message,
-        sspi_process=sspi,
+        sspi_process=sspi_process_of(message),
+        local_time=local_time,
         source=source,
     )
