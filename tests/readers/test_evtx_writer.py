@@ -108,7 +108,12 @@ def test_engines_read_the_writer_identically(tmp_path: Path, options: dict) -> N
 
 def test_oddities_are_where_asked(tmp_path: Path) -> None:
     data = build_evtx(
-        _mixed_events(), dirty=True, header_chunks=1, bad_chunk=2, truncate_at=200_000
+        _mixed_events(),
+        dirty=True,
+        header_chunks=1,
+        bad_chunk=2,
+        truncate_at=200_000,
+        records_per_chunk=50,
     )
     assert len(data) == 200_000
     assert int.from_bytes(data[42:44], "little") == 1  # stale chunk count
