@@ -1,0 +1,528 @@
+"""Open untrusted archives (zip, 7z, tar, gzip/bzip2/xz) safely, nested up to a depth limit.
+
+Everything in a customer's archive is hostile until proven otherwise, so:
+- member names are only ever *display* names; the bytes go to numbered files in a private
+  work folder, so no name (``../x``, ``/etc/x``, ``C:\\x``, UNC, ``x:stream``) can place a
+  file anywhere. Such names are still refused and reported, so the user learns of them;
+- links, hard links and device files are never extracted, only reported;
+- sizes are counted while copying, never taken from headers: a per-member cap, a total cap
+  shared by the whole collection, a compression-ratio cap, a file-count cap and a depth cap;
+- encrypted members and corrupt or truncated archives are reported with the archive's name,
+  and whatever was read before the damage is kept.
+
+Kinds are recognised from magic bytes, never from the file name.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+import re
+import stat
+import tarfile
+import zipfile
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from analyzer.inputs.files import MAX_INPUT_BYTES, InputFile
+from analyzer.model import Level, Message, Source
+
+COPY_CHUNK = 1024 * 1024
+TAR_MAGIC_OFFSET = 257
+
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"PK\x03\x04", "zip"),
+    (b"PK\x05\x06", "zip"),  # an empty zip: only the end-of-central-directory record
+    (b"PK\x07\x08", "zip"),  # a zip written as one span
+    (b"7z\xbc\xaf\x27\x1c", "7z"),
+    (b"\x1f\x8b", "gzip"),
+    (b"BZh", "bzip2"),
+    (b"\xfd7zXZ\x00", "xz"),
+)
+# Archives we recognise but cannot open: said so instead of "unknown file".
+_UNSUPPORTED: tuple[tuple[bytes, str], ...] = (
+    (b"Rar!\x1a\x07", "RAR"),
+    (b"MSCF\x00\x00\x00\x00", "Microsoft Cabinet"),
+)
+_DRIVE = re.compile(r"^[A-Za-z]:")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what one collection may extract (shared by all archives of one ticket)."""
+
+    max_total_bytes: int = 2 * 1024**3
+    max_member_bytes: int = MAX_INPUT_BYTES
+    max_ratio: int = 200  # uncompressed / compressed; evtx and dumps stay well below 50
+    ratio_floor_bytes: int = 16 * 1024**2  # small members may compress better; not bombs
+    max_files: int = 10_000
+    max_depth: int = 4  # archives within archives (the outer archive is depth 1)
+    max_folder_depth: int = 32
+
+
+DEFAULT_LIMITS = Limits()
+
+
+class LimitReached(Exception):
+    """A limit shared by the whole collection is exhausted: stop extracting anything more."""
+
+
+class _MemberRefused(Exception):
+    """This member (and, for a bomb, the rest of its archive) is not extracted."""
+
+    def __init__(self, reason: str, whole_archive: bool = False) -> None:
+        super().__init__(reason)
+        self.whole_archive = whole_archive
+
+
+def archive_kind(head: bytes) -> str | None:
+    """``zip``, ``7z``, ``tar``, ``gzip``, ``bzip2`` or ``xz`` from the first bytes, else None."""
+    for magic, kind in _MAGIC:
+        if head.startswith(magic):
+            return kind
+    if head[TAR_MAGIC_OFFSET : TAR_MAGIC_OFFSET + 5] == b"ustar":
+        return "tar"
+    return None
+
+
+def unsupported_archive(head: bytes) -> str | None:
+    for magic, name in _UNSUPPORTED:
+        if head.startswith(magic):
+            return name
+    return None
+
+
+def clean_member_name(raw: str) -> tuple[str | None, str | None]:
+    """(safe relative name with '/' separators, None) or (None, why it is refused)."""
+    name = raw.replace("\\", "/")
+    if name.startswith("//"):
+        return None, "absolute UNC path"
+    if name.startswith("/"):
+        return None, "absolute path"
+    if _DRIVE.match(name):
+        return None, "drive-letter path"
+    parts = [p for p in name.split("/") if p not in ("", ".")]
+    if ".." in parts:
+        return None, "path traversal ('..')"
+    if not parts:
+        return None, "empty name"
+    if any(":" in p for p in parts):
+        return None, "':' in name (drive or alternate data stream)"
+    # Control characters would reach terminals and logs; they never matter for the content.
+    return _CONTROL.sub("\ufffd", "/".join(parts)), None
+
+
+@dataclass
+class Budget:
+    """What has been spent of the limits so far; shared by one collection."""
+
+    limits: Limits
+    files: int = 0
+    bytes: int = 0
+    exhausted: str | None = None  # the reason, once a shared limit is hit
+
+    def count_file(self) -> None:
+        if self.files >= self.limits.max_files:
+            self.exhausted = f"file-count limit reached ({self.limits.max_files} files)"
+            raise LimitReached(self.exhausted)
+        self.files += 1
+
+    def add_bytes(self, n: int) -> None:
+        self.bytes += n
+        if self.bytes > self.limits.max_total_bytes:
+            self.exhausted = (
+                f"total extracted size limit reached ({self.limits.max_total_bytes} bytes)"
+            )
+            raise LimitReached(self.exhausted)
+
+
+@dataclass
+class _ArchiveRun:
+    """Per-archive state: where it is, how deep, and how much it has produced so far."""
+
+    display: str
+    local: Path
+    depth: int
+    size: int
+    produced: int = 0
+    members: list[InputFile] = field(default_factory=list)
+
+
+class Unpacker:
+    """Extracts archives into ``workdir`` (a private temp folder owned by the caller).
+
+    ``expand(file, depth)`` returns the files an input stands for: itself when it is not an
+    archive, else its members, recursively. Problems become ``messages``."""
+
+    def __init__(self, workdir: Path, limits: Limits = DEFAULT_LIMITS) -> None:
+        self.workdir = workdir
+        self.limits = limits
+        self.budget = Budget(limits)
+        self.messages: list[Message] = []
+        self._serial = 0
+
+    # ------------------------------------------------------------------ reporting
+
+    def _say(self, level: Level, path: str, text: str) -> None:
+        self.messages.append(Message(level, text, Source(path)))
+
+    # ------------------------------------------------------------------ entry point
+
+    def expand(self, file: InputFile, depth: int = 0) -> list[InputFile]:
+        try:
+            head = file.head(TAR_MAGIC_OFFSET + 8)
+        except OSError as exc:
+            self._say(Level.ERROR, file.display, f"cannot read: {exc.strerror or exc}")
+            return []
+        kind = archive_kind(head)
+        if kind is None:
+            other = unsupported_archive(head)
+            if other:
+                self._say(
+                    Level.WARNING,
+                    file.display,
+                    f"{other} archive: this format is not supported; extract it and send the files",
+                )
+            return [file]
+        if depth + 1 > self.limits.max_depth:
+            self._say(
+                Level.WARNING,
+                file.display,
+                f"archive not opened: nested deeper than {self.limits.max_depth} levels",
+            )
+            return []
+        if self.budget.exhausted:
+            self._say(Level.WARNING, file.display, f"archive not opened: {self.budget.exhausted}")
+            return []
+        run = _ArchiveRun(file.display, file.local, depth + 1, max(file.size, 1))
+        opener: dict[str, Callable[[_ArchiveRun], Any]] = {
+            "zip": self._zip,
+            "7z": self._7z,
+            "tar": self._tar,
+            "gzip": self._compressed,
+            "bzip2": self._compressed,
+            "xz": self._compressed,
+        }
+        try:
+            result = opener[kind](run)
+            if isinstance(result, InputFile):
+                return [result]  # a document in a zip container, not an archive
+        except LimitReached as exc:
+            self._say(Level.ERROR, run.display, f"extraction stopped: {exc}")
+        except _MemberRefused as exc:
+            self._say(Level.ERROR, run.display, f"extraction stopped: {exc}")
+        except (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError) as exc:
+            self._say(Level.ERROR, run.display, f"corrupt or truncated {kind} archive: {exc}")
+        except (zipfile.BadZipFile, tarfile.TarError) as exc:
+            self._say(Level.ERROR, run.display, f"corrupt {kind} archive: {exc}")
+        if not run.members and not any(m.source.path == run.display for m in self.messages):
+            self._say(Level.INFO, run.display, "archive holds no files")
+        expanded: list[InputFile] = []
+        for member in run.members:
+            expanded.extend(self._expand_member(member, run.depth))
+        return expanded
+
+    def _expand_member(self, member: InputFile, depth: int) -> list[InputFile]:
+        inner = self.expand(member, depth)
+        if inner != [member]:
+            member.local.unlink(missing_ok=True)  # the nested archive's bytes are not needed
+        return inner
+
+    # ------------------------------------------------------------------ copying
+
+    def _new_local(self) -> Path:
+        self._serial += 1
+        return self.workdir / f"m{self._serial:06d}"
+
+    def _copy(self, run: _ArchiveRun, name: str, source: IO[bytes], packed: int | None) -> None:
+        """Copy one member, counting bytes against every limit as they arrive."""
+        display = f"{run.display}!/{name}"
+        self.budget.count_file()
+        local = self._new_local()
+        written = 0
+        try:
+            with local.open("wb") as out:
+                while chunk := source.read(COPY_CHUNK):
+                    written += len(chunk)
+                    run.produced += len(chunk)
+                    self.budget.add_bytes(len(chunk))
+                    self._check_member(run, written, packed)
+                    out.write(chunk)
+        except _MemberRefused as exc:
+            local.unlink(missing_ok=True)
+            if exc.whole_archive:
+                raise _MemberRefused(f"member '{name}': {exc}", whole_archive=True) from None
+            self._say(Level.WARNING, display, f"not extracted: {exc}")
+            return
+        except BaseException:
+            local.unlink(missing_ok=True)
+            raise
+        run.members.append(InputFile(display, local, written))
+
+    def _check_member(self, run: _ArchiveRun, written: int, packed: int | None) -> None:
+        lim = self.limits
+        if written > lim.max_member_bytes:
+            raise _MemberRefused(f"larger than the per-file limit ({lim.max_member_bytes} bytes)")
+        if (
+            packed is not None
+            and written > lim.ratio_floor_bytes
+            and written > lim.max_ratio * max(packed, 1)
+        ):
+            raise _MemberRefused(
+                f"compression ratio above {lim.max_ratio}:1 (zip bomb?)", whole_archive=True
+            )
+        if run.produced > lim.ratio_floor_bytes and run.produced > lim.max_ratio * run.size:
+            raise _MemberRefused(
+                f"archive expands more than {lim.max_ratio}:1 (decompression bomb?)",
+                whole_archive=True,
+            )
+
+    def _refuse(self, run: _ArchiveRun, raw: str, why: str) -> None:
+        shown = _CONTROL.sub("\ufffd", raw)
+        self._say(Level.WARNING, run.display, f"member '{shown}' refused: {why}")
+
+    # ------------------------------------------------------------------ formats
+
+    def _zip(self, run: _ArchiveRun) -> InputFile | None:
+        with zipfile.ZipFile(run.local) as archive:
+            infos = archive.infolist()
+            if any(i.filename == "[Content_Types].xml" for i in infos):
+                self._say(
+                    Level.INFO, run.display, "Office document (zip container), not an archive"
+                )
+                return InputFile(run.display, run.local, run.size)
+            encrypted = 0
+            for info in infos:
+                if info.is_dir():
+                    continue
+                mode = info.external_attr >> 16
+                if stat.S_ISLNK(mode):
+                    self._refuse(run, info.filename, "symbolic link")
+                    continue
+                if mode and stat.S_IFMT(mode) and not stat.S_ISREG(mode):
+                    self._refuse(run, info.filename, "special file (device, fifo or socket)")
+                    continue
+                if info.flag_bits & 0x1:
+                    encrypted += 1
+                    continue
+                name, why = clean_member_name(info.filename)
+                if name is None:
+                    self._refuse(run, info.filename, why or "unsafe name")
+                    continue
+                try:
+                    with archive.open(info) as member:
+                        self._copy(run, name, member, info.compress_size)
+                except (zipfile.BadZipFile, NotImplementedError, zlib.error, EOFError) as exc:
+                    self._say(
+                        Level.WARNING, f"{run.display}!/{name}", f"unreadable zip member: {exc}"
+                    )
+            if encrypted:
+                self._say(
+                    Level.ERROR,
+                    run.display,
+                    f"encrypted (password-protected) archive: {encrypted} member(s) not read; "
+                    "ask for the files without a password",
+                )
+        return None
+
+    def _tar(self, run: _ArchiveRun, stream: IO[bytes] | None = None) -> None:
+        source = stream if stream is not None else run.local.open("rb")
+        try:
+            # Stream mode reads strictly forward: no seeks, and a truncated tail loses only itself.
+            with tarfile.open(fileobj=source, mode="r|") as archive:
+                for info in archive:
+                    self._tar_member(run, archive, info)
+        finally:
+            if stream is None:
+                source.close()
+
+    def _tar_member(
+        self, run: _ArchiveRun, archive: tarfile.TarFile, info: tarfile.TarInfo
+    ) -> None:
+        if info.isdir():
+            return
+        if info.issym():
+            self._refuse(run, info.name, f"symbolic link to '{info.linkname}'")
+            return
+        if info.islnk():
+            self._refuse(run, info.name, f"hard link to '{info.linkname}'")
+            return
+        if not info.isreg():
+            self._refuse(run, info.name, "special file (device, fifo or socket)")
+            return
+        name, why = clean_member_name(info.name)
+        if name is None:
+            self._refuse(run, info.name, why or "unsafe name")
+            return
+        member = archive.extractfile(info)
+        if member is not None:
+            self._copy(run, name, member, None)
+
+    def _compressed(self, run: _ArchiveRun) -> None:
+        """gzip/bzip2/xz: a compressed tar, or one compressed file named after the archive."""
+        openers: dict[bytes, Callable[[Path], Any]] = {
+            b"\x1f\x8b": gzip.GzipFile,
+            b"BZh": bz2.BZ2File,
+            b"\xfd7z": lzma.LZMAFile,
+        }
+        with run.local.open("rb") as fh:
+            magic = fh.read(4)
+        opener = next(o for m, o in openers.items() if magic.startswith(m))
+        with opener(run.local) as probe:
+            head = probe.read(TAR_MAGIC_OFFSET + 8)
+        with opener(run.local) as stream:
+            if archive_kind(head) == "tar":
+                self._tar(run, stream)
+                return
+            leaf = run.display.rsplit("!/", 1)[-1].rsplit("/", 1)[-1]
+            stem = re.sub(r"\.(gz|tgz|bz2|xz|z)$", "", leaf, flags=re.IGNORECASE) or "content"
+            name, _ = clean_member_name(stem)
+            self._copy(run, name or "content", stream, None)
+
+    def _7z(self, run: _ArchiveRun) -> None:
+        import py7zr  # imported here: only tickets with a 7z pay for it
+
+        with run.local.open("rb") as fh:
+            try:
+                archive = py7zr.SevenZipFile(fh)
+            except py7zr.exceptions.PasswordRequired:
+                self._say(
+                    Level.ERROR,
+                    run.display,
+                    "encrypted (password-protected) 7z archive, file names hidden; "
+                    "ask for the files without a password",
+                )
+                return
+            except (py7zr.exceptions.ArchiveError, KeyError, IndexError) as exc:
+                raise zipfile.BadZipFile(f"{type(exc).__name__}: {exc}") from None
+            with archive:
+                self._7z_members(run, archive)
+
+    def _7z_members(self, run: _ArchiveRun, archive: Any) -> None:
+        import py7zr
+
+        if "7zAES" in archive._get_method_names():
+            self._say(
+                Level.ERROR,
+                run.display,
+                "encrypted (password-protected) 7z archive; ask for the files without a password",
+            )
+            return
+        wanted: dict[str, str] = {}  # name py7zr will use -> our clean name
+        for entry in archive.files:
+            if entry.is_directory:
+                continue
+            if entry.is_symlink or entry.is_junction:
+                self._refuse(run, entry.filename, "symbolic link or junction")
+                continue
+            mode = entry.posix_mode
+            if entry.is_socket or (mode and stat.S_IFMT(mode) and not stat.S_ISREG(mode)):
+                self._refuse(run, entry.filename, "special file (device, fifo or socket)")
+                continue
+            name, why = clean_member_name(entry.filename)
+            if name is None:
+                self._refuse(run, entry.filename, why or "unsafe name")
+                continue
+            if name in wanted.values():
+                self._refuse(run, entry.filename, "duplicate name")
+                continue
+            wanted[entry.filename] = name
+        if not wanted:
+            return
+        # Solid 7z blocks make a damaged archive's members unreliable: on any failure none is
+        # kept; on success every member is.
+        factory = _SevenZipSink(self, run, wanted)
+        try:
+            archive.extract(targets=list(wanted), factory=factory)
+        except py7zr.exceptions.PasswordRequired:
+            factory.discard_all()
+            self._say(Level.ERROR, run.display, "encrypted (password-protected) 7z archive")
+            return
+        except (py7zr.exceptions.ArchiveError, KeyError, IndexError) as exc:
+            factory.discard_all()
+            raise zipfile.BadZipFile(f"{type(exc).__name__}: {exc}") from None
+        except BaseException:
+            factory.discard_all()
+            raise
+        factory.keep_all()
+
+
+class _SevenZipSink:
+    """py7zr writer factory: each member streams into a numbered file, limits checked per write."""
+
+    def __init__(self, unpacker: Unpacker, run: _ArchiveRun, wanted: dict[str, str]) -> None:
+        self.unpacker = unpacker
+        self.run = run
+        self.by_output = {Path(raw).as_posix().lstrip("/"): clean for raw, clean in wanted.items()}
+        self.open: list[_SevenZipMember] = []
+
+    def create(self, filename: str) -> _SevenZipMember:
+        clean = self.by_output.get(Path(filename).as_posix(), filename)
+        member = _SevenZipMember(self.unpacker, self.run, clean)
+        self.open.append(member)
+        return member
+
+    def keep_all(self) -> None:
+        for member in self.open:
+            member.keep()
+
+    def discard_all(self) -> None:
+        for member in self.open:
+            member.discard()
+
+
+class _SevenZipMember:
+    """One member being written; implements the parts of py7zr's Py7zIO that extraction uses."""
+
+    def __init__(self, unpacker: Unpacker, run: _ArchiveRun, name: str) -> None:
+        self.unpacker = unpacker
+        self.run = run
+        self.name = name
+        self.local = unpacker._new_local()
+        self.written = 0
+        self.out: IO[bytes] | None = None
+        unpacker.budget.count_file()
+
+    def write(self, data: bytes | bytearray) -> int:
+        if self.out is None:
+            self.out = self.local.open("wb")
+        self.written += len(data)
+        self.run.produced += len(data)
+        self.unpacker.budget.add_bytes(len(data))
+        self.unpacker._check_member(self.run, self.written, None)
+        self.out.write(data)
+        return len(data)
+
+    def read(self, size: int | None = None) -> bytes:
+        return b""
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return 0
+
+    def flush(self) -> None:
+        if self.out is not None:
+            self.out.flush()
+
+    def size(self) -> int:
+        return self.written
+
+    def close(self) -> None:
+        if self.out is not None:
+            self.out.close()
+
+    def discard(self) -> None:
+        self.close()
+        self.local.unlink(missing_ok=True)
+
+    def keep(self) -> None:
+        self.close()
+        if not self.local.exists():
+            self.local.write_bytes(b"")  # an empty member is still a file of the ticket
+        self.run.members.append(
+            InputFile(f"{self.run.display}!/{self.name}", self.local, self.written)
+        )
