@@ -115,13 +115,14 @@ class _Collector:
                 )
 
 
-def _gather(paths: Sequence[str | Path], collector: _Collector) -> Collected:
+def _gather(paths: Sequence[str | Path], collector: _Collector, base: Path | None) -> Collected:
     for given in paths:
         display = display_path(given)
         if display not in ("/",) and display.endswith("/"):
             display = display.rstrip("/")
+        local = base / given if base is not None else Path(given)
         try:
-            collector.add_path(Path(given), display)
+            collector.add_path(local, display)
         except LimitReached as exc:
             collector.say(Level.ERROR, display, f"collection stopped: {exc}")
             break
@@ -138,16 +139,19 @@ def _gather(paths: Sequence[str | Path], collector: _Collector) -> Collected:
 
 @contextmanager
 def collect_inputs(
-    paths: Sequence[str | Path], limits: Limits = DEFAULT_LIMITS
+    paths: Sequence[str | Path], limits: Limits = DEFAULT_LIMITS, base: str | Path | None = None
 ) -> Iterator[Collected]:
     """Collect the inputs of one case. Archive members live in a private temp folder that
     exists only inside the ``with`` block::
 
         with collect_inputs(["ticket.zip", "extra/"]) as collected:
             for file in collected.files: ...
+
+    ``base``: relative paths are read from this folder but displayed as given, so that a
+    queue's reports name ``T-1042.zip!/System.evtx`` wherever the queue is mounted.
     """
     workdir = Path(tempfile.mkdtemp(prefix="certtriage-"))
     try:
-        yield _gather(paths, _Collector(workdir, limits))
+        yield _gather(paths, _Collector(workdir, limits), Path(base) if base else None)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -63,6 +63,15 @@ def test_relative_paths_keep_the_form_given(
         assert collected.files[0].display == "T-1042/Zeta/z.txt"
 
 
+def test_base_reads_relative_paths_from_elsewhere(tmp_path: Path) -> None:
+    make_ticket(tmp_path)
+    with collect_inputs(["T-1042/logs/more.zip"], base=tmp_path) as collected:
+        assert [f.display for f in collected.files] == [
+            "T-1042/logs/more.zip!/b.txt",
+            "T-1042/logs/more.zip!/inner/app.txt",
+        ]
+
+
 def test_same_file_twice_is_one_input(tmp_path: Path) -> None:
     ticket = make_ticket(tmp_path)
     with collect_inputs([ticket / "my.txt", ticket / "my.txt"]) as collected:
