@@ -1,0 +1,286 @@
+"""Which certificate the 36870 failures point at, when, which service hit them, on which OS.
+
+Pure functions over a `Case`. Every decision carries its reason in words so that the report can
+say why a certificate is (or is not) the one in use.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from analyzer.case import Case
+from analyzer.model import Certificate, Event, Evidence, OsInfo
+from analyzer.readers.eventfields import EVENTLOG, HTTP_EVENT, RDP_SERVICES, SCHANNEL
+
+SERVER_AUTH = "1.3.6.1.5.5.7.3.1"
+ANY_PURPOSE = "2.5.29.37.0"
+SERVER_STORES = frozenset({"my", "webhosting"})
+# Certificate dates are local time without a zone, events are UTC: a day covers every offset.
+VALIDITY_SLACK = timedelta(days=1)
+# With --at, the 36870 events of the binding attempt are those this close to it.
+AT_WINDOW = timedelta(minutes=30)
+
+
+def parse_time(text: str | None) -> datetime | None:
+    """An ISO 8601 time; naive ones (certificate dates) come back naive."""
+    if not text:
+        return None
+    raw = text.strip()
+    if raw.endswith(("Z", "z")):
+        raw = raw[:-1] + "+00:00"
+    # Python 3.10 accepts at most 6 fraction digits.
+    raw = re.sub(r"(\.\d{6})\d+", r"\1", raw)
+    try:
+        return datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def is_server_capable(cert: Certificate) -> bool:
+    """Server Authentication EKU, Any Purpose, or no EKU extension at all (= every purpose).
+    A non-verbose dump shows no EKU (``eku`` is None): that cannot rule a certificate out."""
+    if not cert.eku:
+        return True
+    return SERVER_AUTH in cert.eku or ANY_PURPOSE in cert.eku
+
+
+@dataclass(frozen=True)
+class Validity:
+    state: str  # valid | expired | not-yet-valid | unknown
+    note: str = ""  # said when the day of slack decided
+
+
+def validity_at(cert: Certificate, when: datetime | None) -> Validity:
+    """Validity at ``when`` (UTC) with a day of slack for the zone-less certificate dates."""
+    if when is None:
+        return Validity("unknown", "no event time to compare with")
+    moment = _naive_utc(when)
+    start, end = parse_time(cert.valid_from), parse_time(cert.valid_to)
+    if start is None and end is None:
+        return Validity("unknown", "the dump's dates could not be read unambiguously")
+    if end is not None:
+        end = _naive_utc(end)
+        if moment > end + VALIDITY_SLACK:
+            return Validity("expired")
+        if moment > end:
+            return Validity(
+                "valid",
+                f"NotAfter {cert.not_after} is before {when:%Y-%m-%d %H:%M} UTC by less than a day; "
+                "certificate dates are local time without a zone, so it was taken as still valid",
+            )
+    if start is not None:
+        start = _naive_utc(start)
+        if moment < start - VALIDITY_SLACK:
+            return Validity("not-yet-valid")
+        if moment < start:
+            return Validity(
+                "valid",
+                f"NotBefore {cert.not_before} is after {when:%Y-%m-%d %H:%M} UTC by less than a "
+                "day; certificate dates are local time without a zone, so it was taken as valid",
+            )
+    return Validity("valid")
+
+
+@dataclass(frozen=True)
+class InScope:
+    """A certificate the failures may point at, and why."""
+
+    thumbprint: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Correlation:
+    failures: tuple[Event, ...]  # server-side 36870 of the attempt (the --at window when given)
+    all_failures: tuple[Event, ...]  # every 36870 in the case
+    reference_time: str | None  # --at, else the last failure's time
+    reference_from: str  # "--at" | "last 36870" | "none"
+    in_use: tuple[str, ...]  # thumbprints named by --thumbprint or a binding
+    in_use_from: str | None  # "--thumbprint" | "binding" | None
+    in_scope: tuple[InScope, ...]
+    notes: tuple[str, ...]
+    service: str  # "not known" unless the evidence names it
+    service_evidence: tuple[Evidence, ...]
+    os: OsInfo | None
+    os_source: str | None
+
+    def points_at(self, thumbprint: str | None) -> bool:
+        return thumbprint is not None and any(s.thumbprint == thumbprint for s in self.in_scope)
+
+    def explains(self, thumbprints: tuple[str, ...]) -> bool:
+        """A fault on these certificates explains the failures: failures exist and point here."""
+        return bool(self.failures) and any(self.points_at(t) for t in thumbprints)
+
+    @property
+    def reference_moment(self) -> datetime | None:
+        return parse_time(self.reference_time)
+
+
+def correlate(case: Case) -> Correlation:
+    notes: list[str] = []
+    all_failures = tuple(sorted(case.events_of(SCHANNEL, 36870), key=_event_order))
+    server_failures = tuple(e for e in all_failures if e.role != "client")
+    if len(server_failures) < len(all_failures):
+        notes.append(
+            f"{len(all_failures) - len(server_failures)} 36870 event(s) are for a client "
+            "credential (Type=client) and are not binding failures"
+        )
+    failures = server_failures
+    reference_time, reference_from = None, "none"
+    if case.options.at:
+        reference_time, reference_from = case.options.at, "--at"
+        at = parse_time(case.options.at)
+        near = tuple(e for e in server_failures if _within(e, at, AT_WINDOW))
+        if server_failures and not near:
+            notes.append(
+                f"no 36870 within {int(AT_WINDOW.total_seconds() // 60)} minutes of --at "
+                f"{case.options.at}; all {len(server_failures)} 36870 event(s) are considered"
+            )
+        else:
+            failures = near
+    elif failures:
+        last = next((e.time for e in reversed(failures) if e.time and not e.time_is_local), None)
+        if last:
+            reference_time, reference_from = last, "last 36870"
+    in_use, in_use_from = _in_use(case, notes)
+    in_scope = _in_scope(case, in_use, parse_time(reference_time), notes)
+    service, service_evidence = _service(case, failures)
+    os_info, os_source = os_version(case)
+    return Correlation(
+        failures=failures,
+        all_failures=all_failures,
+        reference_time=reference_time,
+        reference_from=reference_from,
+        in_use=in_use,
+        in_use_from=in_use_from,
+        in_scope=in_scope,
+        notes=tuple(notes),
+        service=service,
+        service_evidence=service_evidence,
+        os=os_info,
+        os_source=os_source,
+    )
+
+
+def _event_order(event: Event) -> tuple[str, str, int]:
+    return (event.time or "", event.source.path, event.record_id or 0)
+
+
+def _within(event: Event, at: datetime | None, window: timedelta) -> bool:
+    moment = parse_time(event.time)
+    if moment is None or at is None or event.time_is_local:
+        return False
+    return abs(_naive_utc(moment) - _naive_utc(at)) <= window
+
+
+def _in_use(case: Case, notes: list[str]) -> tuple[tuple[str, ...], str | None]:
+    if case.options.thumbprint:
+        if not case.certificates_with(case.options.thumbprint) and case.has_dump:
+            notes.append(f"--thumbprint {case.options.thumbprint} is not in any dump of the case")
+        return (case.options.thumbprint,), "--thumbprint"
+    bound = sorted(
+        {b.certificate_hash for b in case.bindings if b.hash_valid and b.certificate_hash}
+    )
+    if bound:
+        return tuple(bound), "binding"
+    return (), None
+
+
+def _in_scope(
+    case: Case, in_use: tuple[str, ...], when: datetime | None, notes: list[str]
+) -> tuple[InScope, ...]:
+    if in_use:
+        return tuple(
+            InScope(t, ("named by --thumbprint or an SSL binding",))
+            for t in in_use
+            if case.certificates_with(t)
+        )
+    scoped: dict[str, InScope] = {}
+    for cert in case.machine_certificates:
+        if not cert.thumbprint or cert.thumbprint in scoped:
+            continue
+        if cert.store is not None and cert.store not in SERVER_STORES:
+            continue
+        if cert.key is None or cert.key.state == "no-key-info":
+            continue
+        if not is_server_capable(cert):
+            continue
+        validity = validity_at(cert, when)
+        if validity.state in ("expired", "not-yet-valid"):
+            continue
+        if validity.note:
+            notes.append(f"{cert.thumbprint}: {validity.note}")
+        reasons = [
+            f"in the machine store {cert.store or '(store not shown)'}",
+            "has a private key reference",
+            "Server Authentication EKU" if cert.eku else "no EKU restriction shown",
+        ]
+        if validity.state == "valid":
+            reasons.append("valid at the time of the failure (±1 day for zone-less dates)")
+        scoped[cert.thumbprint] = InScope(cert.thumbprint, tuple(reasons))
+    return tuple(scoped[t] for t in sorted(scoped))
+
+
+def _service(case: Case, failures: tuple[Event, ...]) -> tuple[str, tuple[Evidence, ...]]:
+    """Name the service only where an event says so."""
+    names: set[str] = set()
+    evidence: list[Evidence] = []
+    for event in failures:
+        if event.sspi_process:
+            process = event.sspi_process
+            name = "HTTP.sys (IIS)" if re.match(r"SYSTEM \(PID: 4\)", process) else process
+            names.add(name)
+            evidence.append(
+                Evidence(
+                    f"36870 names the SSPI client process {process}",
+                    event.source,
+                    f"The SSPI client process is {process}.",
+                )
+            )
+    for event in case.events_of(RDP_SERVICES, 1057, 1058):
+        names.add("Remote Desktop Services")
+        evidence.append(
+            Evidence(f"Remote Desktop event {event.event_id} at {event.time}", event.source)
+        )
+    for event in case.events_of(HTTP_EVENT, 15021):
+        endpoint = event.data.get("Endpoint")
+        names.add(f"HTTP.sys (endpoint {endpoint})" if endpoint else "HTTP.sys")
+        evidence.append(
+            Evidence(
+                f"HttpEvent 15021: SSL configuration for endpoint {endpoint} could not be used",
+                event.source,
+                f"Endpoint={endpoint}",
+            )
+        )
+    return (", ".join(sorted(names)) if names else "not known"), tuple(evidence[:10])
+
+
+def os_version(case: Case) -> tuple[OsInfo | None, str | None]:
+    """The OS at the last boot: the log coverage's, else an EventLog 6009 record."""
+    best: tuple[str, OsInfo, str] | None = None
+    for path, cov in case.coverages():
+        if cov.os is not None and (best is None or (cov.last or "") > best[0]):
+            best = (cov.last or "", cov.os, path)
+    if best is not None:
+        return best[1], best[2]
+    for event in sorted(case.events_of(EVENTLOG, 6009), key=_event_order, reverse=True):
+        match = re.match(r"\s*(\d+)\.0*(\d+)", str(event.data.get("MajorVersion", "")))
+        if match:
+            build = event.data.get("BuildNumber")
+            return (
+                OsInfo(
+                    f"{match.group(1)}.{match.group(2)}",
+                    int(build) if str(build).isdigit() else None,
+                    event.record_id,
+                ),
+                str(event.source),
+            )
+    return None, None

@@ -1,0 +1,1 @@
+"""Diagnosis rules: one module per rule, registered in `analyzer.rules.registry`."""

@@ -1,0 +1,90 @@
+"""`non-exportable-broken-keyset` (scenario 1): a key that cannot be used, and nothing says that
+SYSTEM is kept out of it.
+
+Importing a PFX in IIS Manager with "Allow this certificate to be exported" unchecked can leave a
+broken keyset: certutil opens the key (so it reports `Private key is NOT exportable`) and its test
+fails, or the key errors with NTE_BAD_KEYSET. Without access evidence scenario 2 stays the
+runner-up (reported by `machinekeys-permissions` at low confidence).
+"""
+
+from __future__ import annotations
+
+from analyzer.model import Diagnosis
+from analyzer.rules import remedies
+from analyzer.rules.common import (
+    REFERENCES,
+    candidate_certificates,
+    cert_evidence,
+    failure_facts,
+    label,
+    state_quote,
+    test_quotes,
+)
+from analyzer.rules.key_access import classify
+from analyzer.rules.registry import Rule, RuleContext, register
+
+TELL_APART = (
+    "What tells scenario 1 from 2: an `icacls` listing of the key folder and key file, or a "
+    "Process Monitor capture of the failing binding (ACCESS DENIED on the key file means "
+    "permissions, scenario 2)."
+)
+
+
+@register
+class NonExportableBrokenKeyset(Rule):
+    id = "non-exportable-broken-keyset"
+    title = "Private key is broken (non-exportable import left an unusable keyset)"
+    kind = "fault"
+    scenario = 1
+    fires_when = (
+        "a machine key that cannot be used (test FAILED, key error such as NTE_BAD_KEYSET, or "
+        "`Missing stored keyset` in an elevated dump) with no evidence that SYSTEM is denied"
+    )
+
+    def check(self, context: RuleContext) -> list[Diagnosis]:
+        out = []
+        correlation = context.correlation
+        events, event_evidence = failure_facts(correlation)
+        for cert in candidate_certificates(context.case.certificates):
+            verdict = classify(context.case, correlation, cert)
+            if verdict is None or verdict.primary != 1 or cert.key is None or not cert.thumbprint:
+                continue
+            key = cert.key
+            quotes = [q for q in (state_quote(key), *test_quotes(key)) if q]
+            if key.exportable is False:
+                quotes.insert(0, "Private key is NOT exportable")
+            explains = correlation.explains((cert.thumbprint,))
+            out.append(
+                Diagnosis(
+                    id=self.id,
+                    kind=self.kind,
+                    scenario=self.scenario,
+                    title=f"{self.title}: {label(cert)}",
+                    confidence=verdict.confidence,
+                    confidence_reason=f"{verdict.reason}. {TELL_APART}",
+                    certificates=(cert.thumbprint,),
+                    events=events if explains else (),
+                    evidence=(
+                        cert_evidence(cert, "the key cannot be used", "\n".join(quotes)),
+                        *(event_evidence if explains else ()),
+                    ),
+                    remediation=(
+                        "If the PFX is still at hand: "
+                        f"certutil -delstore {remedies.store_of(cert)} {cert.thumbprint}",
+                        remedies.import_keyexchange(cert, "<original>.pfx")
+                        + "   (certutil imports the key exportable; in IIS Manager keep "
+                        '"Allow this certificate to be exported" checked)',
+                        "Without the PFX, request a new certificate:",
+                        *remedies.new_request(cert),
+                    ),
+                    references=(REFERENCES["0x80070520"], REFERENCES["certutil"]),
+                    explains_events=explains,
+                    summary=(
+                        f"The private key of {label(cert)} cannot be used and nothing shows that "
+                        "SYSTEM is denied: most likely a broken keyset from a non-exportable "
+                        "import (scenario 1); MachineKeys permissions (scenario 2) is the "
+                        "runner-up."
+                    ),
+                )
+            )
+        return out

@@ -1,0 +1,62 @@
+"""`dump-not-elevated`: every machine key in a dump is `Missing stored keyset`.
+
+A dump taken without elevation cannot open machine keys and prints `Missing stored keyset` for
+each of them. Concluding "key deleted" or "permissions" from it would be wrong: ask for an
+elevated dump instead.
+"""
+
+from __future__ import annotations
+
+from analyzer.model import Diagnosis
+from analyzer.rules.common import REFERENCES, cert_evidence, label
+from analyzer.rules.key_access import non_elevated_dumps
+from analyzer.rules.registry import Rule, RuleContext, register
+
+
+@register
+class DumpNotElevated(Rule):
+    id = "dump-not-elevated"
+    title = "The certutil dump was probably not taken elevated"
+    kind = "advisory"
+    scenario = None
+    fires_when = "every machine-store key of a dump is `Missing stored keyset`"
+
+    def check(self, context: RuleContext) -> list[Diagnosis]:
+        out = []
+        for path in sorted(non_elevated_dumps(context.case)):
+            certs = [
+                c
+                for c in context.case.certificates
+                if c.source.path == path and c.key is not None and c.key.state == "missing"
+            ]
+            out.append(
+                Diagnosis(
+                    id=self.id,
+                    kind=self.kind,
+                    scenario=None,
+                    title=f"{self.title}: {path}",
+                    confidence="medium",
+                    confidence_reason=(
+                        f"all {len(certs)} machine key(s) in the dump are `Missing stored keyset`, "
+                        "which is what a non-elevated prompt prints; no conclusion about the keys "
+                        "is drawn from it"
+                    ),
+                    certificates=tuple(sorted({c.thumbprint for c in certs if c.thumbprint})),
+                    evidence=tuple(
+                        cert_evidence(c, f"key of {label(c)} not opened", "Missing stored keyset")
+                        for c in certs[:5]
+                    ),
+                    remediation=(
+                        "From an elevated prompt (Run as administrator): "
+                        "certutil -v -store my > %TEMP%\\my.txt",
+                        "Send %TEMP%\\my.txt with the ticket.",
+                    ),
+                    references=(REFERENCES["certutil"],),
+                    summary=(
+                        f"Every machine key in {path} is `Missing stored keyset`: the dump was "
+                        "probably taken without elevation. Ask for an elevated dump before "
+                        "concluding that a key is missing or denied."
+                    ),
+                )
+            )
+        return out

@@ -1,0 +1,199 @@
+"""Scenario 1 or 2: when a key cannot be used, is it broken (1) or is SYSTEM kept out (2)?
+
+Shared by `non-exportable-broken-keyset` and `machinekeys-permissions`, so that both rules reach
+the same decision: evidence that SYSTEM is denied (key SDDL, icacls, procmon) makes scenario 2
+the verdict; without it a non-exportable key or a key error makes scenario 1 the verdict with
+scenario 2 the runner-up.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from analyzer.case import Case
+from analyzer.correlate import Correlation
+from analyzer.model import Certificate, Evidence, Key
+from analyzer.rules.common import lower_confidence
+
+SYSTEM_SIDS = frozenset({"SY", "S-1-5-18"})
+_ACE = re.compile(r"\(([A-Z]{1,2});([^;]*);([^;]*);[^;]*;[^;]*;([^;)]*)[^)]*\)")
+# Rights that let SYSTEM read the key: generic all/read, file all/read, or a read-data bit.
+_READ_RIGHTS = ("GA", "GR", "FA", "FR")
+_DENIED_RESULTS = ("ACCESS DENIED", "ACCESS_DENIED")
+_KEY_FOLDERS = ("\\crypto\\rsa\\machinekeys", "\\crypto\\keys")
+
+
+def sddl_system_access(sddl: str | None) -> str | None:
+    """``allowed``, ``denied`` (a deny ACE) or ``absent`` (no allow ACE) for SYSTEM in a key's
+    SDDL; None when there is no DACL to read."""
+    if not sddl or "D:" not in sddl:
+        return None
+    dacl = sddl.split("D:", 1)[1].split("S:", 1)[0]
+    allowed = False
+    for ace_type, _flags, rights, sid in _ACE.findall(dacl):
+        if sid.strip().upper() not in SYSTEM_SIDS:
+            continue
+        if ace_type == "D":
+            return "denied"
+        if ace_type == "A" and _grants_read(rights):
+            allowed = True
+    return "allowed" if allowed else "absent"
+
+
+def _grants_read(rights: str) -> bool:
+    if any(r in rights for r in _READ_RIGHTS):
+        return True
+    if rights.lower().startswith("0x"):
+        try:
+            return bool(int(rights, 16) & 0x1)  # FILE_READ_DATA
+        except ValueError:
+            return False
+    return False
+
+
+def is_key_path(path: str) -> bool:
+    lowered = path.replace("/", "\\").lower()
+    return any(folder in lowered for folder in _KEY_FOLDERS)
+
+
+def system_denied_evidence(case: Case, cert: Certificate) -> list[Evidence]:
+    """Evidence that SYSTEM cannot open this certificate's key file (or the key folder)."""
+    key = cert.key
+    if key is None:
+        return []
+    evidence: list[Evidence] = []
+    access = sddl_system_access(key.acl_sddl)
+    if access in ("denied", "absent"):
+        what = "denies SYSTEM" if access == "denied" else "grants SYSTEM nothing"
+        evidence.append(
+            Evidence(f"the key's security descriptor {what}", cert.source, key.acl_sddl)
+        )
+    key_file = (key.key_file or "").lower()
+    for ace in case.acls:
+        if not is_key_path(ace.path):
+            continue
+        names_file = bool(key_file) and ace.path.lower().endswith(key_file)
+        is_folder = ace.path.replace("/", "\\").rstrip("\\").lower().endswith(_KEY_FOLDERS)
+        if not (names_file or is_folder):
+            continue
+        if not ace.allow and (ace.sid in SYSTEM_SIDS or _is_everyone_or_system(ace.account)):
+            evidence.append(
+                Evidence(
+                    f"icacls: {ace.account} is denied on {ace.path}",
+                    ace.source,
+                    f"{ace.account}:(DENY)({','.join(ace.rights)})",
+                )
+            )
+    if key_file:
+        file_aces = [a for a in case.acls if a.path.lower().endswith(key_file)]
+        if file_aces and not any(
+            a.allow and (a.sid in SYSTEM_SIDS or _is_system(a.account)) for a in file_aces
+        ):
+            evidence.append(
+                Evidence(
+                    f"icacls: no ACE grants SYSTEM access to the key file {key.key_file}",
+                    file_aces[0].source,
+                )
+            )
+    for row in case.file_access:
+        if not any(r in row.result.upper() for r in _DENIED_RESULTS) or not is_key_path(row.path):
+            continue
+        if key_file and not row.path.lower().endswith(key_file):
+            continue
+        evidence.append(
+            Evidence(
+                f"Process Monitor: {row.process or 'a process'} got {row.result} on {row.path}",
+                row.source,
+                f"{row.time or ''} {row.process or ''} {row.operation or ''} {row.path} {row.result}".strip(),
+            )
+        )
+    return evidence
+
+
+def folder_denied(case: Case, key: Key) -> bool:
+    """An icacls deny ACE for SYSTEM or Everyone on the key folder itself."""
+    return any(
+        not ace.allow
+        and (ace.sid in SYSTEM_SIDS or _is_everyone_or_system(ace.account))
+        and ace.path.replace("/", "\\").rstrip("\\").lower().endswith(_KEY_FOLDERS)
+        for ace in case.acls
+    )
+
+
+def _is_system(account: str) -> bool:
+    return account.strip().upper().endswith(("\\SYSTEM", "SYSTEM")) or "S-1-5-18" in account
+
+
+def _is_everyone_or_system(account: str) -> bool:
+    return _is_system(account) or account.strip().lower() in ("everyone", "jeder", "tout le monde")
+
+
+def key_unusable(key: Key) -> bool:
+    return key.state in ("missing", "failed") or key.error is not None
+
+
+def non_elevated_dumps(case: Case) -> set[str]:
+    """Dumps in which every machine-store key is `Missing stored keyset`: typical of a dump taken
+    without elevation, so those "missing" keys prove nothing."""
+    out = set()
+    for result in case.inputs_of("certutil"):
+        keys = [
+            c.key
+            for c in result.certificates
+            if c.user_store is not True and c.key is not None and c.key.state != "no-key-info"
+        ]
+        if keys and all(k.state == "missing" and k.error is None for k in keys):
+            out.add(result.path)
+    return out
+
+
+@dataclass(frozen=True)
+class KeyAccessVerdict:
+    """For one certificate whose key cannot be used (or is denied to SYSTEM)."""
+
+    primary: int  # scenario 1 or 2
+    confidence: str
+    reason: str
+    runner_up_confidence: str | None  # scenario 2 as runner-up (only when primary is 1)
+    denied: tuple[Evidence, ...]
+
+
+def classify(case: Case, correlation: Correlation, cert: Certificate) -> KeyAccessVerdict | None:
+    key = cert.key
+    if key is None or key.state == "no-key-info" or cert.user_store is True:
+        return None
+    denied = tuple(system_denied_evidence(case, cert))
+    with_36870 = any(e.data.get("ErrorCode") == "0x8009030d" for e in correlation.failures)
+    if denied:
+        strong = any(not e.text.startswith("the key's security descriptor") for e in denied)
+        confidence = "high" if with_36870 or strong else "medium"
+        reason = "evidence that SYSTEM cannot open the key" + (
+            " alongside 36870 with 0x8009030d"
+            if with_36870
+            else "; no 36870 in the case confirms it"
+        )
+        return KeyAccessVerdict(2, confidence, reason, None, denied)
+    if not key_unusable(key):
+        return None
+    if (
+        key.state == "missing"
+        and key.error is None
+        and cert.source.path in non_elevated_dumps(case)
+    ):
+        return None  # the dump-not-elevated rule asks for an elevated dump instead
+    if key.exportable is False and key.state == "failed":
+        confidence, reason = "high", "the key is marked not exportable and its test FAILED"
+    elif key.exportable is False or key.error is not None or key.state == "failed":
+        confidence, reason = "medium", "the key fails with a key error"
+    else:
+        confidence, reason = (
+            "medium",
+            "`Missing stored keyset` in an elevated dump: the key cannot be opened",
+        )
+    if not correlation.failures:
+        confidence = lower_confidence(confidence)
+        reason += "; no 36870 in the case"
+    elif not with_36870:
+        reason += "; the 36870 events carry another error code than 0x8009030d"
+    return KeyAccessVerdict(1, confidence, reason, "low", denied)

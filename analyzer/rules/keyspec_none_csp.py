@@ -1,0 +1,71 @@
+"""`keyspec-none-csp`: a CSP key with KeySpec 0, a broken certificate-to-key association.
+
+KeySpec 0 is normal for CNG (KSP) keys only; a CSP key always has KeySpec 1 or 2. Schannel then
+fails to sign the key exchange (36888 alert 80, error state 1250/1051) or to open the key.
+"""
+
+from __future__ import annotations
+
+from analyzer.model import Diagnosis
+from analyzer.rules import remedies
+from analyzer.rules.common import (
+    REFERENCES,
+    candidate_certificates,
+    cert_evidence,
+    failure_facts,
+    is_csp,
+    key_quotes,
+    label,
+)
+from analyzer.rules.registry import Rule, RuleContext, register
+
+
+@register
+class KeySpecNoneCsp(Rule):
+    id = "keyspec-none-csp"
+    title = "CSP key with KeySpec 0: the certificate's link to its key is broken"
+    kind = "fault"
+    scenario = None
+    fires_when = "a server certificate whose CSP key (ProviderType not 0) shows `KeySpec = 0`"
+
+    def check(self, context: RuleContext) -> list[Diagnosis]:
+        out = []
+        correlation = context.correlation
+        events, event_evidence = failure_facts(correlation)
+        for cert in candidate_certificates(context.case.certificates):
+            key = cert.key
+            if key is None or cert.thumbprint is None or key.keyspec != 0 or not is_csp(key):
+                continue
+            explains = correlation.explains((cert.thumbprint,))
+            store = remedies.store_of(cert)
+            provider = key.provider or remedies.SCHANNEL_PROVIDER
+            out.append(
+                Diagnosis(
+                    id=self.id,
+                    kind=self.kind,
+                    scenario=None,
+                    title=f"{self.title}: {label(cert)}",
+                    confidence="high",
+                    confidence_reason="the -v dump shows a CSP provider with KeySpec = 0",
+                    certificates=(cert.thumbprint,),
+                    events=events if explains else (),
+                    evidence=(
+                        cert_evidence(cert, "CSP key with KeySpec 0", "\n".join(key_quotes(key))),
+                        *(event_evidence if explains else ()),
+                    ),
+                    remediation=(
+                        f'certutil -csp "{provider}" -repairstore {store} {cert.thumbprint}',
+                        f"{remedies.verify(cert)}   (expect: KeySpec = 1 -- AT_KEYEXCHANGE; if it "
+                        "shows 2, re-import the PFX with AT_KEYEXCHANGE:)",
+                        remedies.import_keyexchange(cert, "<original>.pfx"),
+                        remedies.REBIND,
+                    ),
+                    references=(REFERENCES["key-prov-info"], REFERENCES["certutil"]),
+                    explains_events=explains,
+                    summary=(
+                        f"{label(cert)} has a CSP key registered with KeySpec 0, which only CNG "
+                        "keys use; repair the association so that Schannel can open the key."
+                    ),
+                )
+            )
+        return out

@@ -1,0 +1,111 @@
+"""`keyspec-signature` (scenario 3): a server certificate whose key is registered as AT_SIGNATURE.
+
+Schannel needs a key-exchange key: a CSP key created or imported with KeySpec 2 (AT_SIGNATURE)
+cannot be used for TLS. A `-v` dump shows ``KeySpec = 2``; a non-verbose dump shows only the
+tests, and a CSP key whose only test is ``Signature test passed`` is the same tell (lower
+confidence). KSP keys normally pass only a signature test: that is not this fault.
+"""
+
+from __future__ import annotations
+
+from analyzer.model import Certificate, Diagnosis, Key
+from analyzer.rules import remedies
+from analyzer.rules.common import (
+    REFERENCES,
+    candidate_certificates,
+    cert_evidence,
+    failure_facts,
+    is_csp,
+    is_ksp,
+    key_quotes,
+    label,
+    test_quotes,
+)
+from analyzer.rules.registry import Rule, RuleContext, register
+
+
+def signature_only(key: Key) -> bool:
+    return "signature-passed" in key.tests and not any(
+        t.startswith("encryption") for t in key.tests
+    )
+
+
+def remediation(cert: Certificate, key: Key) -> list[str]:
+    if is_ksp(key):
+        return remedies.repair_ksp_keyspec(cert, key)
+    if key.exportable is True:
+        return remedies.reimport_exportable(cert)
+    return [
+        "If the original PFX is still at hand: "
+        f"certutil -delstore {remedies.store_of(cert)} {cert.thumbprint}",
+        remedies.import_keyexchange(cert, "<original>.pfx"),
+        "Otherwise the key cannot be re-imported (it is not exportable): request a new "
+        "certificate with a key-exchange key:",
+        *remedies.new_request(cert),
+    ]
+
+
+@register
+class KeySpecSignature(Rule):
+    id = "keyspec-signature"
+    title = "Certificate key is AT_SIGNATURE (KeySpec 2): Schannel cannot use it"
+    kind = "fault"
+    scenario = 3
+    fires_when = (
+        "a server certificate (Server Authentication EKU or none) with `KeySpec = 2`; or, without "
+        "-v, a CSP key whose only test is `Signature test passed` (medium)"
+    )
+
+    def check(self, context: RuleContext) -> list[Diagnosis]:
+        out = []
+        correlation = context.correlation
+        events, event_evidence = failure_facts(correlation)
+        for cert in candidate_certificates(context.case.certificates):
+            key = cert.key
+            if key is None or cert.thumbprint is None:
+                continue
+            if key.keyspec == 2:
+                confidence = "high"
+                reason = "the -v dump shows KeySpec = 2 (AT_SIGNATURE) for this key"
+                quotes = key_quotes(key)
+            elif key.keyspec is None and is_csp(key) and signature_only(key):
+                confidence = "medium"
+                reason = (
+                    "non-verbose dump: a CSP key whose only test is `Signature test passed` "
+                    "is the tell of KeySpec 2; a `certutil -v -store` dump would show it"
+                )
+                quotes = [*key_quotes(key), *test_quotes(key)]
+            else:
+                continue
+            explains = correlation.explains((cert.thumbprint,))
+            if explains:
+                reason += "; the 36870 failures point at this certificate"
+            out.append(
+                Diagnosis(
+                    id=self.id,
+                    kind=self.kind,
+                    scenario=self.scenario,
+                    title=f"{self.title}: {label(cert)}",
+                    confidence=confidence,
+                    confidence_reason=reason,
+                    certificates=(cert.thumbprint,),
+                    events=events if explains else (),
+                    evidence=(
+                        cert_evidence(cert, "key registered for signature only", "\n".join(quotes)),
+                        *(event_evidence if explains else ()),
+                    ),
+                    remediation=tuple(remediation(cert, key)),
+                    references=(
+                        REFERENCES["0x80070520"],
+                        REFERENCES["key-prov-info"],
+                        REFERENCES["keyspec-ksp"] if is_ksp(key) else REFERENCES["certutil"],
+                    ),
+                    explains_events=explains,
+                    summary=(
+                        f"The private key of {label(cert)} is registered with KeySpec 2 "
+                        "(AT_SIGNATURE); Schannel needs a key-exchange key (KeySpec 1, or 0 for "
+                        "a CNG key)."
+                    ),
+                )
+            )
+        return out

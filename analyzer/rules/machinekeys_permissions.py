@@ -1,0 +1,90 @@
+"""`machinekeys-permissions` (scenario 2): the key exists but SYSTEM cannot open it.
+
+Evidence: the key's SDDL without SYSTEM (from `certutil -v`), an icacls deviation on the key
+folder or key file, or a Process Monitor ACCESS DENIED on the key file. Without such evidence it
+is only the runner-up of scenario 1 (low confidence), with what would tell them apart.
+"""
+
+from __future__ import annotations
+
+from analyzer.model import Diagnosis
+from analyzer.rules import remedies
+from analyzer.rules.broken_keyset import TELL_APART
+from analyzer.rules.common import (
+    REFERENCES,
+    candidate_certificates,
+    cert_evidence,
+    failure_facts,
+    key_folder,
+    label,
+    state_quote,
+)
+from analyzer.rules.key_access import classify, folder_denied
+from analyzer.rules.registry import Rule, RuleContext, register
+
+
+@register
+class MachineKeysPermissions(Rule):
+    id = "machinekeys-permissions"
+    title = "SYSTEM cannot open the private key (MachineKeys / Crypto\\Keys permissions)"
+    kind = "fault"
+    scenario = 2
+    fires_when = (
+        "the key SDDL lacks SYSTEM, icacls shows a deny or no SYSTEM grant on the key folder or "
+        "file, or procmon shows ACCESS DENIED on the key file; low-confidence runner-up of "
+        "`non-exportable-broken-keyset`"
+    )
+
+    def check(self, context: RuleContext) -> list[Diagnosis]:
+        out = []
+        correlation = context.correlation
+        events, event_evidence = failure_facts(correlation)
+        for cert in candidate_certificates(context.case.certificates):
+            verdict = classify(context.case, correlation, cert)
+            key = cert.key
+            if verdict is None or key is None or not cert.thumbprint:
+                continue
+            if verdict.primary == 2:
+                confidence, reason = verdict.confidence, verdict.reason
+                evidence = verdict.denied
+                summary = (
+                    f"SYSTEM cannot open the private key of {label(cert)} in {key_folder(key)}: "
+                    "HTTP.sys runs as SYSTEM and fails with 0x8009030d (36870)."
+                )
+            elif verdict.runner_up_confidence is not None:
+                confidence = verdict.runner_up_confidence
+                reason = f"runner-up of scenario 1: no evidence about access yet. {TELL_APART}"
+                quote = state_quote(key)
+                evidence = (cert_evidence(cert, "the key cannot be opened", quote),)
+                summary = (
+                    f"The key of {label(cert)} cannot be opened; wrong permissions on "
+                    f"{key_folder(key)} would look the same until icacls or procmon show otherwise."
+                )
+            else:
+                continue
+            explains = correlation.explains((cert.thumbprint,))
+            out.append(
+                Diagnosis(
+                    id=self.id,
+                    kind=self.kind,
+                    scenario=self.scenario,
+                    title=f"{self.title}: {label(cert)}",
+                    confidence=confidence,
+                    confidence_reason=reason,
+                    certificates=(cert.thumbprint,),
+                    events=events if explains else (),
+                    evidence=(*evidence, *(event_evidence if explains else ())),
+                    remediation=tuple(
+                        remedies.fix_key_permissions(cert, key, folder_denied(context.case, key))
+                    ),
+                    references=(
+                        REFERENCES["machinekeys"],
+                        REFERENCES["key-storage"],
+                        REFERENCES["icacls"],
+                        REFERENCES["0x80070520"],
+                    ),
+                    explains_events=explains,
+                    summary=summary,
+                )
+            )
+        return out

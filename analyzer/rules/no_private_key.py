@@ -1,0 +1,112 @@
+"""`no-private-key`: the certificate in use has no private key (36869, `No key provider information`).
+
+A certificate imported from a `.cer` (not the `.pfx`), or whose request was never completed on
+this machine, has no CERT_KEY_PROV_INFO: Schannel logs 36869 and the binding cannot work.
+"""
+
+from __future__ import annotations
+
+from analyzer.correlate import validity_at
+from analyzer.model import Certificate, Diagnosis
+from analyzer.readers.eventfields import SCHANNEL
+from analyzer.rules import remedies
+from analyzer.rules.common import (
+    REFERENCES,
+    candidate_certificates,
+    cert_evidence,
+    event_evidence,
+    label,
+)
+from analyzer.rules.registry import Rule, RuleContext, register
+
+
+def keyless(cert: Certificate) -> bool:
+    return cert.key is None or cert.key.state == "no-key-info"
+
+
+@register
+class NoPrivateKey(Rule):
+    id = "no-private-key"
+    title = "The certificate has no private key"
+    kind = "fault"
+    scenario = None
+    fires_when = (
+        "Schannel 36869, or the certificate in use (--thumbprint or a binding) shows `No key "
+        "provider information`, or 36870 with only key-less server certificates valid"
+    )
+
+    def check(self, context: RuleContext) -> list[Diagnosis]:
+        case, correlation = context.case, context.correlation
+        no_key_events = case.events_of(SCHANNEL, 36869)
+        certs = candidate_certificates(case.certificates)
+        in_use = [c for c in certs if c.thumbprint in correlation.in_use]
+        when = correlation.reference_moment
+        valid_keyless = [
+            c for c in certs if keyless(c) and validity_at(c, when).state in ("valid", "unknown")
+        ]
+        if in_use:
+            suspects = [c for c in in_use if keyless(c)]
+            if not suspects:
+                return []
+            confidence = "high"
+            reason = f"the certificate named by {correlation.in_use_from} has no key information"
+        elif no_key_events:
+            suspects = valid_keyless
+            confidence = "high" if suspects else "medium"
+            reason = "Schannel 36869: the credential's certificate has no private key property"
+        elif correlation.failures and not correlation.in_scope and valid_keyless:
+            suspects = valid_keyless
+            confidence = "medium"
+            reason = "36870 failed and the only valid server certificates have no private key"
+        else:
+            return []
+        thumbprints = tuple(c.thumbprint for c in suspects if c.thumbprint)
+        explains = bool(no_key_events) or correlation.explains(thumbprints)
+        events = tuple(e.source for e in no_key_events) or tuple(
+            e.source for e in correlation.failures
+        )
+        steps: list[str] = []
+        for cert in suspects[:3]:
+            steps += [
+                f"certutil -repairstore {remedies.store_of(cert)} {cert.thumbprint}   "
+                "(re-links the certificate to its key when the key is still on the machine)",
+                remedies.verify(cert) + "   (expect: a key test that passed, no "
+                "`No key provider information`)",
+            ]
+        steps += [
+            "Otherwise import the PFX (certificate with its private key), not the .cer: "
+            + (
+                remedies.import_keyexchange(suspects[0], "<file>.pfx")
+                if suspects
+                else 'certutil -p "<PFX password>" -importPFX my <file>.pfx'
+            ),
+            "Or complete the pending request on the machine that created it: "
+            "certreq -accept <issued certificate>.cer",
+            remedies.REBIND,
+        ]
+        return [
+            Diagnosis(
+                id=self.id,
+                kind=self.kind,
+                scenario=None,
+                title=self.title + (f": {label(suspects[0])}" if len(suspects) == 1 else ""),
+                confidence=confidence,
+                confidence_reason=reason,
+                certificates=thumbprints,
+                events=events,
+                evidence=(
+                    *(
+                        cert_evidence(c, f"{label(c)} has no key", "No key provider information")
+                        for c in suspects[:5]
+                    ),
+                    *event_evidence(no_key_events or list(correlation.failures)),
+                ),
+                remediation=tuple(steps),
+                references=(REFERENCES["0x80070520"], REFERENCES["certutil"]),
+                explains_events=explains,
+                summary=(
+                    "The certificate Schannel was given has no private key: import the PFX "
+                    "(with its key) or repair the link to an existing key."
+                ),
+            )
+        ]
