@@ -4,7 +4,7 @@ Customers save command output from PowerShell 5.1 (UTF-16LE with BOM), from cmd 
 page: cp850, cp437, cp936/GBK, cp932), from editors (UTF-8 with or without BOM) and from chat
 pastes. The order of guesses matters: a BOM is certain; NUL bytes in every other position mean
 UTF-16 without BOM; strict UTF-8 almost never decodes legacy bytes by accident; among the code
-pages we prefer the one whose text looks most like console output.
+pages we prefer the one whose non-ASCII characters look most like real words.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from __future__ import annotations
 import codecs
 from dataclasses import dataclass
 
-# Legacy code pages tried after UTF-8, in order. GBK and cp932 go first because Latin code pages
-# decode every byte and would always "succeed"; they are kept only when the result looks sane.
-LEGACY_CODEPAGES: tuple[str, ...] = ("gbk", "cp932", "cp850", "cp1252", "cp437")
+# Legacy code pages tried after UTF-8. Each decoding that succeeds gets a plausibility score
+# (Latin: common accented letters versus symbols and stray capitals; CJK: common GB2312 rows or
+# kana); the best wins and this order only breaks ties.
+LEGACY_CODEPAGES: tuple[str, ...] = ("cp1252", "cp850", "gbk", "cp932", "cp437")
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -48,24 +49,69 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
-def _plausibility(text: str) -> float:
-    """Share of characters that look like console text (printable, not box-drawing soup)."""
-    if not text:
-        return 1.0
-    bad = 0
+# Accented letters common in de/fr/es/pt/it console text. A wrong Latin code page turns them
+# into box drawing, symbols or capitals inside lower-case words ("clé" read as cp850 is "clÚ").
+_COMMON_ACCENTED = frozenset("éèêëàâäçùûüôöîïñáíóúœßÉÈÀÇÜÖÄÑ¿¡ºª°’“”«»")
+
+
+def _latin_score(text: str) -> float:
+    """-1..1: how much the non-ASCII characters of a single-byte decoding look like real text."""
+    good = bad = total = 0
+    previous = " "
+    for ch in text:
+        if ch < "\x80":
+            previous = ch
+            continue
+        total += 1
+        if ch in _COMMON_ACCENTED:
+            good += 1
+        elif (ch.isupper() and previous.islower()) or (not ch.isalpha() and ch != "\xa0"):
+            bad += 1
+        previous = ch
+    return 1.0 if total == 0 else (good - bad) / total
+
+
+def _cjk_score(text: str, codec: str) -> float:
+    """-1..1 for a double-byte decoding: GB2312's common range for GBK, kana and kanji for cp932.
+    Latin bytes read as GBK give rare extension characters; GBK read as cp932 gives half-width
+    katakana; cp932 read as GBK gives characters outside GB2312's common rows."""
+    good = bad = total = 0
     for ch in text:
         o = ord(ch)
-        if ch in "\r\n\t":
+        if o < 0x80:
             continue
-        if (
-            o < 32
-            or 0x7F <= o < 0xA0
-            or 0x2500 <= o < 0x2600
-            or 0xE000 <= o < 0xF900
-            or o == 0xFFFD
-        ):
+        total += 1
+        if 0xFF61 <= o <= 0xFF9F or 0xE000 <= o < 0xF900 or o == 0xFFFD:
             bad += 1
-    return 1.0 - bad / len(text)
+        elif codec == "gbk":
+            raw = ch.encode("gbk", errors="ignore")
+            if (
+                len(raw) == 2
+                and 0xA1 <= raw[1] <= 0xFE
+                and (0xB0 <= raw[0] <= 0xF7 or raw[0] <= 0xA9)
+            ):
+                good += 1
+        elif (
+            0x3040 <= o <= 0x30FF
+            or 0x4E00 <= o <= 0x9FFF
+            or 0x3000 <= o <= 0x303F
+            or 0xFF01 <= o <= 0xFF5E
+        ):
+            good += 1
+    return 1.0 if total == 0 else (good - bad) / total
+
+
+def _strict_utf8(data: bytes) -> str | None:
+    """Strict UTF-8, tolerating only a multi-byte character cut at the very end (a file head)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        text = decoder.decode(data, final=False)
+    except UnicodeDecodeError:
+        return None
+    pending = decoder.getstate()[0]
+    if pending and len(data) < 1024:
+        return None  # a short text ending in a lead byte is a legacy code page, not a cut head
+    return text + ("\ufffd" if pending else "")
 
 
 def decode_bytes(data: bytes) -> DecodedText:
@@ -79,46 +125,31 @@ def decode_bytes(data: bytes) -> DecodedText:
     if utf16:
         text = data.decode(utf16, errors="replace")
         return DecodedText(text, utf16, replaced="\ufffd" in text)
-    try:
-        return DecodedText(data.decode("utf-8"), "utf-8")
-    except UnicodeDecodeError:
-        pass
+    utf8 = _strict_utf8(data)
+    if utf8 is not None:
+        return DecodedText(utf8, "utf-8", replaced=utf8.endswith("\ufffd"))
     best: DecodedText | None = None
-    best_score = -1.0
+    best_score = -2.0
     for codec in LEGACY_CODEPAGES:
         try:
             text = data.decode(codec)
         except UnicodeDecodeError:
-            continue
-        score = _plausibility(text)
-        if codec in ("gbk", "cp932"):
-            # A multi-byte code page that decodes Latin-1 bytes produces rare CJK soup; demand
-            # that a good part of the non-ASCII text is common CJK before trusting it.
-            non_ascii = [c for c in text if ord(c) > 0x7F]
-            cjk = sum(
-                1 for c in non_ascii if 0x4E00 <= ord(c) <= 0x9FFF or 0x3040 <= ord(c) <= 0x30FF
-            )
-            if not non_ascii or cjk / len(non_ascii) < 0.9 or _latin_bigram_hint(data):
+            # A head cut inside a double-byte character: retry without the last byte.
+            if codec not in ("gbk", "cp932"):
                 continue
+            try:
+                text = data[:-1].decode(codec)
+            except UnicodeDecodeError:
+                continue
+        if any(ord(c) < 32 and c not in "\r\n\t\x0c" for c in text[:4096]):
+            continue
+        score = _cjk_score(text, codec) if codec in ("gbk", "cp932") else _latin_score(text)
         if score > best_score + 1e-9:
             best, best_score = DecodedText(text, codec), score
     if best is not None:
         return best
     text = data.decode("utf-8", errors="replace")
     return DecodedText(text, "utf-8", replaced=True)
-
-
-_LATIN_HINTS = (b"\xe9", b"\xe8", b"\xfc", b"\xe4", b"\xf6", b"\x81", b"\x82", b"\x94")
-
-
-def _latin_bigram_hint(data: bytes) -> bool:
-    """German/French text in cp850/cp1252 has single high bytes between ASCII letters
-    (``Schl\\x81ssel``, ``cl\\xe9``), which a double-byte code page never produces."""
-    for i in range(1, min(len(data), 65536) - 1):
-        b = data[i]
-        if b >= 0x80 and 0x61 <= data[i - 1] <= 0x7A and 0x61 <= data[i + 1] <= 0x7A:
-            return True
-    return False
 
 
 def split_lines(text: str) -> list[str]:
