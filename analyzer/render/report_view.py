@@ -1,0 +1,365 @@
+"""What the HTML report shows, worked out from an `Analysis` before any markup is written.
+
+The templates in ``reports/`` only lay out these records; every decision (the verdict's wording,
+which certificate a diagnosis points at, how times read, how much of a long list to show) is
+made here, where tests can reach it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from analyzer.model import Analysis, Certificate, Diagnosis, Event, Message, ReadResult, Source
+from analyzer.render.json import TOOL, event_sort_key
+from analyzer.render.timeline import Timeline, build_timeline, category_of
+from analyzer.render.times import format_local, format_utc, offset_label, parse_offset, parse_time
+
+MAX_EVENT_ROWS = 200
+MAX_MESSAGES_PER_INPUT = 50
+MAX_FACT_CHARS = 400
+
+SCENARIOS = {
+    1: "Scenario 1: key imported as not exportable, broken keyset",
+    2: "Scenario 2: MachineKeys permissions",
+    3: "Scenario 3: KeySpec 2 (AT_SIGNATURE) instead of 1 (AT_KEYEXCHANGE)",
+}
+KEYSPEC_NAMES = {0: "0 (none)", 1: "1 (AT_KEYEXCHANGE)", 2: "2 (AT_SIGNATURE)"}
+# Event data shown in the event table, in this order; the rest is in the JSON.
+EVENT_FIELDS = (
+    "Type",
+    "ErrorCode",
+    "ErrorStatus",
+    "ErrorState",
+    "Endpoint",
+    "AlertDesc",
+    "Protocol",
+    "KeyName",
+)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    tone: str  # "fault" | "advisory" | "clear" | "no-input"
+    headline: str
+    detail: str
+    diagnosis: Diagnosis | None
+
+
+@dataclass(frozen=True)
+class DiagnosisRow:
+    anchor: str
+    diagnosis: Diagnosis
+    scenario: str | None
+    certificates: tuple[tuple[str, str | None], ...]  # (thumbprint, table anchor when listed)
+    events: tuple[str, ...]
+    references: tuple[tuple[str, bool], ...]  # (reference, is a web link)
+
+
+@dataclass(frozen=True)
+class Problem:
+    anchor: str
+    kind: str
+    title: str
+
+
+@dataclass(frozen=True)
+class CertRow:
+    cert: Certificate
+    anchor: str
+    marks: tuple[str, ...]  # "selected in IIS (--thumbprint)", "the verdict's certificate"
+    valid: str
+    key_lines: tuple[str, ...]
+    problems: tuple[Problem, ...]
+
+    @property
+    def worst(self) -> str | None:
+        """``fault`` when any problem is one, else ``advisory``, else None."""
+        kinds = {problem.kind for problem in self.problems}
+        return "fault" if "fault" in kinds else ("advisory" if kinds else None)
+
+
+@dataclass(frozen=True)
+class EventRow:
+    time_utc: str
+    time_local: str | None
+    category: str
+    provider: str
+    event_id: int
+    record: int | None
+    details: str
+    source: str
+    cited: bool
+
+
+@dataclass(frozen=True)
+class InputRow:
+    result: ReadResult
+    details: tuple[str, ...]
+    messages: tuple[Message, ...]
+    messages_hidden: int
+
+
+@dataclass(frozen=True)
+class ReportView:
+    analysis: Analysis
+    tool: dict[str, str]
+    title: str
+    verdict: Verdict
+    diagnoses: tuple[DiagnosisRow, ...]  # in verdict order
+    facts: tuple[tuple[str, str], ...]
+    certificates: tuple[CertRow, ...]
+    timeline: Timeline | None
+    events: tuple[EventRow, ...]
+    events_hidden: int
+    inputs: tuple[InputRow, ...]
+    offset: str | None
+    at: str | None
+
+
+def thumbprint_key(value: str | None) -> str:
+    """Thumbprints compare without case, spaces, colons or invisible marks."""
+    return re.sub(r"[^0-9a-f]", "", (value or "").lower())
+
+
+def cert_anchor(cert: Certificate, position: int) -> str:
+    key = thumbprint_key(cert.thumbprint)
+    return f"cert-{key}" if key else f"cert-row-{position}"
+
+
+def build_view(analysis: Analysis) -> ReportView:
+    offset = parse_offset(analysis.context.get("local_offset"))
+    anchors = [(f"diag-{n}", d) for n, d in enumerate(analysis.diagnoses, start=1)]
+    certificates = _cert_rows(analysis, anchors)
+    listed = {thumbprint_key(row.cert.thumbprint): row.anchor for row in certificates}
+    at_moment = parse_time(analysis.at)
+    host = _first_computer(analysis)
+    events, hidden = _event_rows(analysis, offset)
+    return ReportView(
+        analysis=analysis,
+        tool=dict(TOOL),
+        title=f"certtriage report{f' for {host}' if host else ''}",
+        verdict=_verdict(analysis),
+        diagnoses=tuple(_diagnosis_row(anchor, d, listed) for anchor, d in anchors),
+        facts=_facts(analysis.context),
+        certificates=certificates,
+        timeline=build_timeline(analysis.inputs, analysis.events, analysis.at, offset),
+        events=events,
+        events_hidden=hidden,
+        inputs=tuple(_input_row(r) for r in analysis.inputs),
+        offset=offset_label(offset) if offset is not None else None,
+        at=_both_times(at_moment, offset) if at_moment is not None else None,
+    )
+
+
+def _diagnosis_row(anchor: str, diagnosis: Diagnosis, listed: dict[str, str]) -> DiagnosisRow:
+    return DiagnosisRow(
+        anchor=anchor,
+        diagnosis=diagnosis,
+        scenario=SCENARIOS.get(diagnosis.scenario) if diagnosis.scenario is not None else None,
+        certificates=tuple((t, listed.get(thumbprint_key(t))) for t in diagnosis.certificates),
+        events=tuple(str(source) for source in diagnosis.events),
+        # Only web addresses become links; anything else (a KB number, a title) stays text.
+        references=tuple(
+            (ref, ref.startswith(("https://", "http://"))) for ref in diagnosis.references
+        ),
+    )
+
+
+def _first_computer(analysis: Analysis) -> str | None:
+    for result in analysis.inputs:
+        if result.coverage is not None and result.coverage.computer:
+            return result.coverage.computer
+    return next((e.computer for e in analysis.events if e.computer), None)
+
+
+def _verdict(analysis: Analysis) -> Verdict:
+    if analysis.inputs and not any(r.usable for r in analysis.inputs):
+        return Verdict(
+            "no-input",
+            "No usable input",
+            "None of the files could be read as a certutil dump, an event log or other evidence; "
+            "see Inputs below for what each file was taken for.",
+            None,
+        )
+    if not analysis.diagnoses:
+        return Verdict(
+            "clear", "No diagnosis", "No rule had anything to say about this case.", None
+        )
+    first = analysis.diagnoses[0]
+    faults = sum(1 for d in analysis.diagnoses if d.kind == "fault")
+    advisories = len(analysis.diagnoses) - faults
+    counts = f"{faults} fault{'s' if faults != 1 else ''}, {advisories} advisor{'ies' if advisories != 1 else 'y'}"
+    if first.kind == "fault":
+        scenario = f"{SCENARIOS[first.scenario]}. " if first.scenario in SCENARIOS else ""
+        return Verdict("fault", first.title, f"{scenario}{counts} in total.", first)
+    return Verdict(
+        "advisory",
+        "No fault found",
+        f"Nothing found can make the binding fail; {counts}. First: {first.title}.",
+        first,
+    )
+
+
+def _facts(context: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """Correlation facts the engine left for the report, as short label/text pairs."""
+    facts = []
+    for key in sorted(context, key=str):
+        if key == "local_offset":
+            continue  # shown with every time instead
+        text = _fact_text(context[key])
+        if text:
+            if len(text) > MAX_FACT_CHARS:
+                text = text[: MAX_FACT_CHARS - 1] + "…"
+            facts.append((str(key).replace("_", " ").capitalize(), text))
+    return tuple(facts)
+
+
+def _fact_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_fact_text(v)}" for k, v in value.items())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = sorted(value, key=str) if isinstance(value, (set, frozenset)) else value
+        return ", ".join(_fact_text(v) for v in items)
+    return str(value)
+
+
+def _cert_rows(
+    analysis: Analysis, diagnoses: Sequence[tuple[str, Diagnosis]]
+) -> tuple[CertRow, ...]:
+    selected = thumbprint_key(analysis.thumbprint)
+    verdict = analysis.diagnoses[0] if analysis.diagnoses else None
+    verdict_certs = {thumbprint_key(t) for t in verdict.certificates} if verdict else set()
+    rows = []
+    for position, cert in enumerate(analysis.certificates, start=1):
+        key = thumbprint_key(cert.thumbprint)
+        marks = []
+        if key and key == selected:
+            marks.append("selected in IIS (--thumbprint)")
+        if key and key in verdict_certs and verdict is not None and verdict.kind == "fault":
+            marks.append("the verdict's certificate")
+        problems = tuple(
+            Problem(anchor, d.kind, d.title)
+            for anchor, d in diagnoses
+            if key and key in {thumbprint_key(t) for t in d.certificates}
+        )
+        rows.append(
+            CertRow(
+                cert=cert,
+                anchor=cert_anchor(cert, position),
+                marks=tuple(marks),
+                valid=_validity(cert),
+                key_lines=_key_lines(cert),
+                problems=problems,
+            )
+        )
+    return tuple(rows)
+
+
+def _validity(cert: Certificate) -> str:
+    start = cert.valid_from or cert.not_before
+    end = cert.valid_to or cert.not_after
+    if not start and not end:
+        return "not in the dump"
+    return f"{(start or '?').replace('T', ' ')} to {(end or '?').replace('T', ' ')}"
+
+
+def _key_lines(cert: Certificate) -> tuple[str, ...]:
+    key = cert.key
+    if key is None:
+        return ("no key information",)
+    lines = []
+    kind = {"csp": "CSP", "ksp": "KSP (CNG)"}.get(key.provider_class or "", "")
+    if key.provider or kind:
+        lines.append(" ".join(part for part in (kind, key.provider and f"{key.provider}") if part))
+    if key.keyspec is not None:
+        lines.append(f"KeySpec {KEYSPEC_NAMES.get(key.keyspec, str(key.keyspec))}")
+    if key.exportable is not None:
+        lines.append("exportable" if key.exportable else "not exportable")
+    state = f"key state: {key.state}"
+    if key.error is not None:
+        state += " (" + ", ".join(p for p in (key.error.code, key.error.name) if p) + ")"
+    lines.append(state)
+    if key.container or key.key_file:
+        lines.append(f"container: {key.container or key.key_file}")
+    return tuple(lines)
+
+
+def _both_times(moment: Any, offset: timedelta | None) -> str:
+    text = format_utc(moment)
+    return f"{text} ({format_local(moment, offset)})" if offset is not None else text
+
+
+def _event_rows(analysis: Analysis, offset: timedelta | None) -> tuple[tuple[EventRow, ...], int]:
+    cited: set[Source] = {source for d in analysis.diagnoses for source in d.events}
+    shown: list[tuple[str, tuple[str, int], EventRow]] = []
+    for event in analysis.events:
+        category = category_of(event)
+        if category is None:
+            continue
+        moment = parse_time(event.time, offset if event.time_is_local else None)
+        row = EventRow(
+            time_utc=format_utc(moment) if moment else (event.time or "no time"),
+            time_local=format_local(moment, offset) if moment and offset is not None else None,
+            category=category,
+            provider=event.provider,
+            event_id=event.event_id,
+            record=event.record_id,
+            details=_event_details(event),
+            source=str(event.source),
+            cited=event.source in cited
+            or Source(event.source.path, record=event.record_id) in cited,
+        )
+        shown.append((moment.isoformat() if moment else "~", event_sort_key(event), row))
+    # Cited events first so that the evidence is never among the rows left out.
+    shown.sort(key=lambda item: (not item[2].cited, item[0], item[1]))
+    kept = sorted(shown[:MAX_EVENT_ROWS], key=lambda item: (item[0], item[1]))
+    return tuple(row for _, _, row in kept), max(0, len(shown) - MAX_EVENT_ROWS)
+
+
+def _event_details(event: Event) -> str:
+    parts = [f"{name}={event.data[name]}" for name in EVENT_FIELDS if name in event.data]
+    if event.sspi_process:
+        parts.append(f"SSPI client process: {event.sspi_process}")
+    return ", ".join(parts)
+
+
+def _input_row(result: ReadResult) -> InputRow:
+    details = []
+    if result.encoding:
+        details.append(f"encoding {result.encoding}")
+    if result.engine:
+        details.append(f"engine {result.engine}")
+    if result.certificates:
+        details.append(f"{len(result.certificates)} certificates")
+    if result.events:
+        details.append(f"{len(result.events)} relevant events")
+    coverage = result.coverage
+    if coverage is not None:
+        if coverage.channel:
+            details.append(f"log {coverage.channel}")
+        if coverage.computer:
+            details.append(f"computer {coverage.computer}")
+        first, last = parse_time(coverage.first), parse_time(coverage.last)
+        if first and last:
+            details.append(f"covers {format_utc(first)} to {format_utc(last)}")
+        details.append(f"{coverage.records} records")
+        if coverage.chunks_bad:
+            details.append(f"{coverage.chunks_bad} unreadable chunks")
+        if coverage.record_gaps:
+            gaps = ", ".join(f"{a}-{b}" for a, b in coverage.record_gaps[:5])
+            details.append(f"record gaps {gaps}")
+        if coverage.os is not None:
+            build = f" build {coverage.os.build}" if coverage.os.build else ""
+            details.append(f"Windows {coverage.os.version}{build}")
+    messages = tuple(result.messages[:MAX_MESSAGES_PER_INPUT])
+    return InputRow(
+        result, tuple(details), messages, max(0, len(result.messages) - MAX_MESSAGES_PER_INPUT)
+    )

@@ -1,0 +1,163 @@
+"""The report in a real headless Chromium: no console errors, no network, hostile text stays text.
+
+Uses Debian's ``chromium`` and ``chromium-driver`` (``make test`` installs them on Linux); where
+there is no Chromium (a Windows workstation) these tests skip and say so. Screenshots and the
+printed PDF land in ``test-output/`` for a human to look at.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import HOSTILE, empty_analysis, make_analysis
+
+from analyzer.render.html import render_report
+
+pytestmark = pytest.mark.browser
+
+OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "chrome")
+FLAGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=1366,900",
+)
+NETWORK_SCHEMES = {"http", "https", "ws", "wss", "ftp"}
+
+
+def _browser_paths() -> tuple[str, str]:
+    browser = next((p for p in map(shutil.which, CHROMIUM_NAMES) if p), None)
+    driver = shutil.which("chromedriver")
+    if browser is None or driver is None:
+        pytest.skip(
+            "no headless Chromium here (needs chromium and chromedriver on PATH; "
+            "on Debian/Ubuntu `make browser-deps` installs them)"
+        )
+    return browser, driver
+
+
+@pytest.fixture(scope="module")
+def driver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    browser, driver_path = _browser_paths()
+    webdriver = pytest.importorskip("selenium.webdriver")
+    options = webdriver.ChromeOptions()
+    options.binary_location = browser
+    for flag in FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    session = webdriver.Chrome(options=options, service=webdriver.ChromeService(driver_path))
+    try:
+        yield session
+    finally:
+        session.quit()
+
+
+def _open(driver: object, html: str, folder: Path) -> str:
+    page = folder / "certtriage-report.html"
+    page.write_text(html, encoding="utf-8")
+    driver.get_log("performance")  # type: ignore[attr-defined]  # drop what came before
+    driver.get_log("browser")  # type: ignore[attr-defined]
+    driver.get(page.as_uri())  # type: ignore[attr-defined]
+    return page.as_uri()
+
+
+def _requests(driver: object, page: str) -> list[str]:
+    """Requests the page made beside loading itself, and any request to the network at all.
+
+    Chromium's own pages (``chrome://...``, its new-tab page) show up in the log too; they are
+    not the report's doing."""
+    urls = []
+    for entry in driver.get_log("performance"):  # type: ignore[attr-defined]
+        message = json.loads(entry["message"])["message"]
+        if message["method"] != "Network.requestWillBeSent":
+            continue
+        url = message["params"]["request"]["url"]
+        from_page = message["params"].get("documentURL") == page and url != page
+        if from_page or url.split(":", 1)[0].lower() in NETWORK_SCHEMES:
+            urls.append(url)
+    return urls
+
+
+def _save_screenshot(driver: object, name: str) -> Path:
+    OUTPUT.mkdir(exist_ok=True)
+    height = driver.execute_script("return document.documentElement.scrollHeight")  # type: ignore[attr-defined]
+    driver.set_window_size(1366, min(int(height) + 40, 12000))  # type: ignore[attr-defined]
+    path = OUTPUT / name
+    driver.save_screenshot(str(path))  # type: ignore[attr-defined]
+    driver.set_window_size(1366, 900)  # type: ignore[attr-defined]
+    return path
+
+
+def test_report_loads_clean_offline_and_keeps_hostile_text(driver: object, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    page = _open(driver, render_report(make_analysis(subject=HOSTILE)), tmp_path)
+
+    assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []  # type: ignore[attr-defined]
+    assert _requests(driver, page) == []
+    resources = driver.execute_script("return performance.getEntriesByType('resource').length")  # type: ignore[attr-defined]
+    assert resources == 0
+    assert driver.find_elements(By.TAG_NAME, "img") == []  # type: ignore[attr-defined]
+    assert driver.find_elements(By.TAG_NAME, "script") == []  # type: ignore[attr-defined]
+    subject = driver.find_element(By.CSS_SELECTOR, "table.certs tr.in-use .subject")  # type: ignore[attr-defined]
+    assert subject.text == HOSTILE
+    headline = driver.find_element(By.CSS_SELECTOR, ".verdict-headline").text  # type: ignore[attr-defined]
+    assert "KeySpec 2" in headline
+    for section in ("verdict", "diagnoses", "certificates", "timeline", "inputs", "follow-up"):
+        assert driver.find_element(By.ID, section).is_displayed()  # type: ignore[attr-defined]
+    marks = driver.find_elements(By.CSS_SELECTOR, "svg.timeline-chart .mark.key-failure circle")  # type: ignore[attr-defined]
+    assert marks and all(m.is_displayed() for m in marks)
+    assert _save_screenshot(driver, "report.png").stat().st_size > 10_000
+
+
+def test_long_customer_strings_wrap_on_a_laptop_screen(driver: object, tmp_path: Path) -> None:
+    subject = "CN=" + "a" * 3000  # one unbroken token, as a broken dump can give
+    analysis = make_analysis(subject=subject)
+    analysis.inputs[0].warn("x" * 2000, line=3)
+    _open(driver, render_report(analysis), tmp_path)
+    widths = driver.execute_script(  # type: ignore[attr-defined]
+        "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert widths[0] <= widths[1]
+
+
+def test_empty_report_renders_and_prints(driver: object, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.print_page_options import PrintOptions
+
+    _open(driver, render_report(empty_analysis()), tmp_path)
+    assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []  # type: ignore[attr-defined]
+    assert "No usable input" not in driver.find_element(By.ID, "verdict").text  # type: ignore[attr-defined]
+    _save_screenshot(driver, "report-empty.png")
+
+    _open(driver, render_report(make_analysis()), tmp_path)
+    pdf = base64.b64decode(driver.print_page(PrintOptions()))  # type: ignore[attr-defined]
+    assert pdf.startswith(b"%PDF")
+    OUTPUT.mkdir(exist_ok=True)
+    (OUTPUT / "report.pdf").write_bytes(pdf)
+
+
+def test_print_media_hides_navigation(driver: object, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    _open(driver, render_report(make_analysis()), tmp_path)
+    toc = driver.find_element(By.CSS_SELECTOR, "nav.toc")  # type: ignore[attr-defined]
+    assert toc.is_displayed()
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})  # type: ignore[attr-defined]
+    try:
+        assert not toc.is_displayed()
+    finally:
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})  # type: ignore[attr-defined]
