@@ -12,7 +12,7 @@ from enum import Enum
 from typing import Any
 
 from analyzer import __version__
-from analyzer.model import Message, ReadResult, Source
+from analyzer.model import Analysis, Message, ReadResult, Source
 
 CERTUTIL_SCHEMA = "certtriage.certutil/1"
 EVENTS_SCHEMA = "certtriage.events/1"
@@ -84,4 +84,25 @@ def events_document(results: list[ReadResult]) -> dict[str, Any]:
         "tool": TOOL,
         "inputs": [input_entry(r) for r in results],
         "events": [plain(e) for e in events],
+    }
+
+
+def analysis_document(analysis: Analysis) -> dict[str, Any]:
+    """`certtriage.analysis/1`: diagnoses in verdict order (the first is the verdict)."""
+    events = sorted(analysis.events, key=event_sort_key)
+    return {
+        "schema": ANALYSIS_SCHEMA,
+        "tool": TOOL,
+        "options": {"thumbprint": analysis.thumbprint, "at": analysis.at},
+        "verdict": analysis.diagnoses[0].id if analysis.diagnoses else None,
+        "inputs": [input_entry(r) for r in sorted(analysis.inputs, key=lambda r: r.path)],
+        "certificates": [plain(c) for c in analysis.certificates],
+        "events": [plain(e) for e in events],
+        "diagnoses": [plain(d) for d in analysis.diagnoses],
+        "not_checked": [plain(n) for n in analysis.not_checked],
+        "ask_for": [plain(a) for a in analysis.ask_for],
+        "correlation": plain(analysis.context),
+        "acls": [plain(a) for a in analysis.acls],
+        "file_access": [plain(f) for f in analysis.file_access],
+        "bindings": [plain(b) for b in analysis.bindings],
     }

@@ -1,0 +1,172 @@
+"""Put the diagnoses in verdict order and say what could not be checked and what to ask for.
+
+Order: faults that explain the 36870 events (certificate in scope, time window) first, then the
+other faults by confidence, then advisories. At equal confidence scenario 1 precedes 2 precedes
+3 (scenario 2 is only ever 1's runner-up at equal confidence), and rule ids break the last ties
+so that the order is deterministic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from analyzer.case import Case
+from analyzer.correlate import Correlation
+from analyzer.model import AskFor, Diagnosis, NotChecked
+from analyzer.rules.common import CNG_KEYS, MACHINEKEYS
+from analyzer.rules.key_access import non_elevated_dumps
+
+_CONFIDENCE = {"high": 0, "medium": 1, "low": 2}
+CAPI2_CHANNEL = "Microsoft-Windows-CAPI2/Operational"
+KEY_SCENARIOS = (1, 2)
+# Diagnoses whose fix re-imports the certificate: the customer needs the PFX.
+NEEDS_PFX = frozenset(
+    {"keyspec-signature", "non-exportable-broken-keyset", "no-private-key", "cng-key-on-2008"}
+)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    diagnoses: list[Diagnosis]
+    not_checked: list[NotChecked]
+    ask_for: list[AskFor]
+
+
+def order_key(diagnosis: Diagnosis) -> tuple:
+    group = (0 if diagnosis.explains_events else 1) if diagnosis.kind == "fault" else 2
+    return (
+        group,
+        _CONFIDENCE.get(diagnosis.confidence, 3),
+        diagnosis.scenario if diagnosis.scenario is not None else 9,
+        diagnosis.id,
+        diagnosis.certificates,
+        diagnosis.title,
+    )
+
+
+def decide(case: Case, correlation: Correlation, diagnoses: list[Diagnosis]) -> Verdict:
+    ordered = sorted(set(diagnoses), key=order_key)
+    return Verdict(ordered, not_checked(case, correlation), ask_for(case, correlation, ordered))
+
+
+def not_checked(case: Case, correlation: Correlation) -> list[NotChecked]:
+    out = []
+    if not case.has_dump:
+        out.append(
+            NotChecked("certificate keys (KeySpec, key state, exportability)", "no certutil dump")
+        )
+    elif not case.verbose_dump:
+        out.append(
+            NotChecked(
+                "KeySpec, provider type, EKU and the key's security descriptor",
+                "the certutil dump is not verbose (certutil -v)",
+            )
+        )
+    for path in sorted(non_elevated_dumps(case)):
+        out.append(NotChecked(f"machine keys in {path}", "the dump was probably not elevated"))
+    if not case.has_event_log:
+        out.append(NotChecked("Schannel 36870 and related events", "no System event log"))
+    if correlation.reference_time is None:
+        out.append(
+            NotChecked(
+                "certificate validity at the time of the failure", "no 36870 event and no --at"
+            )
+        )
+    if correlation.os is None:
+        out.append(
+            NotChecked(
+                "CNG (KSP) keys on Windows Server 2008",
+                "OS version unknown (no EventLog 6009 or Kernel-General 12)",
+            )
+        )
+    if not case.acls:
+        out.append(NotChecked("key folder and key file permissions", "no icacls listing"))
+    if not case.file_access:
+        out.append(NotChecked("file access during the failure", "no Process Monitor capture"))
+    if not correlation.in_use:
+        out.append(
+            NotChecked(
+                "which certificate the binding uses",
+                "no netsh http show sslcert, applicationHost.config or --thumbprint",
+            )
+        )
+    return out
+
+
+def ask_for(case: Case, correlation: Correlation, diagnoses: list[Diagnosis]) -> list[AskFor]:
+    out = []
+    ids = {d.id for d in diagnoses}
+    key_question = bool(ids & {"non-exportable-broken-keyset", "machinekeys-permissions"}) or (
+        "no-known-cause" in ids
+    )
+    machine_dumps = [c for c in case.certificates if c.user_store is not True]
+    if not machine_dumps or not case.verbose_dump or non_elevated_dumps(case):
+        out.append(
+            AskFor(
+                "an elevated, verbose dump of the machine's Personal store",
+                "certutil -v -store my > my.txt",
+                "shows KeySpec, provider, key state and the key's permissions",
+            )
+        )
+    stores = {c.store for c in case.certificates}
+    if "webhosting" not in stores and (not correlation.in_scope or ids & {"no-known-cause"}):
+        out.append(
+            AskFor(
+                "a verbose dump of the Web Hosting store",
+                "certutil -v -store webhosting > webhosting.txt",
+                "IIS can bind certificates from WebHosting too",
+            )
+        )
+    if not case.has_event_log:
+        out.append(
+            AskFor(
+                "the System event log",
+                "wevtutil epl System system.evtx",
+                "holds Schannel 36870 and the OS version at boot",
+            )
+        )
+    if key_question and not case.has_channel(CAPI2_CHANNEL):
+        out.append(
+            AskFor(
+                "the CAPI2 Operational log while the binding is added again",
+                f"wevtutil sl {CAPI2_CHANNEL} /e:true & rem add the binding again, then: & "
+                f"wevtutil epl {CAPI2_CHANNEL} capi2.evtx",
+                "CAPI2 event 70 gives the exact private-key error",
+            )
+        )
+    if not case.bindings:
+        out.append(
+            AskFor(
+                "the HTTP.sys SSL bindings",
+                "netsh http show sslcert > sslcert.txt",
+                "names the certificate each binding really uses",
+            )
+        )
+    if key_question and not case.acls:
+        out.append(
+            AskFor(
+                "the permissions of the key folders and files",
+                f'icacls "{MACHINEKEYS}" > keyacls.txt & icacls "{MACHINEKEYS}\\*" >> keyacls.txt'
+                f' & icacls "{CNG_KEYS}" >> keyacls.txt & icacls "{CNG_KEYS}\\*" >> keyacls.txt',
+                "tells MachineKeys permissions (scenario 2) from a broken key (scenario 1)",
+            )
+        )
+    if key_question and not case.file_access:
+        out.append(
+            AskFor(
+                "a Process Monitor capture of the failing binding, saved as CSV",
+                "procmon /AcceptEula /Quiet /Minimized /BackingFile %TEMP%\\binding.pml & rem "
+                "add the binding again, then: & procmon /Terminate & procmon /OpenLog "
+                "%TEMP%\\binding.pml /SaveAs %TEMP%\\binding.csv",
+                "an ACCESS DENIED on the key file proves scenario 2",
+            )
+        )
+    if ids & NEEDS_PFX:
+        out.append(
+            AskFor(
+                "whether the original PFX (and its password) is still at hand",
+                "(a yes/no answer in the ticket)",
+                "the simplest fix re-imports it",
+            )
+        )
+    return out
