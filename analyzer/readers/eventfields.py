@@ -156,7 +156,11 @@ SSPI_MARKERS: tuple[str, ...] = ("SSPI client process is ",)
 
 
 def canonical_provider(name: str) -> str:
-    return PROVIDER_ALIASES.get(name.strip().lower(), name.strip())
+    """The provider's full name. Event Viewer's Source column drops the ``Microsoft-Windows-``
+    prefix (``Kernel-General``, ``HttpEvent``), so that spelling is accepted too."""
+    key = name.strip().lower()
+    found = PROVIDER_ALIASES.get(key) or PROVIDER_ALIASES.get("microsoft-windows-" + key)
+    return found or name.strip()
 
 
 def is_wanted(provider: str, event_id: int) -> bool:

@@ -1,0 +1,108 @@
+"""What every export reader shares: one raw record per exported event, and how a list of them
+becomes events (the wanted ones) and coverage (all of them)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from analyzer.errors import InputError
+from analyzer.inputs.decode import DecodedText, decode_bytes
+from analyzer.inputs.files import InputFile
+from analyzer.model import Coverage, ReadResult, Source
+from analyzer.readers.bootinfo import last_boot_os
+from analyzer.readers.eventfields import build_event, canonical_provider, is_wanted, utc_iso
+from analyzer.readers.exports.tables import fields_from_message
+
+# Exports are text read whole into memory; a larger one is read up to this size, with a warning.
+MAX_EXPORT_BYTES = 256 * 1024 * 1024
+
+
+@dataclass
+class RawRecord:
+    """One exported event before normalisation; ``line`` is where it starts in the file."""
+
+    provider: str
+    event_id: int
+    line: int | None = None
+    time: str | None = None
+    time_is_local: bool = False
+    local_time: str | None = None
+    record_id: int | None = None
+    computer: str | None = None
+    channel: str | None = None
+    level: int | None = None
+    data: Mapping[str, Any] | Sequence[Any] = field(default_factory=dict)
+    message: str | None = None
+
+
+def read_text(file: InputFile, result: ReadResult) -> DecodedText:
+    """Decode an export whole (bounded), recording the encoding on the result."""
+    if file.size > MAX_EXPORT_BYTES:
+        result.warn(
+            f"file is {file.size:,} bytes; only the first {MAX_EXPORT_BYTES:,} bytes were read"
+        )
+    try:
+        data = file.read_bytes(MAX_EXPORT_BYTES)
+    except OSError as exc:
+        raise InputError(f"{file.display}: cannot read the file: {exc.strerror or exc}") from exc
+    decoded = decode_bytes(data)
+    result.encoding = decoded.encoding
+    if decoded.replaced:
+        result.warn(f"some bytes are not valid {decoded.encoding}; they were replaced")
+    return decoded
+
+
+def _most_common(values: list[str | None]) -> str | None:
+    counts = Counter(v for v in values if v)
+    if not counts:
+        return None
+    # Most frequent, ties broken by name so that output is deterministic.
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[0][0]
+
+
+def _comparable_time(record: RawRecord) -> str | None:
+    if record.time is None or record.time_is_local:
+        return record.time
+    return utc_iso(record.time) or record.time
+
+
+def finish(result: ReadResult, records: list[RawRecord]) -> ReadResult:
+    """Keep the wanted events (provider + id) and describe what the export covers."""
+    for raw in records:
+        provider = canonical_provider(raw.provider)
+        if not is_wanted(provider, raw.event_id):
+            continue
+        data = raw.data
+        if not data and raw.message:
+            data = fields_from_message(provider, raw.event_id, raw.message)
+        result.events.append(
+            build_event(
+                provider=provider,
+                event_id=raw.event_id,
+                time=raw.time,
+                record_id=raw.record_id,
+                source=Source(result.path, line=raw.line, record=raw.record_id),
+                data=data,
+                computer=raw.computer,
+                level=raw.level,
+                channel=raw.channel,
+                time_is_local=raw.time_is_local,
+                message=raw.message,
+                local_time=raw.local_time,
+            )
+        )
+    times = sorted(t for t in (_comparable_time(r) for r in records) if t)
+    result.coverage = Coverage(
+        channel=_most_common([r.channel for r in records]),
+        computer=_most_common([r.computer for r in records]),
+        first=times[0] if times else None,
+        last=times[-1] if times else None,
+        records=len(records),
+        os=last_boot_os(result.events),
+    )
+    if not records and result.usable:
+        result.warn("no event records found in this export")
+    return result

@@ -1,0 +1,190 @@
+"""Delimited exports: Event Viewer "Save as" CSV (kind ``evtx-csv``) and tab-delimited text (kind
+``evtx-text``), and ``Get-WinEvent | Export-Csv`` (kind ``evtx-csv``, any delimiter).
+
+Event Viewer writes five localized column names (Level, Date and Time, Source, Event ID, Task
+Category) and a sixth, unnamed value per row, the message; its dates are local time. PowerShell
+writes EventLogRecord property names; ``TimeCreated`` is a local time in the user's culture and
+``Properties`` is an unexpanded object name, so event data survives only in ``Message``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from analyzer.model import ReadResult
+from analyzer.readers.exports.common import RawRecord
+from analyzer.readers.exports.localtime import date_order, parse_local
+from analyzer.readers.exports.tables import (
+    EV_COLUMNS,
+    WINEVENT_COLUMNS,
+    WINEVENT_TYPE_LINE,
+    level_number,
+)
+
+MAX_ROW_ERRORS = 20
+_DELIMITERS = ("\t", ",", ";", "|")
+_EV_FIELDS = ("level", "time", "provider", "event_id", "task")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a delimited export is laid out: ``columns`` maps a field to its column index."""
+
+    dialect: str  # "event-viewer" | "winevent"
+    delimiter: str
+    header_line: int  # 0-based index of the header line
+    columns: dict[str, int]
+
+    @property
+    def kind(self) -> str:
+        return (
+            "evtx-text" if self.dialect == "event-viewer" and self.delimiter == "\t" else "evtx-csv"
+        )
+
+
+def _cells(line: str, delimiter: str) -> list[str]:
+    try:
+        return next(csv.reader([line], delimiter=delimiter))
+    except (csv.Error, StopIteration):
+        return []
+
+
+def _fold(cell: str) -> str:
+    return cell.strip().strip("\ufeff").casefold()
+
+
+def _winevent_columns(header: list[str]) -> dict[str, int] | None:
+    names = {cell.strip().strip("\ufeff"): i for i, cell in enumerate(header)}
+    if "Id" not in names or len(WINEVENT_COLUMNS & names.keys()) < 3:
+        return None
+    wanted = {
+        "event_id": "Id",
+        "provider": "ProviderName",
+        "time": "TimeCreated",
+        "record_id": "RecordId",
+        "computer": "MachineName",
+        "channel": "LogName",
+        "level": "Level",
+        "level_name": "LevelDisplayName",
+        "message": "Message",
+    }
+    return {field: names[column] for field, column in wanted.items() if column in names}
+
+
+def _ev_columns(header: list[str], first_row: list[str]) -> dict[str, int] | None:
+    folded = tuple(_fold(cell) for cell in header[:5])
+    known = any(folded == tuple(_fold(n) for n in names) for names in EV_COLUMNS.values())
+    # An unknown UI language: five names, rows of six values with a numeric event id.
+    shaped = (
+        len(header) == 5
+        and len(first_row) == 6
+        and first_row[3].strip().isdigit()
+        and any(ch.isdigit() for ch in first_row[1])
+    )
+    if not (known or shaped):
+        return None
+    columns = {name: i for i, name in enumerate(_EV_FIELDS)}
+    columns["message"] = 5
+    return columns
+
+
+def classify(text: str) -> tuple[Layout, int] | None:
+    """The layout of a delimited export and how sure we are (0-100), or None."""
+    lines = text.splitlines()[:3]
+    if not lines:
+        return None
+    header_line = 0
+    typed = lines[0].lstrip("\ufeff").startswith("#TYPE ")
+    if typed:
+        header_line = 1
+        if len(lines) < 2:
+            return None
+    header_text = lines[header_line]
+    counts = {d: header_text.count(d) for d in _DELIMITERS}
+    delimiter = max(_DELIMITERS, key=lambda d: counts[d])
+    if counts[delimiter] == 0:
+        return None
+    header = _cells(header_text, delimiter)
+    winevent = _winevent_columns(header)
+    if winevent is not None:
+        sure = 95 if lines[0].strip().startswith(WINEVENT_TYPE_LINE) else 85
+        return Layout("winevent", delimiter, header_line, winevent), sure
+    first_row = _cells(lines[header_line + 1], delimiter) if len(lines) > header_line + 1 else []
+    ev = _ev_columns(header, first_row)
+    if ev is not None:
+        folded = tuple(_fold(c) for c in header[:5])
+        sure = 85 if any(folded == tuple(map(_fold, n)) for n in EV_COLUMNS.values()) else 50
+        return Layout("event-viewer", delimiter, header_line, ev), sure
+    return None
+
+
+def records(text: str, layout: Layout, result: ReadResult) -> list[RawRecord]:
+    body = io.StringIO(text)
+    for _ in range(layout.header_line + 1):
+        body.readline()
+    reader = csv.reader(body, delimiter=layout.delimiter)
+    rows: list[tuple[int, list[str]]] = []
+    errors = 0
+    line = layout.header_line + 2
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            result.warn(f"row not readable: {exc}", line=line)
+            errors += 1
+            if errors >= MAX_ROW_ERRORS:
+                result.warn("too many unreadable rows; the rest of the file was not read")
+                break
+            line = layout.header_line + 2 + reader.line_num
+            continue
+        if any(cell.strip() for cell in row):
+            rows.append((line, row))
+        line = layout.header_line + 2 + reader.line_num
+
+    cols = layout.columns
+    if "provider" not in cols:
+        result.warn(
+            "no ProviderName column: events cannot be told apart by provider, so none are kept"
+        )
+        return []
+
+    def cell(row: list[str], name: str) -> str:
+        index = cols.get(name)
+        return row[index].strip() if index is not None and index < len(row) else ""
+
+    order = date_order(cell(row, "time") for _, row in rows)
+    if order.ambiguous and rows:
+        result.note("local dates can be read day- or month-first; read as month/day")
+    out: list[RawRecord] = []
+    for line, row in rows:
+        event_id, provider = cell(row, "event_id"), cell(row, "provider")
+        if not event_id.isdigit() or not provider:
+            result.warn("row without a source or a numeric event id; skipped", line=line)
+            continue
+        stamp = cell(row, "time")
+        local = parse_local(stamp, order)
+        if local is None and stamp:
+            result.warn(f"date {stamp!r} not understood", line=line)
+        record_id = cell(row, "record_id")
+        level = level_number(cell(row, "level")) or level_number(cell(row, "level_name"))
+        index = cols.get("message")
+        message = row[index].strip() if index is not None and index < len(row) else ""
+        out.append(
+            RawRecord(
+                provider=provider,
+                event_id=int(event_id),
+                line=line,
+                time=local,
+                time_is_local=local is not None,
+                record_id=int(record_id) if record_id.isdigit() else None,
+                computer=cell(row, "computer") or None,
+                channel=cell(row, "channel") or None,
+                level=level,
+                message=message or None,
+            )
+        )
+    return out

@@ -1,0 +1,185 @@
+"""Event XML as wevtutil, Event Viewer and `Get-WinEvent ... ToXml()` write it.
+
+One `<Event>`, many, or an `<Events>` root, with the events namespace or without. Each event is
+parsed on its own, so a truncated or damaged event costs only itself. Parsing goes through
+defusedxml: a document that declares entities (billion laughs) or refers to external ones is
+refused as a whole, with a message, and nothing is ever expanded or fetched.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from xml.etree.ElementTree import Element, ParseError
+
+import defusedxml.ElementTree as safe_et
+from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden
+
+from analyzer.errors import InputError
+from analyzer.readers.exports.common import RawRecord
+
+EVENT_NS = "http://schemas.microsoft.com/win/2004/08/events/event"
+_EVENT_START = re.compile(r"<(?:[\w.-]+:)?Event(?=[\s>/])")
+_EVENT_END = re.compile(r"</(?:[\w.-]+:)?Event\s*>")
+_DECLARATIONS = re.compile(r"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+MAX_USERDATA_FIELDS = 200
+
+
+@dataclass(frozen=True)
+class XmlEvent:
+    """One `<Event>` found in a text: where it is and what it says (None when unreadable)."""
+
+    start: int
+    end: int
+    line: int
+    record: RawRecord | None
+    problem: str | None = None
+
+
+def _local(tag: Any) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _child(parent: Element | None, name: str) -> Element | None:
+    if parent is None:
+        return None
+    for child in parent:
+        if _local(child.tag) == name:
+            return child
+    return None
+
+
+def _text(element: Element | None) -> str | None:
+    if element is None or element.text is None:
+        return None
+    return element.text.strip()
+
+
+def _int(value: str | None) -> int | None:
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        return int(value, 16) if value.lower().startswith("0x") else int(value)
+    except ValueError:
+        return None
+
+
+def refuse_declarations(text: str, path: str) -> None:
+    """A DTD or entity declaration never occurs in a real event export: let defusedxml judge the
+    document and refuse it with a clear message when it declares or references entities."""
+    if not _DECLARATIONS.search(text):
+        return
+    try:
+        safe_et.fromstring(text.encode("utf-8"), forbid_dtd=False)
+    except EntitiesForbidden as exc:
+        raise InputError(
+            f"{path}: XML refused: it declares entities ({exc.name}); they are never expanded"
+        ) from None
+    except DTDForbidden:
+        raise InputError(f"{path}: XML refused: it carries a document type declaration") from None
+    except DefusedXmlException as exc:
+        raise InputError(f"{path}: XML refused: {type(exc).__name__} ({exc})") from None
+    except ParseError:
+        # A damaged document with a declaration: refuse rather than guess what it meant.
+        raise InputError(
+            f"{path}: XML refused: it has a document type declaration and does not parse"
+        ) from None
+
+
+def _event_data(event: Element) -> dict[str, Any] | list[Any]:
+    data = _child(event, "EventData")
+    if data is not None:
+        values = [(d.get("Name"), d.text or "") for d in data if _local(d.tag) == "Data"]
+        if values and all(name for name, _ in values):
+            return {name: value for name, value in values if name}
+        if any(name for name, _ in values):
+            return {name or f"param{i + 1}": value for i, (name, value) in enumerate(values)}
+        return [value for _, value in values]
+    user = _child(event, "UserData")
+    operation = next(iter(user), None) if user is not None else None
+    if operation is None:
+        return {}
+    flat: dict[str, Any] = {"Operation": _local(operation.tag)}
+
+    def walk(element: Element, prefix: str) -> None:
+        for name, value in sorted(element.attrib.items()):
+            if len(flat) < MAX_USERDATA_FIELDS:
+                flat[f"{prefix}.{_local(name)}" if prefix else _local(name)] = value
+        if prefix and element.text and element.text.strip() and len(flat) < MAX_USERDATA_FIELDS:
+            flat[prefix] = element.text.strip()
+        for child in element:
+            key = f"{prefix}.{_local(child.tag)}" if prefix else _local(child.tag)
+            while key in flat:
+                key += "_"
+            walk(child, key)
+
+    walk(operation, "")
+    return flat
+
+
+def record_of(event: Element, line: int | None) -> RawRecord:
+    """The fields of one parsed `<Event>` element; raises ValueError when it has no id."""
+    system = _child(event, "System")
+    provider_el = _child(system, "Provider")
+    provider = ""
+    if provider_el is not None:
+        provider = provider_el.get("Name") or provider_el.get("EventSourceName") or ""
+    event_id = _int(_text(_child(system, "EventID")))
+    if event_id is None or not provider:
+        raise ValueError("the event has no provider name or no numeric EventID")
+    created = _child(system, "TimeCreated")
+    rendering = _child(event, "RenderingInfo")
+    message = _text(_child(rendering, "Message"))
+    return RawRecord(
+        provider=provider,
+        event_id=event_id,
+        line=line,
+        time=created.get("SystemTime") if created is not None else None,
+        record_id=_int(_text(_child(system, "EventRecordID"))),
+        computer=_text(_child(system, "Computer")),
+        channel=_text(_child(system, "Channel")),
+        level=_int(_text(_child(system, "Level"))),
+        data=_event_data(event),
+        message=message or None,
+    )
+
+
+def find_events(text: str, first_line: int = 1) -> Iterator[XmlEvent]:
+    """Every `<Event>...</Event>` in ``text`` (an XML file or the XML part of a text copy)."""
+    position = 0
+    line = first_line
+    counted_to = 0
+    while True:
+        start = _EVENT_START.search(text, position)
+        if not start:
+            return
+        line += text.count("\n", counted_to, start.start())
+        counted_to = start.start()
+        end = _EVENT_END.search(text, start.end())
+        if not end:
+            yield XmlEvent(
+                start.start(), len(text), line, None, "the event is cut off (no </Event>)"
+            )
+            return
+        # A nested `<Event` before this end tag means the earlier one was never closed.
+        nested = _EVENT_START.search(text, start.end(), end.start())
+        if nested:
+            yield XmlEvent(
+                start.start(), nested.start(), line, None, "the event is cut off (no </Event>)"
+            )
+            position = nested.start()
+            continue
+        segment = text[start.start() : end.end()]
+        try:
+            element = safe_et.fromstring(segment.encode("utf-8"))
+            yield XmlEvent(start.start(), end.end(), line, record_of(element, line))
+        except ParseError as exc:
+            yield XmlEvent(start.start(), end.end(), line, None, f"bad XML: {exc}")
+        except DefusedXmlException as exc:
+            yield XmlEvent(start.start(), end.end(), line, None, f"XML refused: {exc}")
+        except ValueError as exc:
+            yield XmlEvent(start.start(), end.end(), line, None, str(exc))
+        position = end.end()

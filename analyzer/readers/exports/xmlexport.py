@@ -1,0 +1,44 @@
+"""Kind ``evtx-xml``: wevtutil / Event Viewer / PowerShell event XML files."""
+
+from __future__ import annotations
+
+import re
+
+from analyzer.inputs.files import InputFile
+from analyzer.model import ReadResult
+from analyzer.readers import ReadOptions, Sample
+from analyzer.readers.exports.common import RawRecord, finish, read_text
+from analyzer.readers.exports.xmlevents import EVENT_NS, find_events, refuse_declarations
+
+KIND = "evtx-xml"
+_ROOT = re.compile(r"<(?:[\w.-]+:)?Events?(?=[\s>/])")
+_DECLARATION = re.compile(r"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+def sniff(sample: Sample) -> int:
+    if sample.text is None:
+        return 0
+    head = sample.text.text[:8192].lstrip()
+    if not head.startswith("<") or not _ROOT.search(head):
+        return 0
+    if "<System" in head or EVENT_NS in head:
+        return 90
+    if re.match(r"(?:<\?xml[^>]*\?>\s*)?<Events>\s*</Events>\s*$", head):
+        return 70  # Event Viewer saved a view that matched nothing
+    if _DECLARATION.search(head):
+        # A hostile document aimed at an event reader: claim it so that it is refused loudly.
+        return 60
+    return 0
+
+
+def read(file: InputFile, options: ReadOptions) -> ReadResult:
+    result = ReadResult(file.display, KIND)
+    text = read_text(file, result).text
+    refuse_declarations(text, file.display)
+    records: list[RawRecord] = []
+    for found in find_events(text):
+        if found.record is None:
+            result.warn(f"event skipped: {found.problem}", line=found.line)
+        else:
+            records.append(found.record)
+    return finish(result, records)
