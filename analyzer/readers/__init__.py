@@ -21,6 +21,7 @@ READER_MODULES: tuple[str, ...] = (
     "analyzer.readers.certutil",
     "analyzer.readers.evtx",
     "analyzer.readers.exports",
+    "analyzer.readers.evidence",
 )
 
 SNIFF_BYTES = 65536

@@ -1,0 +1,8 @@
+"""Readers of the evidence beside certutil dumps and event logs: icacls, Process Monitor, netsh,
+applicationHost.config, PowerShell certificate listings and certificate files.
+
+Importing this package registers every one of them (see `analyzer.readers.READER_MODULES`)."""
+
+from analyzer.readers.evidence import certfile, icacls, iisconfig, netsh, procmon, pslist
+
+__all__ = ["certfile", "icacls", "iisconfig", "netsh", "procmon", "pslist"]

@@ -1,0 +1,149 @@
+"""Undo what pasting does to command output, line by line, keeping the original line numbers.
+
+Customers paste into tickets and chats: markdown quotes (``> ``), the shell prompt with the
+command, PowerShell ``VERBOSE:`` prefixes (localized), ``...`` elisions, binary junk and
+megabyte-long lines. Every evidence reader starts from `clean_lines`, so each one copes with
+the same damage in the same way and names the same line numbers in its warnings.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from analyzer.inputs.decode import DecodedText, decode_bytes, split_lines
+from analyzer.inputs.files import InputFile
+from analyzer.model import ReadResult
+
+# A line longer than this is not command output: it is cut and reported.
+MAX_LINE_CHARS = 4096
+# Evidence files are small; anything larger is read up to this size and reported as truncated.
+MAX_EVIDENCE_BYTES = 32 * 1024 * 1024
+
+# PowerShell's Write-Verbose prefix in the languages Windows ships (data, not branches).
+VERBOSE_PREFIXES: tuple[str, ...] = (
+    "VERBOSE:",
+    "AUSFÜHRLICH:",
+    "COMMENTAIRES :",
+    "COMMENTAIRES:",
+    "DETALLADO:",
+    "DETTAGLIATO:",
+    "UITGEBREID:",
+    "SZCZEGÓŁOWE:",
+    "PODROBNĚ:",
+    "DETALHADO:",
+    "ПОДРОБНО:",
+    "詳細:",
+    "详细信息:",
+)
+
+_QUOTE = re.compile(r"^[ \t]{0,3}(?:>[ \t]?)+")
+# `C:\Windows\system32>icacls ...`, `PS C:\> netsh ...`, `PS>`: a path cannot contain '>'.
+_PROMPT = re.compile(r"^\s*(?:PS ?)?(?:[A-Za-z]:\\[^<>|\"*?\r\n]*)?>\s?(?P<command>.*)$")
+_ELISION = re.compile(r"^\s*(?:\.\.\.+|…+|\[\.\.\.\]|\(\.\.\.\)|<snip>|\[snip\])\s*$", re.I)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Line:
+    number: int  # 1-based line number in the file as given
+    text: str  # without quote/verbose prefixes; indentation kept
+    verbose: bool = False  # had a PowerShell VERBOSE prefix: may be a message, not output
+
+
+@dataclass
+class Cleaned:
+    lines: list[Line]
+    commands: list[str]  # commands seen on prompt lines, in order
+    elisions: int = 0
+
+
+def read_text(file: InputFile, result: ReadResult) -> DecodedText:
+    """Decode an evidence file, bounded in size; records the encoding and any damage."""
+    data = file.read_bytes(MAX_EVIDENCE_BYTES)
+    if file.size > MAX_EVIDENCE_BYTES:
+        result.warn(f"file is {file.size} bytes; only the first {MAX_EVIDENCE_BYTES} were read")
+    decoded = decode_bytes(data)
+    result.encoding = decoded.encoding
+    if decoded.replaced:
+        result.warn(
+            f"some bytes are not valid {decoded.encoding} (wrong encoding or binary junk); "
+            "they were replaced and the affected lines may be incomplete"
+        )
+    return decoded
+
+
+def strip_prefixes(text: str) -> str:
+    """Remove markdown quote marks and a PowerShell verbose prefix from one line."""
+    return _strip(text)[0]
+
+
+def _strip(text: str) -> tuple[str, bool]:
+    text = _QUOTE.sub("", text, count=1)
+    probe = text.lstrip()
+    upper = probe.upper()
+    for prefix in VERBOSE_PREFIXES:
+        if upper.startswith(prefix.upper()):
+            return probe[len(prefix) :].lstrip(" "), True
+    return text, False
+
+
+def unparsed(result: ReadResult, line: Line, what: str) -> None:
+    """A line the format parser could not use: a warning, or only a note for a verbose message."""
+    message = f"{what}, skipped: {line.text.strip()[:120]!r}"
+    if line.verbose:
+        result.note("PowerShell verbose message, " + message)
+    else:
+        result.warn(message, line=line.number)
+
+
+def prompt_command(text: str) -> str | None:
+    """The command of a shell prompt line, or None when the line is not a prompt."""
+    if ">" not in text[:300]:
+        return None
+    match = _PROMPT.match(text)
+    if not match:
+        return None
+    head = text[: match.start("command")]
+    # An icacls line `C:\dir Everyone:(R)` has no '>' at all; a bare '>' is a quote we stripped.
+    if not head.strip().endswith(">") or (
+        not head.strip().startswith(("PS", "ps")) and ":\\" not in head
+    ):
+        return None
+    return match.group("command").strip()
+
+
+def clean_lines(text: str, result: ReadResult) -> Cleaned:
+    """Lines ready for a format parser. Warns (with the line number) about cut or junk lines."""
+    cleaned = Cleaned([], [])
+    for number, raw in enumerate(split_lines(text), start=1):
+        if len(raw) > MAX_LINE_CHARS:
+            result.warn(
+                f"line is {len(raw)} characters long; only the first {MAX_LINE_CHARS} are read",
+                line=number,
+            )
+            raw = raw[:MAX_LINE_CHARS]
+        if _CONTROL.search(raw):
+            junk = len(_CONTROL.findall(raw))
+            if junk > max(4, len(raw) // 10):
+                result.warn("binary junk in this line; skipped", line=number)
+                continue
+            raw = _CONTROL.sub("", raw)
+        line, verbose = _strip(raw.replace("\ufeff", ""))
+        command = prompt_command(line)
+        if command is not None:
+            cleaned.commands.append(command)
+            continue
+        if _ELISION.match(line):
+            cleaned.elisions += 1
+            result.warn("elision ('...') in the pasted output: lines are missing here", line=number)
+            continue
+        cleaned.lines.append(Line(number, line.rstrip(), verbose))
+    return cleaned
+
+
+def sniff_lines(sample: DecodedText | None, limit: int = 400) -> list[str]:
+    """The first lines of a sample, with paste prefixes removed, for content sniffers."""
+    if sample is None:
+        return []
+    return [strip_prefixes(line) for line in split_lines(sample.text[:200_000])[:limit]]
