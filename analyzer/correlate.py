@@ -111,6 +111,7 @@ class Correlation:
     service_evidence: tuple[Evidence, ...]
     os: OsInfo | None
     os_source: str | None
+    local_offset: str | None = None  # the customer's UTC offset, when an export reveals it
 
     def points_at(self, thumbprint: str | None) -> bool:
         return thumbprint is not None and any(s.thumbprint == thumbprint for s in self.in_scope)
@@ -167,6 +168,7 @@ def correlate(case: Case) -> Correlation:
         service_evidence=service_evidence,
         os=os_info,
         os_source=os_source,
+        local_offset=local_offset(case),
     )
 
 
@@ -261,6 +263,18 @@ def _service(case: Case, failures: tuple[Event, ...]) -> tuple[str, tuple[Eviden
             )
         )
     return (", ".join(sorted(names)) if names else "not known"), tuple(evidence[:10])
+
+
+def local_offset(case: Case) -> str | None:
+    """``+02:00`` from the last event whose export gave its local wall-clock time."""
+    for event in sorted(case.events, key=_event_order, reverse=True):
+        moment = parse_time(event.local_time)
+        offset = moment.utcoffset() if moment is not None else None
+        if offset is not None:
+            minutes = int(offset.total_seconds() // 60)
+            sign = "-" if minutes < 0 else "+"
+            return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    return None
 
 
 def os_version(case: Case) -> tuple[OsInfo | None, str | None]:

@@ -127,6 +127,7 @@ def correlation_context(case: Case, correlation: Correlation) -> dict[str, Any]:
             {"text": e.text, "source": str(e.source), "quote": e.quote}
             for e in correlation.service_evidence
         ],
+        "local_offset": correlation.local_offset,
         "os": None
         if os_info is None
         else {"version": os_info.version, "build": os_info.build, "source": correlation.os_source},

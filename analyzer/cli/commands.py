@@ -1,1 +1,3 @@
 """Import every command module so that it registers itself on the app."""
+
+from analyzer.cli import analyze_cmd  # noqa: F401

@@ -20,7 +20,7 @@ class NoKnownCause(Rule):
     closing = True
 
     def check(self, context: RuleContext) -> list[Diagnosis]:
-        if any(d.kind == "fault" for d in context.found):
+        if not context.case.usable or any(d.kind == "fault" for d in context.found):
             return []
         case, correlation = context.case, context.correlation
         checked = sorted(cls.id for cls in rule_classes().values() if not cls.closing)

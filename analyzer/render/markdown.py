@@ -1,0 +1,96 @@
+"""A ticket reply in Markdown: the verdict, its evidence, the fix steps and what else to send.
+
+Customer text is quoted in code spans or fenced blocks so that it cannot turn into Markdown
+(links, headings, HTML) in the ticket system.
+"""
+
+from __future__ import annotations
+
+from analyzer import __version__
+from analyzer.model import Analysis, Diagnosis
+
+SCENARIO_NAMES = {
+    1: "scenario 1: broken keyset after a non-exportable import",
+    2: "scenario 2: MachineKeys permissions",
+    3: "scenario 3: KeySpec 2 (AT_SIGNATURE)",
+}
+
+
+def code(text: str) -> str:
+    """Inline code that survives backticks inside the text."""
+    text = text.replace("\n", " ")
+    fence = "``" if "`" in text else "`"
+    return f"{fence} {text} {fence}" if fence == "``" else f"`{text}`"
+
+
+def block(text: str, lang: str = "") -> list[str]:
+    fence = "````" if "```" in text else "```"
+    return [f"{fence}{lang}", text, fence]
+
+
+def render_markdown(analysis: Analysis) -> str:
+    lines: list[str] = ["## certtriage: SSL binding failure (0x80070520 / Schannel 36870)", ""]
+    faults = [d for d in analysis.diagnoses if d.kind == "fault"]
+    if not any(r.usable for r in analysis.inputs):
+        lines += ["**Verdict:** none of the attached files could be read.", ""]
+    elif faults:
+        lines += [f"**Verdict:** {_headline(faults[0])}", ""]
+    else:
+        lines += ["**Verdict:** no fault found that explains the failure.", ""]
+    context = analysis.context
+    if context.get("failures_total"):
+        lines.append(
+            f"- Schannel 36870 events: {context['failures_total']}"
+            + (f", service: {context.get('service')}" if context.get("service") else "")
+        )
+    if analysis.thumbprint:
+        lines.append(f"- Certificate selected in IIS: {code(analysis.thumbprint)}")
+    if analysis.at:
+        assumed = " (given without offset, taken as UTC)" if context.get("at_assumed_utc") else ""
+        lines.append(f"- Time of the attempt: {analysis.at}{assumed}")
+    if lines[-1] != "":
+        lines.append("")
+    for number, diagnosis in enumerate(faults or analysis.diagnoses[:1], start=1):
+        lines += _diagnosis(number, diagnosis)
+    advisories = [d for d in analysis.diagnoses if d.kind == "advisory"]
+    if faults and advisories:
+        lines += ["### Also worth fixing", ""]
+        lines += [f"- {d.title}" for d in advisories]
+        lines.append("")
+    if analysis.ask_for:
+        lines += ["### Please send", "", "From an elevated command prompt:", ""]
+        for item in analysis.ask_for:
+            lines += [f"- {item.what} ({item.why}):", "", *block(item.command, "bat"), ""]
+    lines.append(f"_Analysed by certtriage {__version__}._")
+    return "\n".join(lines) + "\n"
+
+
+def _headline(diagnosis: Diagnosis) -> str:
+    scenario = f" ({SCENARIO_NAMES[diagnosis.scenario]})" if diagnosis.scenario else ""
+    return f"{diagnosis.title}{scenario}, confidence {diagnosis.confidence}."
+
+
+def _diagnosis(number: int, diagnosis: Diagnosis) -> list[str]:
+    lines = [f"### {number}. {diagnosis.title}", ""]
+    if diagnosis.summary:
+        lines += [diagnosis.summary, ""]
+    lines += [f"Confidence: **{diagnosis.confidence}** ({diagnosis.confidence_reason})", ""]
+    if diagnosis.evidence:
+        lines += ["Evidence:", ""]
+        for item in diagnosis.evidence:
+            lines.append(f"- {item.text} ({code(str(item.source))})")
+            if item.quote:
+                lines += ["", *("  " + q for q in block(item.quote)), ""]
+        lines.append("")
+    if diagnosis.remediation:
+        lines += ["Fix (elevated prompt, in this order):", ""]
+        for step_number, step in enumerate(diagnosis.remediation, start=1):
+            if "\n" in step:
+                head, body = step.split("\n", 1)
+                lines += [f"{step_number}. {head}", "", *("   " + b for b in block(body)), ""]
+            else:
+                lines.append(f"{step_number}. {code(step)}")
+        lines.append("")
+    if diagnosis.references:
+        lines += ["References: " + ", ".join(diagnosis.references), ""]
+    return lines

@@ -1,0 +1,52 @@
+"""The short terminal summary of an analysis: a rich renderable the CLI prints."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from analyzer.model import Analysis, Status
+
+_STYLE = {"fault": "bold red", "advisory": "yellow"}
+
+
+def summary(
+    analysis: Analysis, report: str | None = None, note: str | None = None
+) -> RenderableType:
+    parts: list[RenderableType] = []
+    read = sum(1 for r in analysis.inputs if r.usable)
+    failed = sum(1 for r in analysis.inputs if r.status is Status.ERROR)
+    skipped = sum(1 for r in analysis.inputs if r.status is Status.SKIPPED)
+    parts.append(Text(f"inputs: {read} read, {failed} failed, {skipped} skipped", style="dim"))
+    failures = analysis.context.get("failures_total", 0)
+    if failures:
+        parts.append(
+            Text(f"Schannel 36870: {failures}, service: {analysis.context.get('service')}")
+        )
+    if analysis.diagnoses:
+        table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+        for column in ("kind", "confidence", "diagnosis", "certificate"):
+            table.add_column(column, overflow="fold")
+        for diagnosis in analysis.diagnoses[:8]:
+            table.add_row(
+                Text(diagnosis.kind, style=_STYLE.get(diagnosis.kind, "")),
+                diagnosis.confidence,
+                Text(diagnosis.title),
+                ", ".join(diagnosis.certificates[:2]),
+            )
+        if len(analysis.diagnoses) > 8:
+            table.add_row("", "", Text(f"... {len(analysis.diagnoses) - 8} more"), "")
+        verdict = analysis.diagnoses[0]
+        headline = Text("verdict: ", style="bold")
+        headline.append(verdict.id, style=_STYLE.get(verdict.kind, ""))
+        parts += [headline, table]
+    else:
+        parts.append(Text("verdict: none", style="bold"))
+    for message in (m for r in analysis.inputs if not r.usable for m in r.messages[:1]):
+        parts.append(Text(f"  {message}", style="dim"))
+    if report:
+        parts.append(Text(f"report: {report}", style="bold"))
+    if note:
+        parts.append(Text(note, style="dim"))
+    return Group(*parts)
