@@ -147,8 +147,13 @@ def make_analysis(subject: str = "CN=www.contoso.com", **changes: object) -> Ana
             ),
         ),
         remediation=(
-            f'certutil -exportPFX -p "<password>" my {THUMB} C:\\temp\\www.pfx',
-            'certutil -csp "Microsoft RSA SChannel Cryptographic Provider" -importPFX my C:\\temp\\www.pfx AT_KEYEXCHANGE',
+            f'certutil -exportPFX -p "<new PFX password>" my {THUMB} %TEMP%\\{THUMB}.pfx',
+            'certutil -p "<PFX password>" -csp "Microsoft RSA SChannel Cryptographic Provider" '
+            f"-importPFX my %TEMP%\\{THUMB}.pfx AT_KEYEXCHANGE",
+            f"certutil -v -store my {THUMB}   (expect: KeySpec = 1 -- AT_KEYEXCHANGE)",
+            "Save this as %TEMP%\\request.inf:\n[NewRequest]\nKeySpec = 1\nProviderType = 12",
+            "In IIS Manager, edit the site's https binding and select the certificate again "
+            "(or re-run the `netsh http add sslcert ...` that failed).",
         ),
         references=(
             "https://learn.microsoft.com/en-us/windows/win32/api/wincrypt/ns-wincrypt-crypt_key_prov_info",

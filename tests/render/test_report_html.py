@@ -21,7 +21,7 @@ from analyzer.model import (
     Status,
 )
 from analyzer.render.html import render_report
-from analyzer.render.report_view import MAX_EVENT_ROWS
+from analyzer.render.report_view import MAX_EVENT_ROWS, Step, split_step
 
 SECTIONS = ("verdict", "diagnoses", "certificates", "timeline", "inputs", "follow-up")
 
@@ -66,7 +66,7 @@ def test_every_section_is_present_with_its_content() -> None:
     assert {"diag-1", "diag-2"} <= set(page.ids)
     assert "ticket/my.txt:31" in html
     assert "ticket.zip!/logs/System.evtx#record 2211" in html
-    assert f"<pre>certutil -exportPFX -p &#34;&lt;password&gt;&#34; my {THUMB}" in html
+    assert f"<pre>certutil -exportPFX -p &#34;&lt;new PFX password&gt;&#34; my {THUMB}" in html
     # the certificate table links each certificate to its problem
     assert f"cert-{THUMB}" in page.ids
     assert "#diag-1" in page.hrefs and f"#cert-{THUMB}" in page.hrefs
@@ -213,3 +213,23 @@ def test_events_without_inputs_or_times_do_not_break_the_timeline() -> None:
     assert LOG in html
     assert "1 event without a readable time is listed below but not drawn." in html
     assert "no time" in html
+
+
+def test_fix_steps_put_the_command_alone_in_its_block() -> None:
+    html = render_report(make_analysis())
+    fix = html.split("<h4>Fix</h4>")[1].split("</ol>")[0]
+    assert f"<pre>certutil -v -store my {THUMB}</pre>" in fix
+    assert '<p class="step-note">expect: KeySpec = 1 -- AT_KEYEXCHANGE</p>' in fix
+    assert "<p>Save this as %TEMP%\\request.inf:</p>" in fix
+    assert "<pre>[NewRequest]\nKeySpec = 1\nProviderType = 12</pre>" in fix
+    assert "<code>netsh http add sslcert ...</code>" in fix
+    assert fix.count("<pre>") == 4
+
+
+def test_split_step_shapes() -> None:
+    assert split_step("icacls C:\\k /save x") == Step((), "icacls C:\\k /save x", None)
+    assert split_step("Submit it to the CA, then: certreq -accept new.cer") == Step(
+        (("Submit it to the CA, then:", False),), "certreq -accept new.cer", None
+    )
+    assert split_step("Get-ChildItem Cert:\\LocalMachine\\My").command is not None
+    assert split_step("Ask for `a` and `b") == Step((("Ask for `a` and `b", False),), None, None)
