@@ -178,14 +178,15 @@ def build_timeline(
         y = TOP + index * LANE_HEIGHT + LANE_HEIGHT / 2
         lane_y[path] = y
         first, last = windows.get(path, (None, None))
+        bar_start, bar_end = first or last, last or first
         count = sum(1 for p, _, _, _ in placed if p == path)
         lanes.append(
             Lane(
                 label=shorten(path),
                 path=path,
                 y=y,
-                bar_x0=x_of(first or last) if (first or last) else None,
-                bar_x1=x_of(last or first) if (first or last) else None,
+                bar_x0=x_of(bar_start) if bar_start else None,
+                bar_x1=x_of(bar_end) if bar_end else None,
                 summary=_lane_summary(count, first, last),
             )
         )
