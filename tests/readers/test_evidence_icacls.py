@@ -94,7 +94,9 @@ def test_path_with_spaces_split_by_alignment(tmp_path) -> None:
 
 def test_single_ace_path_with_spaces_uses_known_account(tmp_path) -> None:
     path = tmp_path / "acl.txt"
-    path.write_text("C:\\Program Data\\x NT AUTHORITY\\Authenticated Users:(RX)\n", encoding="utf-8")
+    path.write_text(
+        "C:\\Program Data\\x NT AUTHORITY\\Authenticated Users:(RX)\n", encoding="utf-8"
+    )
     result = read(SPEC, path)
     assert result.acls[0].path == "C:\\Program Data\\x"
     assert result.acls[0].sid == "S-1-5-11"
