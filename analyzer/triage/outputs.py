@@ -1,0 +1,136 @@
+"""What a triage run writes into OUTDIR: per-ticket reports, stamps, the index and summaries.
+
+Every file is written to a temporary name beside its final one and then renamed, so an
+interrupted run never leaves a half-written report. A ticket's stamp (its content key and
+summary row) is written last: a ticket without a current stamp is analysed again.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+import json
+import os
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from analyzer.render.json import TOOL, dumps
+from analyzer.resources import reports_dir
+from analyzer.triage.job import SummaryRow
+
+TRIAGE_SCHEMA = "certtriage.triage/1"
+INDEX_TEMPLATE = "index.html.j2"
+INDEX_SCRIPT = "index.sort.js"
+STAMP = ".certtriage-ticket.json"
+CSV_COLUMNS = (
+    "ticket",
+    "status",
+    "verdict",
+    "kind",
+    "scenario",
+    "confidence",
+    "certificate",
+    "subject",
+    "inputs_read",
+    "inputs_failed",
+    "inputs_skipped",
+    "diagnoses",
+    "reason",
+    "report",
+)
+# A spreadsheet runs a cell that starts with one of these as a formula (or DDE command).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with temp.open("w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def read_stamp(ticket_dir: Path) -> tuple[str | None, SummaryRow | None]:
+    """The key and summary row of the last complete analysis written there, if any."""
+    try:
+        data = json.loads((ticket_dir / STAMP).read_text(encoding="utf-8"))
+        row = SummaryRow.from_dict(data["row"])
+        return str(data["key"]), row
+    except (OSError, ValueError, KeyError, TypeError):
+        return None, None
+
+
+def write_ticket(
+    ticket_dir: Path, key: str | None, row: SummaryRow, report_json: str, report_html: str
+) -> None:
+    write_atomic(ticket_dir / "report.json", report_json)
+    write_atomic(ticket_dir / "report.html", report_html)
+    write_atomic(ticket_dir / STAMP, dumps({"key": key, "row": row.to_dict()}))
+
+
+def neutralise(cell: str) -> str:
+    """Make a customer-controlled string inert in Excel/LibreOffice (OWASP CSV injection)."""
+    return f"'{cell}" if cell.startswith(_FORMULA_STARTS) else cell
+
+
+def summary_csv(rows: Sequence[SummaryRow]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        data = row.to_dict()
+        data["diagnoses"] = " ".join(row.diagnoses)
+        writer.writerow(
+            [
+                neutralise(v) if isinstance(v, str) else "" if v is None else v
+                for v in (data[c] for c in CSV_COLUMNS)
+            ]
+        )
+    return buf.getvalue()
+
+
+def counts(rows: Sequence[SummaryRow]) -> dict[str, int]:
+    """Tickets per verdict; failed tickets count as ``failed``."""
+    tally = Counter("failed" if r.status == "failed" else r.verdict for r in rows)
+    return dict(sorted(tally.items()))
+
+
+def summary_document(rows: Sequence[SummaryRow]) -> dict[str, Any]:
+    return {
+        "schema": TRIAGE_SCHEMA,
+        "tool": TOOL,
+        "tickets": [r.to_dict() for r in rows],
+        "counts": counts(rows),
+        "failed": [r.ticket for r in rows if r.status == "failed"],
+    }
+
+
+def index_html(rows: Sequence[SummaryRow]) -> str:
+    from markupsafe import Markup
+
+    from analyzer.render.html import environment
+
+    # Our own script, not customer text; the page's CSP allows exactly this text by its hash.
+    script = (reports_dir() / INDEX_SCRIPT).read_text(encoding="utf-8")
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+    template = environment().get_template(INDEX_TEMPLATE)
+    return template.render(
+        rows=rows,
+        counts=counts(rows),
+        tool=TOOL,
+        script=Markup(script),
+        script_hash=f"sha256-{digest}",
+    )
+
+
+def write_summaries(out: Path, rows: Sequence[SummaryRow]) -> None:
+    write_atomic(out / "summary.json", dumps(summary_document(rows)))
+    write_atomic(out / "summary.csv", summary_csv(rows))
+    write_atomic(out / "index.html", index_html(rows))
