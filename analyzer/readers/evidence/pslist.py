@@ -211,23 +211,28 @@ def read_ps_certlist(file: InputFile, options: ReadOptions) -> ReadResult:
 
 
 def sniff_ps_certlist(sample: Sample) -> int:
+    """A `Thumbprint` property plus PowerShell-only properties, or a table headed `Thumbprint`.
+    (A certutil dump has `NotAfter:` lines too, but never `Thumbprint :` or `HasPrivateKey`.)"""
     lines = sniff_lines(sample.text, limit=300)
-    props = {m.group("name") for line in lines if (m := _PROP.match(line.strip()))}
-    score = 0
-    if "Thumbprint" in props:
-        score += 40
-    score += 10 * len(
-        props & {"HasPrivateKey", "NotAfter", "PSParentPath", "EnhancedKeyUsageList", "DnsNameList"}
-    )
     table = any(
-        "Thumbprint" in line and i + 1 < len(lines) and _DASHES.search(lines[i + 1])
+        line.split()[:1] == ["Thumbprint"]
+        and i + 1 < len(lines)
+        and _DASHES.match(lines[i + 1].strip())
         for i, line in enumerate(lines)
     )
     if table:
-        score += 70
-    if any("Cert:\\" in line or "Certificate::" in line for line in lines[:30]):
-        score += 10
-    return min(score, 90)
+        return 85
+    props = {m.group("name") for line in lines if (m := _PROP.match(line.strip()))}
+    if "Thumbprint" not in props:
+        return 0
+    specific = props & {
+        "HasPrivateKey",
+        "PSParentPath",
+        "PSPath",
+        "EnhancedKeyUsageList",
+        "DnsNameList",
+    }
+    return min(40 + 12 * len(specific), 90)
 
 
 SPEC = register(
