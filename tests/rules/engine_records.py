@@ -74,7 +74,7 @@ def event(
         record_id=record,
         computer="IIS01",
         level=2,
-        role="server" if fields.get("Type") == "server" else None,
+        role=fields.get("Type") if fields.get("Type") in ("server", "client") else None,
         data=fields,
         channel="System",
         source=Source(LOG, record=record),
