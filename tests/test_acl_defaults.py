@@ -1,0 +1,54 @@
+"""Key-folder and key-file ACLs compared with the KB 278381 defaults."""
+
+from __future__ import annotations
+
+from analyzer.acl_defaults import (
+    deviations,
+    key_file_name,
+    listed_key_files,
+    system_grant_command,
+)
+from analyzer.inputs.files import InputFile
+from analyzer.readers import ReadOptions
+from analyzer.readers.evidence.icacls import SPEC
+from tests.readers.evidence_helpers import EVIDENCE, KEY_FILE, MACHINEKEYS, OTHER_KEY
+
+
+def acls(name: str):
+    return SPEC.read(InputFile.from_path(EVIDENCE / "icacls" / name), ReadOptions()).acls
+
+
+def test_default_listing_has_no_deviation() -> None:
+    assert deviations(acls("machinekeys-default-en.txt")) == []
+
+
+def test_german_key_file_without_system_breaks_access() -> None:
+    (deviation,) = deviations(acls("machinekeys-de-no-system.txt"))
+    assert deviation.code == "system-missing" and deviation.breaks_access
+    assert deviation.target == "key-file"
+    assert deviation.path == f"{MACHINEKEYS}\\{KEY_FILE}"
+
+
+def test_french_deny_for_everyone_on_the_folder() -> None:
+    found = deviations(acls("machinekeys-fr-deny-sid.txt"))
+    assert [(d.code, d.target, d.breaks_access) for d in found] == [
+        ("deny-everyone", "folder", True)
+    ]
+    assert found[0].entries[0].account == "Tout le monde"
+
+
+def test_everyone_full_control_inherited_is_advice_only() -> None:
+    found = deviations(acls("keys-pasted-quoted.md"))
+    assert [(d.code, d.breaks_access) for d in found] == [("everyone-too-broad", False)]
+    assert "OI/CI" in found[0].text
+
+
+def test_listed_key_files_and_names() -> None:
+    listed = listed_key_files(acls("machinekeys-default-en.txt"))
+    assert set(listed) == {KEY_FILE, OTHER_KEY}
+    assert key_file_name(MACHINEKEYS) is None
+    assert key_file_name("C:\\ProgramData\\Microsoft\\Crypto\\Keys\\abc_def") == "abc_def"
+
+
+def test_grant_is_by_sid() -> None:
+    assert system_grant_command("C:\\k\\f") == 'icacls "C:\\k\\f" /grant *S-1-5-18:(F)'
