@@ -220,7 +220,11 @@ class Unpacker:
             self._say(Level.ERROR, run.display, f"corrupt or truncated {kind} archive: {exc}")
         except (zipfile.BadZipFile, tarfile.TarError) as exc:
             self._say(Level.ERROR, run.display, f"corrupt {kind} archive: {exc}")
-        if not run.members and not any(m.source.path == run.display for m in self.messages):
+        said = any(
+            m.source.path == run.display or m.source.path.startswith(f"{run.display}!/")
+            for m in self.messages
+        )
+        if not run.members and not said:
             self._say(Level.INFO, run.display, "archive holds no files")
         expanded: list[InputFile] = []
         for member in run.members:
@@ -274,7 +278,7 @@ class Unpacker:
             and written > lim.max_ratio * max(packed, 1)
         ):
             raise _MemberRefused(
-                f"compression ratio above {lim.max_ratio}:1 (zip bomb?)", whole_archive=True
+                f"compression ratio above {lim.max_ratio}:1 (zip bomb?)"
             )
         if run.produced > lim.ratio_floor_bytes and run.produced > lim.max_ratio * run.size:
             raise _MemberRefused(
@@ -314,6 +318,14 @@ class Unpacker:
                 if name is None:
                     self._refuse(run, info.filename, why or "unsafe name")
                     continue
+                if self._declared_bomb(info):
+                    self._say(
+                        Level.WARNING,
+                        f"{run.display}!/{name}",
+                        f"not extracted: declared compression ratio above "
+                        f"{self.limits.max_ratio}:1 (zip bomb?)",
+                    )
+                    continue
                 try:
                     with archive.open(info) as member:
                         self._copy(run, name, member, info.compress_size)
@@ -329,6 +341,14 @@ class Unpacker:
                     "ask for the files without a password",
                 )
         return None
+
+    def _declared_bomb(self, info: zipfile.ZipInfo) -> bool:
+        """Headers can lie (the copy counts real bytes), but an honest bomb is refused unread."""
+        lim = self.limits
+        return (
+            info.file_size > lim.ratio_floor_bytes
+            and info.file_size > lim.max_ratio * max(info.compress_size, 1)
+        )
 
     def _tar(self, run: _ArchiveRun, stream: IO[bytes] | None = None) -> None:
         source = stream if stream is not None else run.local.open("rb")

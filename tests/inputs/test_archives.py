@@ -14,7 +14,7 @@ import pytest
 from analyzer.inputs.archives import Limits, archive_kind, clean_member_name
 from analyzer.inputs.collect import Collected, collect_inputs
 from analyzer.model import Level
-from tests.inputs.crafted import (
+from fixtures.writers.hostile_archives import (
     encrypted_zip,
     sevenzip_bytes,
     tar_bytes,
@@ -188,25 +188,39 @@ SMALL = Limits(
 )
 
 
-def test_zip_bomb_high_ratio_is_stopped(tmp_path: Path) -> None:
-    archive = write(tmp_path / "bomb.zip", zip_bytes({"zeros.bin": b"\0" * (3 * 1024**2)}))
+def test_zip_bomb_member_refused_rest_kept(tmp_path: Path) -> None:
+    data = zip_bytes({"zeros.bin": b"\0" * (3 * 1024**2), "my.txt": DUMP})
+    archive = write(tmp_path / "bomb.zip", data)
+    collected, contents = run([archive], SMALL)
+    assert contents == {f"{archive}!/my.txt": DUMP}
+    assert texts(collected) == [
+        (
+            "warning",
+            f"{archive}!/zeros.bin",
+            "not extracted: declared compression ratio above 50:1 (zip bomb?)",
+        )
+    ]
+
+
+def test_zip_bomb_refused_with_default_limits(tmp_path: Path) -> None:
+    archive = write(tmp_path / "bomb.zip", zip_bytes({"zeros.bin": b"\0" * (40 * 1024**2)}))
+    collected, contents = run([archive])
+    assert contents == {}
+    assert collected.messages[0].level is Level.WARNING
+    assert "compression ratio above 200:1" in collected.messages[0].text
+
+
+def test_7z_bomb_is_stopped_while_streaming(tmp_path: Path) -> None:
+    archive = write(tmp_path / "b.7z", sevenzip_bytes({"z": b"\0" * (2 * 1024**2), "a": b"a"}))
     collected, contents = run([archive], SMALL)
     assert contents == {}
     assert texts(collected) == [
         (
             "error",
             str(archive),
-            "extraction stopped: member 'zeros.bin': compression ratio above 50:1 (zip bomb?)",
+            "extraction stopped: archive expands more than 50:1 (decompression bomb?)",
         )
     ]
-
-
-def test_zip_bomb_stopped_with_default_limits(tmp_path: Path) -> None:
-    archive = write(tmp_path / "bomb.zip", zip_bytes({"zeros.bin": b"\0" * (40 * 1024**2)}))
-    collected, contents = run([archive])
-    assert contents == {}
-    assert collected.messages[0].level is Level.ERROR
-    assert "compression ratio above 200:1" in collected.messages[0].text
 
 
 def test_tar_gz_bomb_is_stopped_by_archive_ratio(tmp_path: Path) -> None:

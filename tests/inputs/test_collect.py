@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from analyzer.inputs.archives import Limits, clean_member_name
 from analyzer.inputs.collect import collect_inputs
-from tests.inputs.crafted import write, zip_bytes
+from fixtures.writers.hostile_archives import write, zip_bytes
 
 
 def tree(root: Path) -> dict[str, bytes]:
