@@ -10,17 +10,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 from analyzer.model import Analysis, Certificate, Diagnosis, Event, Message, ReadResult, Source
 from analyzer.render.json import TOOL, event_sort_key
+from analyzer.render.report_facts import Fact, correlation_facts
 from analyzer.render.timeline import Timeline, build_timeline, category_of
 from analyzer.render.times import format_local, format_utc, offset_label, parse_offset, parse_time
 
 MAX_EVENT_ROWS = 200
 MAX_MESSAGES_PER_INPUT = 50
-MAX_FACT_CHARS = 400
 
 SCENARIOS = {
     1: "Scenario 1: key imported as not exportable, broken keyset",
@@ -120,7 +119,7 @@ class ReportView:
     title: str
     verdict: Verdict
     diagnoses: tuple[DiagnosisRow, ...]  # in verdict order
-    facts: tuple[tuple[str, str], ...]
+    facts: tuple[Fact, ...]
     certificates: tuple[CertRow, ...]
     timeline: Timeline | None
     events: tuple[EventRow, ...]
@@ -154,7 +153,7 @@ def build_view(analysis: Analysis) -> ReportView:
         title=f"certtriage report{f' for {host}' if host else ''}",
         verdict=_verdict(analysis),
         diagnoses=tuple(_diagnosis_row(anchor, d, listed) for anchor, d in anchors),
-        facts=_facts(analysis.context),
+        facts=correlation_facts(analysis.context, offset, lambda t: listed.get(thumbprint_key(t))),
         certificates=certificates,
         timeline=build_timeline(analysis.inputs, analysis.events, analysis.at, offset),
         events=events,
@@ -248,33 +247,6 @@ def _verdict(analysis: Analysis) -> Verdict:
     )
 
 
-def _facts(context: dict[str, Any]) -> tuple[tuple[str, str], ...]:
-    """Correlation facts the engine left for the report, as short label/text pairs."""
-    facts = []
-    for key in sorted(context, key=str):
-        if key == "local_offset":
-            continue  # shown with every time instead
-        text = _fact_text(context[key])
-        if text:
-            if len(text) > MAX_FACT_CHARS:
-                text = text[: MAX_FACT_CHARS - 1] + "…"
-            facts.append((str(key).replace("_", " ").capitalize(), text))
-    return tuple(facts)
-
-
-def _fact_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, dict):
-        return "; ".join(f"{k}: {_fact_text(v)}" for k, v in value.items())
-    if isinstance(value, (list, tuple, set, frozenset)):
-        items = sorted(value, key=str) if isinstance(value, (set, frozenset)) else value
-        return ", ".join(_fact_text(v) for v in items)
-    return str(value)
-
-
 def _cert_rows(
     analysis: Analysis, diagnoses: Sequence[tuple[str, Diagnosis]]
 ) -> tuple[CertRow, ...]:
@@ -336,7 +308,7 @@ def _key_lines(cert: Certificate) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def _both_times(moment: Any, offset: timedelta | None) -> str:
+def _both_times(moment: datetime, offset: timedelta | None) -> str:
     text = format_utc(moment)
     return f"{text} ({format_local(moment, offset)})" if offset is not None else text
 

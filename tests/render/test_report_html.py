@@ -81,7 +81,7 @@ def test_every_section_is_present_with_its_content() -> None:
     assert "<pre>certutil -v -store webhosting &gt; webhosting.txt</pre>" in html
     # the tool and its version, and the correlation facts
     assert f"certtriage {__version__}" in html
-    assert "HTTP.sys (SSPI client process SYSTEM, PID 4)" in html
+    assert "the SSPI client process is SYSTEM (PID 4): HTTP.sys" in html
 
 
 def test_times_show_utc_and_local_when_the_offset_is_known() -> None:
@@ -115,7 +115,13 @@ def _hostile_everywhere() -> Analysis:
     )
     analysis.not_checked.append(NotChecked(HOSTILE, HOSTILE))
     analysis.ask_for.append(AskFor(HOSTILE, HOSTILE, HOSTILE))
-    analysis.context["computer"] = HOSTILE
+    analysis.context.update(
+        computer=HOSTILE,
+        in_use=[HOSTILE],
+        in_scope=[{"thumbprint": HOSTILE, "reasons": [HOSTILE]}],
+        service_evidence=[{"text": HOSTILE, "source": HOSTILE, "quote": HOSTILE}],
+        notes=[HOSTILE],
+    )
     return analysis
 
 
@@ -233,3 +239,27 @@ def test_split_step_shapes() -> None:
     )
     assert split_step("Get-ChildItem Cert:\\LocalMachine\\My").command is not None
     assert split_step("Ask for `a` and `b") == Step((("Ask for `a` and `b", False),), None, None)
+
+
+def test_correlation_facts_are_spelled_out() -> None:
+    html = render_report(make_analysis())
+    verdict = html.split('id="verdict"')[1].split("</section>")[0]
+    facts = verdict.split('<dl class="facts">')[1].split("</dl>")[0]
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", facts))
+    assert "2 server-side considered for the failed binding, of 2 in the logs" in text
+    assert "2025-03-02 08:15:00 UTC (2025-03-02 09:15:00 local (UTC+01:00)), from --at" in text
+    assert "--at had no UTC offset, so it was taken as UTC" in text
+    assert f'<a href="#cert-{THUMB}"><code>{THUMB}</code></a>' in facts
+    assert "--thumbprint; valid at the event time" in text
+    assert "The SSPI client process is SYSTEM (PID: 4)." in text
+    assert "Windows 10.0 build 17763" in text
+    assert "are for a client credential" in text
+    assert "local_offset" not in facts and "Local offset" not in text
+
+
+def test_unknown_context_keys_still_show_and_nothing_known_is_required() -> None:
+    html = render_report(make_analysis(context={"new_fact": {"a": [1, 2], "b": None}}))
+    assert "New fact" in html and "a: 1, 2; b:" in html
+    bare = render_report(make_analysis(context={"in_use": [], "failures_total": 0, "failures": 0}))
+    assert "not known: no --thumbprint and no SSL binding among the inputs" in bare
+    assert "none in the logs given" in bare
