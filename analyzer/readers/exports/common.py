@@ -16,6 +16,8 @@ from analyzer.readers.bootinfo import last_boot_os
 from analyzer.readers.eventfields import build_event, canonical_provider, is_wanted, utc_iso
 from analyzer.readers.exports.tables import fields_from_message
 
+# Warnings listed per input; a file damaged throughout gets one summary line for the rest.
+MAX_WARNINGS = 50
 # Exports are text read whole into memory; a larger one is read up to this size, with a warning.
 MAX_EXPORT_BYTES = 256 * 1024 * 1024
 
@@ -53,6 +55,14 @@ def read_text(file: InputFile, result: ReadResult) -> DecodedText:
     if decoded.replaced:
         result.warn(f"some bytes are not valid {decoded.encoding}; they were replaced")
     return decoded
+
+
+def warn_some(result: ReadResult, problems: list[tuple[int | None, str]]) -> None:
+    """Record the first `MAX_WARNINGS` problems (line, text) and count the rest."""
+    for line, text in problems[:MAX_WARNINGS]:
+        result.warn(text, line=line)
+    if len(problems) > MAX_WARNINGS:
+        result.warn(f"{len(problems) - MAX_WARNINGS:,} more problems of this kind not listed")
 
 
 def _most_common(values: list[str | None]) -> str | None:

@@ -14,7 +14,7 @@ import io
 from dataclasses import dataclass
 
 from analyzer.model import ReadResult
-from analyzer.readers.exports.common import RawRecord
+from analyzer.readers.exports.common import RawRecord, warn_some
 from analyzer.readers.exports.localtime import date_order, parse_local
 from analyzer.readers.exports.tables import (
     EV_COLUMNS,
@@ -156,6 +156,7 @@ def records(text: str, layout: Layout, result: ReadResult) -> list[RawRecord]:
         index = cols.get(name)
         return row[index].strip() if index is not None and index < len(row) else ""
 
+    problems: list[tuple[int | None, str]] = []
     order = date_order(cell(row, "time") for _, row in rows)
     if order.ambiguous and rows:
         result.note("local dates can be read day- or month-first; read as month/day")
@@ -163,12 +164,12 @@ def records(text: str, layout: Layout, result: ReadResult) -> list[RawRecord]:
     for line, row in rows:
         event_id, provider = cell(row, "event_id"), cell(row, "provider")
         if not event_id.isdigit() or not provider:
-            result.warn("row without a source or a numeric event id; skipped", line=line)
+            problems.append((line, "row without a source or a numeric event id; skipped"))
             continue
         stamp = cell(row, "time")
         local = parse_local(stamp, order)
         if local is None and stamp:
-            result.warn(f"date {stamp!r} not understood", line=line)
+            problems.append((line, f"date {stamp[:40]!r} not understood"))
         record_id = cell(row, "record_id")
         level = level_number(cell(row, "level")) or level_number(cell(row, "level_name"))
         index = cols.get("message")
@@ -187,4 +188,5 @@ def records(text: str, layout: Layout, result: ReadResult) -> list[RawRecord]:
                 message=message or None,
             )
         )
+    warn_some(result, problems)
     return out

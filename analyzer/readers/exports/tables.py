@@ -101,6 +101,9 @@ PM_MARKERS = frozenset({"pm", "p.m.", "下午", "午後", "nachm."})
 
 # Field values recovered from English message text, for exports that keep only the message
 # (Event Viewer CSV, Get-WinEvent CSV). Wording per Windows build in docs/schannel-events.md.
+# Real messages are a few hundred characters; a longer one is scanned only this far, which keeps
+# the lazy patterns linear on hostile input.
+MESSAGE_SCAN_CHARS = 2000
 _HEX = r"(?:0x)*(?P<ErrorCode>[0-9A-Fa-f]{1,8})"
 MESSAGE_PATTERNS: dict[tuple[str, int], tuple[re.Pattern[str], ...]] = {
     (SCHANNEL, 36870): (
@@ -150,8 +153,9 @@ MESSAGE_PATTERNS: dict[tuple[str, int], tuple[re.Pattern[str], ...]] = {
 
 def fields_from_message(provider: str, event_id: int, message: str) -> dict[str, str]:
     """EventData values a known English message states, in manifest order; {} if none match."""
+    head = message[:MESSAGE_SCAN_CHARS]
     for pattern in MESSAGE_PATTERNS.get((provider, event_id), ()):
-        match = pattern.search(message)
+        match = pattern.search(head)
         if match:
             found = {k: v for k, v in match.groupdict().items() if v is not None}
             if "ErrorCode" in found:  # the pattern keeps the digits; the text may omit "0x"

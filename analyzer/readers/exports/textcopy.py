@@ -15,7 +15,7 @@ from analyzer.inputs.decode import split_lines
 from analyzer.model import ReadResult
 from analyzer.readers import Sample
 from analyzer.readers.eventfields import utc_iso
-from analyzer.readers.exports.common import RawRecord
+from analyzer.readers.exports.common import RawRecord, warn_some
 from analyzer.readers.exports.localtime import DateOrder, date_order, parse_local, with_offset
 from analyzer.readers.exports.tables import TEXT_COPY_LABELS, level_number
 from analyzer.readers.exports.xmlevents import find_events
@@ -99,7 +99,7 @@ def _record_from_header(header: Header, order: DateOrder, result: ReadResult) ->
         return None
     local = parse_local(fields.get("date", ""), order)
     if local is None and fields.get("date"):
-        result.warn(f"date {fields['date']!r} not understood", header.line)
+        result.warn(f"date {fields['date'][:40]!r} not understood", header.line)
     return RawRecord(
         provider=provider,
         event_id=int(event_id),
@@ -116,15 +116,17 @@ def _record_from_header(header: Header, order: DateOrder, result: ReadResult) ->
 def records(text: str, result: ReadResult) -> list[RawRecord]:
     found = list(find_events(text))
     out: list[RawRecord] = []
+    problems: list[tuple[int | None, str]] = []
     blocks: list[tuple[list[Header], RawRecord | None]] = []
     position, line = 0, 1
     for event in found:
         before = text[position : event.start]
         blocks.append((headers_in(split_lines(before), line), event.record))
         if event.record is None:
-            result.warn(f"event skipped: {event.problem}", line=event.line)
+            problems.append((event.line, f"event skipped: {event.problem}"))
         line += text.count("\n", position, event.end)
         position = event.end
+    warn_some(result, problems)
     tail_headers = headers_in(split_lines(text[position:]), line)
     dates = [h.fields["date"] for hs, _ in blocks for h in hs if "date" in h.fields]
     dates += [h.fields["date"] for h in tail_headers if "date" in h.fields]

@@ -8,6 +8,7 @@ refused as a whole, with a message, and nothing is ever expanded or fetched.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ _EVENT_START = re.compile(r"<(?:[\w.-]+:)?Event(?=[\s>/])")
 _EVENT_END = re.compile(r"</(?:[\w.-]+:)?Event\s*>")
 _DECLARATIONS = re.compile(r"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 MAX_USERDATA_FIELDS = 200
+CUT_OFF = "the event is cut off (no </Event>)"
 
 
 @dataclass(frozen=True)
@@ -147,39 +149,46 @@ def record_of(event: Element, line: int | None) -> RawRecord:
     )
 
 
+def _parse(segment: str, start: int, end: int, line: int) -> XmlEvent:
+    try:
+        element = safe_et.fromstring(segment.encode("utf-8"))
+        return XmlEvent(start, end, line, record_of(element, line))
+    except ParseError as exc:
+        return XmlEvent(start, end, line, None, f"bad XML: {exc}")
+    except DefusedXmlException as exc:
+        return XmlEvent(start, end, line, None, f"XML refused: {exc}")
+    except ValueError as exc:
+        return XmlEvent(start, end, line, None, str(exc))
+
+
 def find_events(text: str, first_line: int = 1) -> Iterator[XmlEvent]:
-    """Every `<Event>...</Event>` in ``text`` (an XML file or the XML part of a text copy)."""
+    """Every `<Event>...</Event>` in ``text`` (an XML file or the XML part of a text copy).
+
+    Each end tag closes the last start tag before it; earlier unclosed starts are cut-off
+    events. Every search moves forward, so the walk is linear in the text."""
     position = 0
     line = first_line
     counted_to = 0
+
+    def line_at(offset: int) -> int:
+        nonlocal line, counted_to
+        line += text.count("\n", counted_to, offset)
+        counted_to = offset
+        return line
+
     while True:
         start = _EVENT_START.search(text, position)
         if not start:
             return
-        line += text.count("\n", counted_to, start.start())
-        counted_to = start.start()
         end = _EVENT_END.search(text, start.end())
         if not end:
-            yield XmlEvent(
-                start.start(), len(text), line, None, "the event is cut off (no </Event>)"
-            )
+            yield XmlEvent(start.start(), len(text), line_at(start.start()), None, CUT_OFF)
             return
-        # A nested `<Event` before this end tag means the earlier one was never closed.
-        nested = _EVENT_START.search(text, start.end(), end.start())
-        if nested:
+        starts = [start, *_EVENT_START.finditer(text, start.end(), end.start())]
+        for unclosed, following in itertools.pairwise(starts):
             yield XmlEvent(
-                start.start(), nested.start(), line, None, "the event is cut off (no </Event>)"
+                unclosed.start(), following.start(), line_at(unclosed.start()), None, CUT_OFF
             )
-            position = nested.start()
-            continue
-        segment = text[start.start() : end.end()]
-        try:
-            element = safe_et.fromstring(segment.encode("utf-8"))
-            yield XmlEvent(start.start(), end.end(), line, record_of(element, line))
-        except ParseError as exc:
-            yield XmlEvent(start.start(), end.end(), line, None, f"bad XML: {exc}")
-        except DefusedXmlException as exc:
-            yield XmlEvent(start.start(), end.end(), line, None, f"XML refused: {exc}")
-        except ValueError as exc:
-            yield XmlEvent(start.start(), end.end(), line, None, str(exc))
+        last = starts[-1]
+        yield _parse(text[last.start() : end.end()], last.start(), end.end(), line_at(last.start()))
         position = end.end()
