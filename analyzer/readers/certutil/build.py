@@ -1,0 +1,394 @@
+"""Blocks -> `Certificate` and `Key` records, plus the warnings a damaged dump deserves."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from lark import Token
+
+from analyzer.hresults import find_code, lookup
+from analyzer.model import Certificate, Key, KeyFailure, ReadResult, Source
+from analyzer.readers.certutil.classify import Line
+from analyzer.readers.certutil.dates import DateOrder, iso_datetime
+from analyzer.readers.certutil.labels import (
+    KEY_USAGE_BITS,
+    OID_EKU,
+    OID_KEY_USAGE,
+    OID_SAN,
+    OID_TEMPLATE,
+    OID_TEMPLATE_NAME,
+    TEST_OF_STATUS,
+)
+
+_KEY_FILE = re.compile(
+    r"^[0-9a-f]{32}_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+)
+_HEX40 = re.compile(r"^[0-9a-f]{40}$")
+_OID_IN_PARENS = re.compile(r"\((\d+(?:\.\d+)+)\)")
+_LEADING_OID = re.compile(r"^(\d+(?:\.\d+){3,})\b")
+_KU_HEX = re.compile(r"\(([0-9a-fA-F]{2}(?: [0-9a-fA-F]{2})?)\)\s*$")
+_SAN_VALUE = re.compile(r"^[A-Za-z][A-Za-z0-9 ]{0,30}=\S")
+_TEMPLATE_VALUE = re.compile(r"^Template=(.+?)(?:\((\d+(?:\.\d+)+)\))?$")
+_KEYSPEC_SYMBOLS = {"AT_KEYEXCHANGE": 1, "AT_SIGNATURE": 2, "XCN_AT_NONE": 0, "AT_NONE": 0}
+_KEY_STATUSES = {
+    "not_plain_exportable",
+    "not_exportable",
+    "encryption_passed",
+    "encryption_failed",
+    "signature_passed",
+    "signature_failed",
+    "missing_keyset",
+    "no_key_info",
+    "cannot_find_key",
+    "private_key_verifies",
+    "variant_passed",
+    "variant_failed",
+    "variant_skipped",
+}
+_OPENED = _KEY_STATUSES - {"missing_keyset", "no_key_info", "cannot_find_key"}
+
+
+def _hex_id(value: str) -> str:
+    return value.replace(" ", "").lower()
+
+
+def _int(text: str, base: int = 10) -> int | None:
+    match = re.match(r"\s*(?:0x)?([0-9a-fA-F]+)" if base == 16 else r"\s*(\d+)", text)
+    return int(match.group(1), base) if match else None
+
+
+def _failure(code: str | None, text: str | None = None) -> KeyFailure:
+    known = lookup(code) if code else None
+    return KeyFailure(code, known.name if known else None, known.text if known else text)
+
+
+class _CertFacts:
+    """What one certificate block says, gathered in dump order."""
+
+    def __init__(self, index: int | None, lineno: int, store: str | None, user: bool | None):
+        self.index, self.lineno, self.store, self.user_store = index, lineno, store, user
+        self.fields: dict[str, str] = {}
+        self.key: dict[str, Any] = {}
+        self.statuses: list[tuple[str, Line]] = []
+        self.failures: list[KeyFailure] = []
+        self.sha1_candidates: list[str] = []
+        self.prop_sha1: str | None = None
+        self.verbose = False  # the X509 part with its extensions is shown (-v)
+        self.key_usage: list[str] | None = None
+        self.eku: list[str] = []
+        self.san: list[str] = []
+        self.friendly_name: str | None = None
+        self.archived = False
+        self.facts = 0  # lines that say something about a certificate
+
+    def key_field(self, line: Line) -> None:
+        self.facts += 1
+        kind, value = line.sub or "", line.value
+        if kind == "provider_keyspec":
+            self.key.setdefault("keyspec", _int(value))
+            self.key.setdefault("provider", line.text.split(":", 1)[0].strip())
+            return
+        if kind == "keyspec":
+            number = _int(value)
+            if number is None:
+                number = next((v for k, v in _KEYSPEC_SYMBOLS.items() if k in value), None)
+            self.key.setdefault("keyspec", number)
+        elif kind == "provider_type":
+            self.key.setdefault("provider_type", _int(value))
+        elif kind == "flags":
+            self.key.setdefault("flags", _int(value, 16))
+        elif value:
+            self.key.setdefault(kind, value)
+
+
+class Builder:
+    """Walks the blocks of one dump in order and produces its certificates."""
+
+    def __init__(self, lines: list[Line], result: ReadResult):
+        self.lines, self.result = lines, result
+        self.store: str | None = None
+        self.user_store: bool | None = None
+        self.closing = False
+        self.failed_commands: list[tuple[Line, KeyFailure]] = []
+        self.certs: list[_CertFacts] = []
+
+    def line(self, token: Token) -> Line:
+        return self.lines[token.start_pos or 0]
+
+    def run(self, blocks: list[Any]) -> list[Certificate]:
+        preamble = _CertFacts(None, 0, None, None)
+        for item in blocks:
+            if isinstance(item, tuple) and item[0] == "certificate":
+                self._certificate(item[1])
+            else:
+                self._item(preamble, item)
+        if preamble.facts:
+            preamble.store, preamble.user_store = self.store, self.user_store
+            self.certs.insert(0, preamble)
+        order = DateOrder(
+            [c.fields.get(k, "") for c in self.certs for k in ("not_before", "not_after")]
+        )
+        return [self._record(c, order) for c in self.certs]
+
+    def _certificate(self, children: list[Any]) -> None:
+        head = self.line(children[0])
+        index = int(head.value) if head.value and head.value.isdigit() else None
+        cert = _CertFacts(index, head.lineno, self.store, self.user_store)
+        self.certs.append(cert)
+        for item in children[1:]:
+            self._item(cert, item)
+
+    def _item(self, cert: _CertFacts, item: Any) -> None:
+        if isinstance(item, tuple):
+            rule, children = item
+            getattr(self, f"_{rule}")(
+                cert, [c if isinstance(c, tuple) else self.line(c) for c in children]
+            )
+            return
+        line = self.line(item)
+        kind = line.kind
+        if kind == "KEYFIELD":
+            cert.key_field(line)
+        elif kind == "STATUS":
+            cert.facts += 1
+            cert.statuses.append((line.sub or "", line))
+        elif kind == "SDDL":
+            cert.key.setdefault("acl_sddl", line.text)
+        elif kind == "ELISION":
+            self.result.warn(
+                f"{line.text!r}: lines elided by the author; what they hid is unknown", line.lineno
+            )
+        elif kind == "HEADER":
+            self.store = (line.sub or "").lower() or None
+        elif kind == "COMMAND":
+            self.user_store = re.search(r"\s[-/]user\b", line.text, re.IGNORECASE) is not None
+        elif kind == "CLOSING":
+            self.closing = True
+        elif kind in ("OTHER", "LABEL", "CUMSG") and cert.facts and "0x" in line.text:
+            # A localized status line whose words are unknown still carries its error code.
+            code = find_code(line.text)
+            known = lookup(code) if code else None
+            if known is not None and known.category in ("key", "access"):
+                cert.failures.append(_failure(code))
+                cert.facts += 1
+
+    def _field(self, cert: _CertFacts, children: list[Any]) -> None:
+        head, values = children[0], children[1:]
+        kind = head.sub or ""
+        if kind in ("x509",):
+            cert.verbose = True
+            return
+        if kind == "archived":
+            cert.archived = True
+            return
+        if kind in ("root", "non_root", "signature_matches"):
+            return
+        cert.facts += 1
+        value = head.value
+        if not value and kind in ("issuer", "subject"):
+            value = ", ".join(v.text for v in values if v.sub != "hex")
+        if kind == "sha1_hash":
+            cert.sha1_candidates.append(_hex_id(value))
+        elif kind in ("serial", "cert_hash"):
+            cert.fields.setdefault(kind, _hex_id(value))
+            if kind == "cert_hash":
+                cert.fields.setdefault("cert_hash_line", str(head.lineno))
+        elif kind == "template":
+            name = value.split(",")[0].strip()
+            if name:
+                cert.fields.setdefault("template", name)
+        else:
+            cert.fields.setdefault(kind, value)
+
+    def _property(self, cert: _CertFacts, children: list[Any]) -> None:
+        head, values = children[0], children[1:]
+        cert.facts += 1
+        first_value = next((v.text for v in values if v.kind == "OTHER"), None)
+        if head.sub == "3" and first_value:
+            cert.prop_sha1 = _hex_id(first_value)
+        elif head.sub == "11" and first_value:
+            cert.friendly_name = first_value
+        for value in values:
+            if value.kind == "KEYFIELD":
+                cert.key_field(value)
+            elif value.kind == "SDDL":
+                cert.key.setdefault("acl_sddl", value.text)
+            elif value.kind == "OTHER" and value.text.startswith("CRYPT_MACHINE_KEYSET"):
+                cert.key.setdefault("machine_keyset_line", True)
+
+    def _extension(self, cert: _CertFacts, children: list[Any]) -> None:
+        head, values = children[0], [v.text for v in children[1:]]
+        cert.verbose = True
+        cert.facts += 1
+        oid = head.sub
+        if oid == OID_KEY_USAGE:
+            for value in values:
+                match = _KU_HEX.search(value)
+                if match:
+                    cert.key_usage = _key_usage(match.group(1))
+        elif oid == OID_EKU:
+            for value in values[1:]:
+                found = _OID_IN_PARENS.findall(value) or _LEADING_OID.findall(value)
+                cert.eku.extend(o for o in found if o not in cert.eku)
+        elif oid == OID_SAN:
+            cert.san.extend(v for v in values[1:] if _SAN_VALUE.match(v))
+        elif oid in (OID_TEMPLATE, OID_TEMPLATE_NAME) and len(values) > 1:
+            match = _TEMPLATE_VALUE.match(values[1])
+            name = (match.group(1) if match else values[1]).strip()
+            cert.fields.setdefault("template", name)
+
+    def _failure(self, cert: _CertFacts, children: list[Any]) -> None:
+        head = children[0]
+        failure = _failure(find_code(head.value), children[1].value if len(children) > 1 else None)
+        target = self.certs[-1] if self.certs else None
+        if target is None:
+            self.result.warn(f"certutil -{head.sub} FAILED: {head.value.strip(': ')}", head.lineno)
+            return
+        self.closing = True
+        known = lookup(failure.code) if failure.code else None
+        if known is not None and known.category == "export":
+            target.key.setdefault("exportable", False)
+        else:
+            target.failures.append(failure)
+        target.facts += 1
+
+    def _record(self, cert: _CertFacts, order: DateOrder) -> Certificate:
+        thumbprint = cert.fields.get("cert_hash")
+        if thumbprint is not None and not _HEX40.match(thumbprint):
+            self.result.warn(
+                f"Cert Hash(sha1) value {thumbprint!r} is not 40 hex digits",
+                int(cert.fields["cert_hash_line"]),
+            )
+            thumbprint = None
+        if thumbprint is None:
+            fallback = [cert.prop_sha1, *reversed(cert.sha1_candidates)]
+            thumbprint = next((h for h in fallback if h and _HEX40.match(h)), None)
+        if thumbprint is None:
+            what = "certificate" if cert.index is None else f"certificate {cert.index}"
+            self.result.warn(
+                f"{what} has no Cert Hash(sha1) line: thumbprint unknown",
+                cert.lineno or self._first_fact_line(),
+            )
+        not_before, not_after = cert.fields.get("not_before"), cert.fields.get("not_after")
+        verbose = cert.verbose
+        return Certificate(
+            index=cert.index,
+            store=cert.store,
+            user_store=cert.user_store,
+            thumbprint=thumbprint,
+            serial=cert.fields.get("serial") or None,
+            subject=cert.fields.get("subject") or None,
+            issuer=cert.fields.get("issuer") or None,
+            not_before=not_before,
+            not_after=not_after,
+            valid_from=iso_datetime(not_before, order),
+            valid_to=iso_datetime(not_after, order),
+            key_usage=tuple(cert.key_usage or ()) if verbose else None,
+            eku=tuple(cert.eku) if verbose else None,
+            san=tuple(cert.san) if verbose else None,
+            template=cert.fields.get("template"),
+            friendly_name=cert.friendly_name,
+            archived=cert.archived,
+            key=_key(cert),
+            source=Source(self.result.path, cert.lineno or self._first_fact_line()),
+        )
+
+    def _first_fact_line(self) -> int:
+        for line in self.lines:
+            if line.kind in ("FIELD", "KEYFIELD", "PROP", "EXT", "STATUS"):
+                return line.lineno
+        return 1
+
+
+def _key_usage(hex_text: str) -> list[str]:
+    raw = bytes.fromhex(hex_text.replace(" ", ""))
+    value = (raw[0] << 8) | (raw[1] if len(raw) > 1 else 0)
+    return [name for bit, name in enumerate(KEY_USAGE_BITS) if value & (1 << (15 - bit))]
+
+
+def _provider_class(provider: str | None, provider_type: int | None) -> str | None:
+    if provider_type is not None:
+        return "ksp" if provider_type == 0 else "csp"
+    name = (provider or "").casefold()
+    if "key storage provider" in name or re.search(r"\bksp\b", name):
+        return "ksp"
+    if "cryptographic provider" in name or "crypto provider" in name or re.search(r"\bcsp\b", name):
+        return "csp"
+    return None
+
+
+def _key(cert: _CertFacts) -> Key | None:
+    statuses = [s for s, _ in cert.statuses if s in _KEY_STATUSES]
+    facts = cert.key
+    if not statuses and not cert.failures and not facts:
+        return None
+    kinds = set(statuses)
+    tests: list[str] = []
+    for status in statuses:
+        test = TEST_OF_STATUS.get(status) or (
+            "cng-test-skipped" if status == "variant_skipped" else None
+        )
+        if test and test not in tests:
+            tests.append(test)
+    error = next((f for f in cert.failures), None)
+    variant_errors = [
+        _failure(find_code(line.value), line.value.strip(": "))
+        for s, line in cert.statuses
+        if s == "variant_failed"
+    ]
+    passed = kinds & {
+        "encryption_passed",
+        "signature_passed",
+        "private_key_verifies",
+        "variant_passed",
+    }
+    if error is not None or kinds & {"encryption_failed", "signature_failed"}:
+        state = "failed"
+    elif "missing_keyset" in kinds:
+        state = "missing"
+    elif passed:
+        state = "ok"
+    elif variant_errors:
+        state, error = "failed", variant_errors[0]
+    elif "no_key_info" in kinds:
+        state = "no-key-info"
+    elif "cannot_find_key" in kinds:
+        state = "missing"
+    else:
+        state = "unknown"
+    if "not_exportable" in kinds:
+        exportable: bool | None = False
+    elif "not_plain_exportable" in kinds:
+        exportable = True
+    elif "exportable" in facts:
+        exportable = facts["exportable"]
+    else:
+        exportable = True if kinds & _OPENED else None
+    container, unique = facts.get("key_container"), facts.get("unique_container")
+    key_file = next(
+        (n.lower() for n in (container, unique) if n and _KEY_FILE.match(n.lower())), None
+    )
+    flags = facts.get("flags")
+    if flags is not None:
+        machine: bool | None = bool(flags & 0x20)
+    else:
+        machine = True if facts.get("machine_keyset_line") else None
+    provider, provider_type = facts.get("provider"), facts.get("provider_type")
+    return Key(
+        container=container,
+        unique_container=unique,
+        simple_container=facts.get("simple_container"),
+        key_file=key_file,
+        provider=provider,
+        provider_type=provider_type,
+        provider_class=_provider_class(provider, provider_type),
+        flags=flags,
+        machine_keyset=machine,
+        keyspec=facts.get("keyspec"),
+        exportable=exportable,
+        state=state,
+        tests=tuple(tests),
+        error=error,
+        acl_sddl=facts.get("acl_sddl"),
+    )

@@ -1,0 +1,204 @@
+"""The line classifier: one cleaned line in, one terminal of the grammar out.
+
+Terminals (see grammars/certutil.lark): SEPARATOR (`==== Certificate N ====` in any language, or
+`Element N:` inside a `-dump` nesting level), HEADER (`my "Personal"`), COMMAND (an echoed
+certutil command line), CLOSING / FAILED / CUMSG (`CertUtil: ...` lines), PROP (`*_PROP_ID(n):`),
+EXT (`<OID>: Flags = ...`), FIELD (an X509 label the reader uses), KEYFIELD (a key label),
+STATUS (a status line), SDDL, ELISION (`...`), FRAMED (other `=`/`-` framed lines), LABEL (any
+other `label: value` line), BLANK and OTHER (values, RDNs, hex rows).
+
+Labels come from the language tables in `labels.py`. When a wrong code page garbled a label
+(`Schl�sselcontainer`), its ASCII skeleton (`schl?sselcontainer`) still finds it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from analyzer.readers.certutil.labels import (
+    CERTIFICATE_WORDS,
+    FIELD_LABELS,
+    KEY_LABELS,
+    STATUS_LINES,
+)
+
+
+@dataclass(slots=True)
+class Line:
+    """A classified line: ``kind`` is the grammar terminal, ``sub`` what exactly it is."""
+
+    kind: str
+    sub: str | None
+    text: str
+    value: str
+    lineno: int
+
+
+def fold(text: str) -> str:
+    """Case-fold, unify apostrophes and collapse spaces, for table lookups."""
+    return " ".join(text.replace("\u2019", "'").casefold().split())
+
+
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+
+
+def skeleton(text: str) -> str:
+    """ASCII skeleton of a label: every run of non-ASCII characters (a letter, its U+FFFD or
+    its mojibake) becomes one `?`."""
+    return _NON_ASCII_RUN.sub("?", fold(text))
+
+
+def _label_tables() -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, str]]]:
+    exact: dict[str, tuple[str, str]] = {}
+    skel: dict[str, set[tuple[str, str]]] = {}
+    for token, tables in (("FIELD", FIELD_LABELS), ("KEYFIELD", KEY_LABELS)):
+        for labels in tables.values():
+            for kind, texts in labels.items():
+                for text in texts:
+                    exact[fold(text)] = (token, kind)
+                    sk = skeleton(text)
+                    if sk != fold(text) and sum(c.isalpha() for c in sk) >= 4:
+                        skel.setdefault(sk, set()).add((token, kind))
+    # A skeleton shared by two different labels is ambiguous and not used.
+    return exact, {k: next(iter(v)) for k, v in skel.items() if len(v) == 1}
+
+
+_LABEL_EXACT, _LABEL_SKELETON = _label_tables()
+
+
+def _status_tables() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    exact: list[tuple[str, str]] = []
+    skel: list[tuple[str, str]] = []
+    for labels in STATUS_LINES.values():
+        for kind, texts in labels.items():
+            for text in texts:
+                exact.append((fold(text.rstrip(".")), kind))
+                sk = skeleton(text.rstrip("."))
+                if sk != fold(text.rstrip(".")) and sum(c.isalpha() for c in sk) >= 6:
+                    skel.append((sk, kind))
+    # Longest first, so that "... NOT plain text exportable" wins over "... NOT exportable".
+    exact.sort(key=lambda item: -len(item[0]))
+    skel.sort(key=lambda item: -len(item[0]))
+    return exact, skel
+
+
+_STATUS_EXACT, _STATUS_SKELETON = _status_tables()
+_STATUS_BY_PREFIX: dict[str, list[tuple[str, str]]] = {}
+for _text, _kind in _STATUS_EXACT:
+    _STATUS_BY_PREFIX.setdefault(_text[:4], []).append((_text, _kind))
+
+_CERT_WORDS = {fold(w) for words in CERTIFICATE_WORDS.values() for w in words}
+
+# Statuses that are X509 facts rather than key facts.
+_FIELD_STATUSES = {"non_root", "signature_matches", "archived"}
+
+_HEX_ROW = re.compile(r"[0-9a-fA-F]{4}\s+[0-9a-fA-F]{2}(\s|$)")
+_FRAMED = re.compile(r"^([=\-]{5,})\s*(.*?)\s*[=\-]{5,}$")
+_SEPARATOR_BODY = re.compile(r"^(.+?)\s+(\d+)$")
+_ELEMENT = re.compile(r"^Element\s+(\d+)\s*:$", re.IGNORECASE)
+_CERTUTIL = re.compile(r"^CertUtil\s*:\s*(.*)$", re.IGNORECASE)
+_VERB = re.compile(r"^-(\w+)\b(.*)$")
+_PROP = re.compile(r"^([A-Z0-9_]+_PROP_ID)\((\d+)\)")
+_EXT = re.compile(r"^(\d+(?:\.\d+){2,}):\s*\S")
+_COMMAND = re.compile(r"(?:^|[\s>\"'])certutil(?:\.exe)?\"?\s+-", re.IGNORECASE)
+_PROMPT = re.compile(r"^(?:\*Evil-WinRM\*\s+)?PS\s+[A-Za-z]:\\[^>]*>|^[A-Za-z]:\\[^>]*>")
+_SDDL = re.compile(r"^(?:O:\S+?)?(?:G:\S+?)?D:[A-Z]*\(")
+_LABEL = re.compile(r"^([^:=：]{1,80}?)\s*([:=：])\s*(.*)$")
+_PROVIDER_KEYSPEC = re.compile(r"^(.+?):\s*KeySpec\s*=\s*(\d+)\s*$", re.IGNORECASE)
+_VARIANT_TEST = re.compile(r"^(\S+)\s+test\s+(skipped|passed|FAILED)\b(.*)$", re.IGNORECASE)
+_HEADER = re.compile(r"^([A-Za-z][\w.\-]{0,40})\s+\"([^\"]{0,80})\"$")
+_ELISIONS = {"...", "…", "--snip--", "[...]", "[…]", "<snip>", "[snip]", "_<hidden>_", "# ..."}
+
+
+def _status(text: str) -> str | None:
+    folded = fold(text)
+    for candidate, kind in _STATUS_BY_PREFIX.get(folded[:4], ()):
+        if folded.startswith(candidate):
+            return kind
+    if not text.isascii():
+        sk = skeleton(text)
+        for candidate, kind in _STATUS_SKELETON:
+            if sk.startswith(candidate):
+                return kind
+    return None
+
+
+def _label_kind(label: str) -> tuple[str, str] | None:
+    folded = fold(label)
+    found = _LABEL_EXACT.get(folded)
+    if found is None and not label.isascii():
+        found = _LABEL_SKELETON.get(skeleton(label))
+    return found
+
+
+def _framed(text: str) -> Line | None:
+    match = _FRAMED.match(text)
+    if not match:
+        return None
+    body = match.group(2)
+    sep = _SEPARATOR_BODY.match(body)
+    if sep and match.group(1).startswith("="):
+        word = fold(sep.group(1))
+        # A known "Certificate" word, or one a wrong code page garbled (non-ASCII soup); never an
+        # ASCII phrase such as "Begin Nesting Level 1".
+        if word in _CERT_WORDS or (not word.isascii() and not re.search(r"[a-z]{3}", word)):
+            return Line("SEPARATOR", sep.group(2), text, sep.group(2), 0)
+    return Line("FRAMED", fold(body), text, body, 0)
+
+
+def classify(text: str) -> Line:
+    """Classify one stripped, cleaned line. ``lineno`` is filled in by the caller."""
+    if not text:
+        return Line("BLANK", None, text, "", 0)
+    first = text[0]
+    if first in "0123456789abcdefABCDEF" and _HEX_ROW.match(text):
+        return Line("OTHER", "hex", text, text, 0)
+    if first in "=-":
+        framed = _framed(text)
+        if framed is not None:
+            return framed
+    if text in _ELISIONS or (first in ".…" and text.strip(".… ") == ""):
+        return Line("ELISION", None, text, text, 0)
+    if first in "Cc" and (cu := _CERTUTIL.match(text)):
+        rest = cu.group(1)
+        verb = _VERB.match(rest)
+        if verb and "FAILED" in verb.group(2):
+            return Line("FAILED", verb.group(1), text, verb.group(2), 0)
+        if verb:
+            return Line("CLOSING", verb.group(1), text, verb.group(2), 0)
+        return Line("CUMSG", None, text, rest, 0)
+    if "_PROP_ID(" in text and (prop := _PROP.match(text)):
+        return Line("PROP", prop.group(2), text, prop.group(1), 0)
+    if first.isdigit() and (ext := _EXT.match(text)):
+        return Line("EXT", ext.group(1), text, text, 0)
+    if ("certutil" in text or "CertUtil" in text or "CERTUTIL" in text) and _COMMAND.search(text):
+        return Line("COMMAND", None, text, text, 0)
+    if first in "OGD" and _SDDL.match(text):
+        return Line("SDDL", None, text, text, 0)
+    status = _status(text)
+    if status is not None:
+        return Line("FIELD" if status in _FIELD_STATUSES else "STATUS", status, text, text, 0)
+    variant = _VARIANT_TEST.match(text)
+    if variant:
+        outcome = variant.group(2).lower()
+        return Line("STATUS", f"variant_{outcome}", text, variant.group(3), 0)
+    if "=" in text and "KeySpec" in text and (pk := _PROVIDER_KEYSPEC.match(text)):
+        return Line("KEYFIELD", "provider_keyspec", text, pk.group(2), 0)
+    if (first in "P*" or text[1:2] == ":") and _PROMPT.match(text):
+        return Line("LABEL", "prompt", text, text, 0)
+    if first in "Ee" and _ELEMENT.match(text):
+        return Line("LABEL", "element", text, text, 0)
+    label = _LABEL.match(text)
+    if label:
+        name, sep, value = label.group(1), label.group(2), label.group(3)
+        kind = _label_kind(name)
+        if kind is not None:
+            return Line(kind[0], kind[1], text, value.strip(), 0)
+        if sep != "=":
+            if "(sha1)" in name.casefold().replace(" ", ""):
+                return Line("FIELD", "sha1_hash", text, value.strip(), 0)
+            return Line("LABEL", None, text, value.strip(), 0)
+    elif first.isalpha() and (header := _HEADER.match(text)):
+        return Line("HEADER", header.group(1), text, header.group(2), 0)
+    return Line("OTHER", None, text, text, 0)

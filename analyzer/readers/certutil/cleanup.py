@@ -1,0 +1,168 @@
+"""Undo what saving, pasting and publishing did to a dump, before the classifier sees it.
+
+Handled: NBSP and TAB indentation, em/en dashes for `--`, zero-width characters, a `% ` or `> `
+prefix on most lines, markdown fences, lines re-wrapped by a publisher (continuations indented
+deeper than the line they continue), and lines joined together (`...ProviderPrivate key is NOT
+exportableEncryption test passed`), which are split again before every known label and status
+line found *inside* a line. Each repair is reported with the physical line it touched.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from analyzer.inputs.decode import split_lines
+from analyzer.readers.certutil.classify import classify
+from analyzer.readers.certutil.labels import (
+    FIELD_LABELS,
+    KEY_LABELS,
+    STATUS_LINES,
+    STORE_DISPLAY_NAMES,
+)
+
+_TRANSLATE = str.maketrans(
+    {"\xa0": " ", "\u202f": " ", "\u2007": " ", "\t": "  ", "\u200b": None, "\ufeff": None}
+)
+_DASHES = re.compile(r"\s[\u2014\u2013]\s")
+
+# Wrapped text: the publisher's wrap width is at least this wide.
+_WRAP_MIN_WIDTH = 60
+
+
+@dataclass(frozen=True)
+class Repair:
+    lineno: int
+    text: str
+
+
+def _markers() -> re.Pattern[str]:
+    texts: set[str] = {"CertUtil: -", "================"}
+    for labels in STATUS_LINES.values():
+        for kind, values in labels.items():
+            if kind != "archived":
+                texts.update(v.rstrip(".") for v in values)
+    for labels in FIELD_LABELS.values():
+        for kind in ("serial", "issuer", "subject", "not_before", "not_after"):
+            for label in labels.get(kind, ()):
+                texts.update((f"{label}:", f"{label} :", f"{label}："))
+        texts.update(labels.get("cert_hash", ()))
+    for labels in KEY_LABELS.values():
+        for kind in ("key_container", "provider"):
+            texts.update(f"{label} =" for label in labels.get(kind, ()))
+        for kind in ("unique_container", "simple_container"):
+            texts.update(f"{label}:" for label in labels.get(kind, ()))
+    alternatives = sorted((re.escape(t) for t in texts), key=len, reverse=True)
+    stores = "|".join(re.escape(name) for name in STORE_DISPLAY_NAMES)
+    alternatives.append(rf"(?<![A-Za-z])[A-Za-z]+ \"(?:{stores})\"")
+    return re.compile("|".join(alternatives))
+
+
+_MARKER = _markers()
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _strip_prefix(lines: list[str], prefix: str) -> list[str]:
+    """Remove a quoting prefix (`% `, `> `) when most non-blank lines carry it."""
+    nonblank = [line for line in lines if line.strip()]
+    bare = prefix.rstrip()
+    carrying = sum(1 for line in nonblank if line.lstrip().startswith(bare))
+    if not nonblank or carrying < 0.6 * len(nonblank):
+        return lines
+    out = []
+    for line in lines:
+        stripped = line.lstrip()
+        if stripped.startswith(prefix):
+            line = stripped[len(prefix) :]
+        elif stripped.startswith(bare):
+            line = stripped[len(bare) :]
+        out.append(line)
+    return out
+
+
+def _continues(previous: str, line: str, region_indent: int | None) -> bool:
+    """Is ``line`` the wrapped tail of ``previous`` (both raw, non-blank)?"""
+    if len(previous.strip()) < _WRAP_MIN_WIDTH:
+        return False
+    indent = _indent(line)
+    if region_indent is not None:
+        return indent == region_indent
+    if indent <= _indent(previous):
+        return False
+    if previous.rstrip().endswith(","):
+        return True
+    return classify(line.strip()).kind in ("OTHER", "LABEL")
+
+
+def _split(text: str, lineno: int, offsets: list[tuple[int, int]] | None) -> list[tuple[str, int]]:
+    """Split ``text`` before every marker found after its start."""
+    pieces: list[tuple[str, int]] = []
+    start = 0
+    for match in _MARKER.finditer(text, 1):
+        cut = match.start()
+        if cut <= start or not text[start:cut].strip():
+            continue
+        if match.group().startswith("=") and text[start] == "=":
+            continue  # the closing run of a "==== Certificate N ====" line
+        pieces.append((text[start:cut], start))
+        start = cut
+    pieces.append((text[start:], start))
+
+    def line_of(offset: int) -> int:
+        if not offsets:
+            return lineno
+        found = offsets[0][1]
+        for begin, number in offsets:
+            if begin <= offset:
+                found = number
+        return found
+
+    return [(piece.strip(), line_of(at)) for piece, at in pieces if piece.strip()]
+
+
+def clean_lines(text: str) -> tuple[list[tuple[str, int]], list[Repair], int]:
+    """Logical lines as (stripped text, 1-based physical line), the repairs made and the number
+    of physical lines."""
+    if any(ch in text for ch in "\xa0\u202f\u2007\t\u200b\ufeff"):
+        text = text.translate(_TRANSLATE)
+    if "\u2014" in text or "\u2013" in text:
+        text = _DASHES.sub(" -- ", text)
+    raw = split_lines(text)
+    raw = _strip_prefix(_strip_prefix(raw, "% "), "> ")
+    repairs: list[Repair] = []
+    out: list[tuple[str, int]] = []
+    i, count = 0, len(raw)
+    while i < count:
+        line = raw[i]
+        stripped = line.strip()
+        if stripped.startswith(("```", "~~~")):
+            i += 1
+            continue
+        # Gather a re-wrapped region: following lines that continue this one.
+        j = i + 1
+        region_indent: int | None = None
+        while j < count and raw[j].strip() and _continues(raw[j - 1], raw[j], region_indent):
+            region_indent = _indent(raw[j])
+            j += 1
+        if j > i + 1:
+            parts, offsets, length = [], [], 0
+            for k in range(i, j):
+                piece = raw[k].strip()
+                offsets.append((length, k + 1))
+                parts.append(piece)
+                length += len(piece) + 1
+            joined = " ".join(parts)
+            repairs.append(Repair(i + 1, f"lines {i + 1}-{j} were re-wrapped; joined them again"))
+            out.extend(_split(joined, i + 1, offsets))
+            i = j
+            continue
+        pieces = _split(stripped, i + 1, None) if len(stripped) > 12 else [(stripped, i + 1)]
+        if len(pieces) > 1:
+            heads = ", ".join(repr(p[0][:24]) for p in pieces[1:])
+            repairs.append(Repair(i + 1, f"joined lines split before {heads}"))
+        out.extend(pieces if stripped else [("", i + 1)])
+        i += 1
+    return out, repairs, count

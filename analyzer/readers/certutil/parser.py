@@ -1,0 +1,93 @@
+"""Cleaned lines -> classified terminals -> lark LALR blocks.
+
+The grammar (grammars/certutil.lark) has one terminal per classified line; this module feeds
+it through a custom lark lexer and builds the blocks with an in-parse transformer (no parse
+tree), which keeps the reader at several MB/s.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from lark import Lark, Token, Transformer
+from lark.lexer import Lexer
+
+from analyzer.readers.certutil.classify import Line, classify
+from analyzer.readers.certutil.cleanup import Repair, clean_lines
+from analyzer.resources import grammar_path
+
+# A block is (rule, [Token | block, ...]); a Token's start_pos indexes the classified lines.
+Block = tuple[str, list[Any]]
+
+
+class _LineLexer(Lexer):
+    """Hands the already classified tokens to the parser."""
+
+    def __init__(self, lexer_conf: Any) -> None:
+        pass
+
+    def lex(self, data: Any) -> Any:  # type: ignore[override]
+        return iter(data)
+
+
+class _Blocks(Transformer):
+    def start(self, children: list[Any]) -> list[Any]:
+        return children
+
+    def certificate(self, children: list[Any]) -> Block:
+        return ("certificate", children)
+
+    def field(self, children: list[Any]) -> Block:
+        return ("field", children)
+
+    def property(self, children: list[Any]) -> Block:
+        return ("property", children)
+
+    def extension(self, children: list[Any]) -> Block:
+        return ("extension", children)
+
+    def failure(self, children: list[Any]) -> Block:
+        return ("failure", children)
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Lark:
+    grammar = grammar_path("certutil.lark").read_text(encoding="utf-8")
+    return Lark(grammar, parser="lalr", lexer=_LineLexer, transformer=_Blocks())
+
+
+def classify_lines(text: str) -> tuple[list[Line], list[Repair], int]:
+    """Clean and classify; then fix the two kinds that need their neighbours."""
+    cleaned, repairs, physical = clean_lines(text)
+    lines: list[Line] = []
+    for stripped, lineno in cleaned:
+        line = classify(stripped)
+        line.lineno = lineno
+        lines.append(line)
+    previous: Line | None = None
+    for i, line in enumerate(lines):
+        if line.kind == "BLANK":
+            continue
+        # "Element 0:" right after "==== Begin Nesting Level 1 ====" starts a -dump certificate.
+        if (
+            line.sub == "element"
+            and previous is not None
+            and (previous.sub or "").startswith("begin nesting")
+        ):
+            line.kind, line.sub = "SEPARATOR", None
+        # A bare store name ("my", "My") right before the first separator is the header.
+        if line.kind == "OTHER" and line.sub is None and line.text.isidentifier():
+            j = i + 1
+            while j < len(lines) and lines[j].kind == "BLANK":
+                j += 1
+            if j < len(lines) and lines[j].kind == "SEPARATOR":
+                line.kind, line.sub, line.value = "HEADER", line.text, ""
+        previous = line
+    return lines, repairs, physical
+
+
+def parse_blocks(lines: list[Line]) -> list[Any]:
+    """The top-level items and certificate blocks of one dump."""
+    tokens = [Token(line.kind, line.text, start_pos=i) for i, line in enumerate(lines)]
+    return _parser().parse(tokens)  # type: ignore[arg-type]
