@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from analyzer.certmerge import merge_certificates
 from analyzer.errors import UsageError
 from analyzer.model import (
     AclEntry,
@@ -79,13 +80,20 @@ class Case:
     file_access: list[FileAccess] = field(default_factory=list)
     bindings: list[Binding] = field(default_factory=list)
     options: CaseOptions = field(default_factory=CaseOptions)
+    # Certificate files matching no store certificate (see analyzer.certmerge): shown, never
+    # taken by rules for certificates of the machine store.
+    file_certificates: list[Certificate] = field(default_factory=list)
+    merged_from: dict[str, list[str]] = field(default_factory=dict)  # thumbprint -> inputs
 
     @classmethod
     def from_results(cls, results: list[ReadResult], options: CaseOptions | None = None) -> Case:
         usable = [r for r in results if r.usable]
+        merged = merge_certificates((r.kind, r.certificates) for r in usable)
         return cls(
             inputs=list(results),
-            certificates=_unique(c for r in usable for c in r.certificates),
+            certificates=_unique(merged.certificates),
+            file_certificates=_unique(merged.file_only),
+            merged_from=merged.merged,
             events=_unique_events(e for r in usable for e in r.events),
             acls=_unique(a for r in usable for a in r.acls),
             file_access=_unique(f for r in usable for f in r.file_access),
@@ -147,9 +155,13 @@ def _unique(items: Iterable) -> list:
     seen: set = set()
     out = []
     for item in items:
-        if item not in seen:
+        try:
+            if item in seen:
+                continue
             seen.add(item)
-            out.append(item)
+        except TypeError:  # a record holding a list cannot be hashed: keep it, undeduplicated
+            pass
+        out.append(item)
     return out
 
 

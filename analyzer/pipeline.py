@@ -93,7 +93,7 @@ def analyse_case(case: Case) -> Analysis:
     verdict = decide(case, correlation, run_rules(case, correlation))
     return Analysis(
         inputs=case.inputs,
-        certificates=case.certificates,
+        certificates=case.certificates + case.file_certificates,
         events=case.events,
         diagnoses=verdict.diagnoses,
         not_checked=verdict.not_checked,
