@@ -11,11 +11,13 @@ import base64
 import json
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from conftest import HOSTILE, empty_analysis, make_analysis
 
+from analyzer.model import Evidence, Source
 from analyzer.render.html import render_report
 
 pytestmark = pytest.mark.browser
@@ -123,15 +125,30 @@ def test_report_loads_clean_offline_and_keeps_hostile_text(driver: object, tmp_p
     assert _save_screenshot(driver, "report.png").stat().st_size > 10_000
 
 
+# Boxes whose content is wider than the box itself: text that failed to wrap.
+OVERFLOWING = """
+return Array.from(document.querySelectorAll('main td, main pre, main p, main li, main dd, main h3'))
+  .filter(e => e.scrollWidth > e.clientWidth + 1)
+  .map(e => e.tagName + ': ' + e.textContent.slice(0, 60));
+"""
+
+
 def test_long_customer_strings_wrap_on_a_laptop_screen(driver: object, tmp_path: Path) -> None:
-    subject = "CN=" + "a" * 3000  # one unbroken token, as a broken dump can give
-    analysis = make_analysis(subject=subject)
+    token = "a" * 3000  # one unbroken token, as a broken dump can give
+    analysis = make_analysis(subject="CN=" + token)
     analysis.inputs[0].warn("x" * 2000, line=3)
+    analysis.diagnoses[0] = replace(
+        analysis.diagnoses[0],
+        title=f"Certificate key unusable: CN={token[:300]}",
+        remediation=(f"certutil -repairstore my {token}",),
+        evidence=(Evidence(token, Source("ticket/" + token, line=1), token),),
+    )
     _open(driver, render_report(analysis), tmp_path)
     widths = driver.execute_script(  # type: ignore[attr-defined]
         "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
     )
     assert widths[0] <= widths[1]
+    assert driver.execute_script(OVERFLOWING) == []  # type: ignore[attr-defined]
 
 
 def test_empty_report_renders_and_prints(driver: object, tmp_path: Path) -> None:
