@@ -16,7 +16,14 @@ from analyzer.model import Analysis, Certificate, Diagnosis, Event, Message, Rea
 from analyzer.render.json import TOOL, event_sort_key
 from analyzer.render.report_facts import Fact, correlation_facts
 from analyzer.render.timeline import Timeline, build_timeline, category_of
-from analyzer.render.times import format_local, format_utc, offset_label, parse_offset, parse_time
+from analyzer.render.times import (
+    format_clock,
+    format_local,
+    format_utc,
+    offset_label,
+    parse_offset,
+    parse_time,
+)
 
 MAX_EVENT_ROWS = 200
 MAX_MESSAGES_PER_INPUT = 50
@@ -323,7 +330,8 @@ def _event_rows(analysis: Analysis, offset: timedelta | None) -> tuple[tuple[Eve
         moment = parse_time(event.time, offset if event.time_is_local else None)
         row = EventRow(
             time_utc=format_utc(moment) if moment else (event.time or "no time"),
-            time_local=format_local(moment, offset) if moment and offset is not None else None,
+            # the column header names the offset
+            time_local=format_clock(moment, offset) if moment and offset is not None else None,
             category=category,
             provider=event.provider,
             event_id=event.event_id,

@@ -86,7 +86,11 @@ def format_utc(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def format_clock(moment: datetime, offset: timedelta) -> str:
+    """The wall-clock time at ``offset``: ``2022-10-16 22:27:36``."""
+    return (moment.astimezone(timezone.utc) + offset).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def format_local(moment: datetime, offset: timedelta) -> str:
     """``2022-10-16 22:27:36 local (UTC+02:00)``."""
-    local = moment.astimezone(timezone.utc) + offset
-    return f"{local.strftime('%Y-%m-%d %H:%M:%S')} local ({offset_label(offset)})"
+    return f"{format_clock(moment, offset)} local ({offset_label(offset)})"

@@ -87,7 +87,9 @@ def test_every_section_is_present_with_its_content() -> None:
 def test_times_show_utc_and_local_when_the_offset_is_known() -> None:
     html = render_report(make_analysis())
     assert "2025-03-02 08:14:05 UTC" in html
-    assert "2025-03-02 09:14:05 local (UTC+01:00)" in html
+    assert '<td class="time">2025-03-02 09:14:05</td>' in html
+    assert "Local (UTC+01:00)" in html
+    assert "2025-03-02 08:15:00 UTC (2025-03-02 09:15:00 local (UTC+01:00))" in html
     unknown = render_report(make_analysis(context={}))
     assert "local (UTC" not in unknown
     assert "the customer's local offset is not known" in unknown
