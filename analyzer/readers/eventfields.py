@@ -132,6 +132,7 @@ INT_FIELDS = frozenset(
     }
 )
 _DECIMAL = re.compile(r"(?:0|-?[1-9][0-9]{0,17})")
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}")
 
 # `Type` is localized by Windows; each known spelling maps to a role.
 ROLE_WORDS: dict[str, str] = {
@@ -191,9 +192,13 @@ def normalise_int(value: Any) -> Any:
         return text
 
 
-def _plain_number(value: Any) -> Any:
-    if isinstance(value, str) and _DECIMAL.fullmatch(value):
-        return int(value)
+def _plain_number(key: str, value: Any) -> Any:
+    # Flattened UserData paths ("Result.value") hold hex without "0x" (CAPI2): left as text.
+    if "." not in key and isinstance(value, str):
+        if _DECIMAL.fullmatch(value):
+            return int(value)
+        if _TIMESTAMP.match(value):  # FILETIME values (Kernel-General StartTime) as UTC ...Z
+            return utc_iso(value) or value
     return value
 
 
@@ -267,7 +272,7 @@ def name_data(
         elif key in INT_FIELDS:
             out[key] = normalise_int(value)
         else:
-            out[key] = _plain_number(value)
+            out[key] = _plain_number(key, value)
     return out
 
 

@@ -63,6 +63,12 @@ def test_numbers_become_ints_but_not_versions_or_padded_text() -> None:
     }
 
 
+def test_timestamps_in_data_become_utc() -> None:
+    data = name_data("Kernel-General", 12, {"StartTime": "2022-10-16T17:27:30.500000000Z"})
+    assert data == {"StartTime": "2022-10-16T17:27:30.500000Z"}
+    assert name_data("X", 1, {"When": "2022-10-16 17:27:30"}) == {"When": "2022-10-16 17:27:30"}
+
+
 def test_role_from_localized_type() -> None:
     for word, role in (("server", "server"), ("Serveur", "server"), ("客户端", "client")):
         event = build_event(
