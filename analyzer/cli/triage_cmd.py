@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, Optional
 
 import typer
 from rich.progress import (
@@ -20,7 +20,13 @@ from rich.progress import (
 
 from analyzer.cli.app import EXIT_OK, EXIT_TICKETS_FAILED, EXIT_USAGE, app, guarded, stderr, stdout
 from analyzer.errors import UsageError
-from analyzer.triage.batch import DEFAULT_TIMEOUT_SECONDS, TriageOptions, TriageResult, run_triage
+from analyzer.triage.batch import (
+    DEFAULT_TIMEOUT_SECONDS,
+    TriageOptions,
+    TriageResult,
+    check_folders,
+    run_triage,
+)
 from analyzer.triage.batch import Progress as Step
 
 ENGINES = ("evtx", "python-evtx")
@@ -82,6 +88,18 @@ def _report(result: TriageResult, out: Path) -> None:
     stdout.print(f"index: {out / 'index.html'}", markup=False)
 
 
+def _usage(exc: UsageError) -> NoReturn:
+    stderr.print(f"certtriage triage: {exc}", markup=False)
+    raise typer.Exit(EXIT_USAGE) from None
+
+
+def _run(queue: Path, out: Path, options: TriageOptions, display: _Display) -> TriageResult:
+    try:
+        return run_triage(queue, out, options, display)
+    except UsageError as exc:  # e.g. the Dask scheduler cannot be reached
+        _usage(exc)
+
+
 @app.command("triage")
 def triage(
     queue: Annotated[
@@ -126,10 +144,10 @@ def triage(
         if scheduler is not None and "://" not in scheduler:
             raise UsageError(f"--scheduler must look like tcp://HOST:PORT, not {scheduler!r}")
         options = TriageOptions(workers, timeout or None, force, engine, scheduler)
-        with _Display() as display:
-            result = guarded(str(queue), lambda: run_triage(queue, out, options, display))
+        check_folders(queue, out)
     except UsageError as exc:
-        stderr.print(f"certtriage triage: {exc}", markup=False)
-        raise typer.Exit(EXIT_USAGE) from None
+        _usage(exc)
+    with _Display() as display:
+        result = guarded(str(queue), lambda: _run(queue, out, options, display))
     _report(result, out)
     raise typer.Exit(EXIT_TICKETS_FAILED if result.failed else EXIT_OK)

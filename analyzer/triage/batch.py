@@ -53,7 +53,8 @@ class Progress:
 ProgressCallback = Callable[[Progress], None]
 
 
-def _check_folders(queue: Path, out: Path) -> None:
+def check_folders(queue: Path, out: Path) -> None:
+    """Refuse a queue that is no folder and an OUTDIR that is the queue or inside a ticket."""
     if not queue.is_dir():
         raise UsageError(f"{queue}: not a folder of tickets")
     q, o = queue.resolve(), out.resolve()
@@ -82,7 +83,7 @@ def run_triage(
     progress: ProgressCallback | None = None,
     job_function: JobFunction = run_ticket,
 ) -> TriageResult:
-    _check_folders(queue, out)
+    check_folders(queue, out)
     started = time.perf_counter()
     say = progress or (lambda _event: None)
     out.mkdir(parents=True, exist_ok=True)

@@ -31,7 +31,11 @@ def _worker_main(conn: Connection, job_function: JobFunction) -> None:
             return
         if job is None:
             return
-        conn.send(job_function(job))
+        try:
+            outcome = job_function(job)
+        except Exception as exc:  # run_ticket never raises; a bug elsewhere must not kill us
+            outcome = TicketOutcome(job.name, "failed", reason=f"{type(exc).__name__}: {exc}")
+        conn.send(outcome)
 
 
 @dataclass
