@@ -19,6 +19,7 @@ from analyzer.readers.exports import EVENT_EXPORT_KINDS
 from analyzer.render.json import dumps, event_sort_key, events_document
 
 EVENT_KINDS: tuple[str, ...] = ("evtx", *EVENT_EXPORT_KINDS)
+EVTX_MAGIC = b"ElfFile\x00"
 # Files a folder argument may hold before we stop walking it (a ticket folder, not a disk).
 MAX_FOLDER_FILES = 10000
 
@@ -54,7 +55,10 @@ def read_event_input(argument: str, options: ReadOptions) -> ReadResult:
         return result
     if spec is None:
         result = ReadResult(display, "unknown")
-        result.skip("not an event log or event export; skipped")
+        if file.head(8) == EVTX_MAGIC:
+            result.fail("binary .evtx file, but no .evtx reader is available in this installation")
+        else:
+            result.skip("not an event log or event export; skipped")
         return result
     try:
         return spec.read(file, options)
