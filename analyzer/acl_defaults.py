@@ -181,7 +181,7 @@ def key_file_deviations(path: str, entries: list[AclEntry]) -> list[AclDeviation
                 "system-missing",
                 "SYSTEM has no read access to the key file (default: Full Control)",
                 True,
-                _of(entries, SYSTEM),
+                tuple(entries),
             )
         )
     everyone_denied = _rights_for(entries, EVERYONE)[1]

@@ -11,10 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from analyzer.acl_defaults import deviations, key_file_name
 from analyzer.case import Case
 from analyzer.correlate import Correlation
-from analyzer.model import Certificate, Evidence, Key
-from analyzer.rules.common import lower_confidence
+from analyzer.model import Certificate, Evidence, Key, Source
+from analyzer.rules.common import is_ksp, lower_confidence
+from analyzer.wellknown import EVERYONE
 
 SYSTEM_SIDS = frozenset({"SY", "S-1-5-18"})
 _ACE = re.compile(r"\(([A-Z]{1,2});([^;]*);([^;]*);[^;]*;[^;]*;([^;)]*)[^)]*\)")
@@ -70,32 +72,7 @@ def system_denied_evidence(case: Case, cert: Certificate) -> list[Evidence]:
             Evidence(f"the key's security descriptor {what}", cert.source, key.acl_sddl)
         )
     key_file = (key.key_file or "").lower()
-    for ace in case.acls:
-        if not is_key_path(ace.path):
-            continue
-        names_file = bool(key_file) and ace.path.lower().endswith(key_file)
-        is_folder = ace.path.replace("/", "\\").rstrip("\\").lower().endswith(_KEY_FOLDERS)
-        if not (names_file or is_folder):
-            continue
-        if not ace.allow and (ace.sid in SYSTEM_SIDS or _is_everyone_or_system(ace.account)):
-            evidence.append(
-                Evidence(
-                    f"icacls: {ace.account} is denied on {ace.path}",
-                    ace.source,
-                    f"{ace.account}:(DENY)({','.join(ace.rights)})",
-                )
-            )
-    if key_file:
-        file_aces = [a for a in case.acls if a.path.lower().endswith(key_file)]
-        if file_aces and not any(
-            a.allow and (a.sid in SYSTEM_SIDS or _is_system(a.account)) for a in file_aces
-        ):
-            evidence.append(
-                Evidence(
-                    f"icacls: no ACE grants SYSTEM access to the key file {key.key_file}",
-                    file_aces[0].source,
-                )
-            )
+    evidence.extend(acl_evidence(case, key))
     for row in case.file_access:
         if not any(r in row.result.upper() for r in _DENIED_RESULTS) or not is_key_path(row.path):
             continue
@@ -111,11 +88,42 @@ def system_denied_evidence(case: Case, cert: Certificate) -> list[Evidence]:
     return evidence
 
 
+def acl_evidence(case: Case, key: Key) -> list[Evidence]:
+    """icacls deviations from the KB 278381 defaults that keep SYSTEM from this key: on the key
+    folder, or on the key file itself (joined by its file name), in any Windows language."""
+    key_file = (key.key_file or "").lower()
+    out = []
+    for deviation in deviations(case.acls):
+        if not deviation.breaks_access:
+            continue
+        if deviation.target == "key-file":
+            if not key_file or (key_file_name(deviation.path) or "").lower() != key_file:
+                continue
+        elif not _folder_holds(deviation.path, key):
+            continue
+        source = deviation.entries[0].source if deviation.entries else Source(deviation.path)
+        quote = "; ".join(
+            f"{e.account}:{'(DENY)' if not e.allow else ''}({','.join(e.rights)})"
+            for e in deviation.entries
+        )
+        out.append(Evidence(f"icacls: {deviation.text} ({deviation.path})", source, quote or None))
+    return out
+
+
+def _folder_holds(folder: str, key: Key) -> bool:
+    """Whether a key folder is where this key lives (CNG keys in Crypto\\Keys, CSP keys in
+    RSA\\MachineKeys); either when the dump does not say which provider it is."""
+    lowered = folder.replace("/", "\\").rstrip("\\").lower()
+    if key.provider_class is None and key.provider_type is None:
+        return True
+    return lowered.endswith("\\crypto\\keys") == is_ksp(key)
+
+
 def folder_denied(case: Case, key: Key) -> bool:
     """An icacls deny ACE for SYSTEM or Everyone on the key folder itself."""
     return any(
         not ace.allow
-        and (ace.sid in SYSTEM_SIDS or _is_everyone_or_system(ace.account))
+        and (ace.sid in SYSTEM_SIDS or ace.sid == EVERYONE or _is_everyone_or_system(ace.account))
         and ace.path.replace("/", "\\").rstrip("\\").lower().endswith(_KEY_FOLDERS)
         for ace in case.acls
     )
