@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from analyzer.model import Analysis, Certificate, Diagnosis, Event, Message, ReadResult, Source
 from analyzer.render.json import TOOL, event_sort_key
 from analyzer.render.report_facts import Fact, correlation_facts
-from analyzer.render.timeline import Timeline, build_timeline, category_of
+from analyzer.render.timeline import Timeline, build_timeline, category_of, focus_window
 from analyzer.render.times import (
     format_clock,
     format_local,
@@ -129,6 +129,7 @@ class ReportView:
     facts: tuple[Fact, ...]
     certificates: tuple[CertRow, ...]
     timeline: Timeline | None
+    close_up: Timeline | None  # the minutes around the failure, when the whole is much longer
     events: tuple[EventRow, ...]
     events_hidden: int
     inputs: tuple[InputRow, ...]
@@ -154,6 +155,7 @@ def build_view(analysis: Analysis) -> ReportView:
     at_moment = parse_time(analysis.at)
     host = _first_computer(analysis)
     events, hidden = _event_rows(analysis, offset)
+    timeline = build_timeline(analysis.inputs, analysis.events, analysis.at, offset)
     return ReportView(
         analysis=analysis,
         tool=dict(TOOL),
@@ -162,13 +164,25 @@ def build_view(analysis: Analysis) -> ReportView:
         diagnoses=tuple(_diagnosis_row(anchor, d, listed) for anchor, d in anchors),
         facts=correlation_facts(analysis.context, offset, lambda t: listed.get(thumbprint_key(t))),
         certificates=certificates,
-        timeline=build_timeline(analysis.inputs, analysis.events, analysis.at, offset),
+        timeline=timeline,
+        close_up=_close_up(analysis, timeline, offset),
         events=events,
         events_hidden=hidden,
         inputs=tuple(_input_row(r) for r in analysis.inputs),
         offset=offset_label(offset) if offset is not None else None,
         at=_both_times(at_moment, offset) if at_moment is not None else None,
     )
+
+
+def _close_up(
+    analysis: Analysis, timeline: Timeline | None, offset: timedelta | None
+) -> Timeline | None:
+    if timeline is None:
+        return None
+    window = focus_window(analysis.events, analysis.at, offset, timeline.span)
+    if window is None:
+        return None
+    return build_timeline(analysis.inputs, analysis.events, analysis.at, offset, window)
 
 
 def _diagnosis_row(anchor: str, diagnosis: Diagnosis, listed: dict[str, str]) -> DiagnosisRow:

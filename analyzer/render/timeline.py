@@ -42,6 +42,8 @@ _STEPS = (
     86400, 2 * 86400, 7 * 86400, 14 * 86400, 30 * 86400, 91 * 86400, 365 * 86400,
 )  # fmt: skip
 MAX_TICKS = 7
+FOCUS_REACH = timedelta(hours=2)  # 36870 events this close to --at belong to the attempt
+FOCUS_MARGIN = timedelta(minutes=5)
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
@@ -85,6 +87,7 @@ class Timeline:
     at_label: str | None
     start: str
     end: str
+    span: timedelta  # from the first to the last thing drawn
     legend: tuple[tuple[str, str], ...]
     unplaced: int  # events without a readable time
 
@@ -129,8 +132,11 @@ def build_timeline(
     events: Iterable[Event],
     at: str | None = None,
     offset: timedelta | None = None,
+    window: tuple[datetime, datetime] | None = None,
 ) -> Timeline | None:
-    """The timeline of a case, or None when there is nothing to place on a time axis."""
+    """The timeline of a case, or None when there is nothing to place on a time axis.
+
+    With ``window``, only that stretch of time is drawn (a close-up around the failure)."""
     placed: list[tuple[str, str, datetime, Event]] = []
     unplaced = 0
     for event in events:
@@ -155,16 +161,26 @@ def build_timeline(
         if path not in windows and path not in lane_paths:
             lane_paths.append(path)
     at_moment = parse_time(at)
-    moments = [m for _, _, m, _ in placed]
-    moments += [m for window in windows.values() for m in window if m is not None]
-    if at_moment is not None:
-        moments.append(at_moment)
+    if window is not None:
+        placed = [item for item in placed if window[0] <= item[2] <= window[1]]
+        windows = {path: _clip(first_last, window) for path, first_last in windows.items()}
+        if at_moment is not None and not window[0] <= at_moment <= window[1]:
+            at_moment = None
+        moments = list(window)
+    else:
+        moments = [m for _, _, m, _ in placed]
+        moments += [m for ends in windows.values() for m in ends if m is not None]
+        if at_moment is not None:
+            moments.append(at_moment)
     if not lane_paths or not moments:
         return None
 
     start, end = min(moments), max(moments)
     span = (end - start).total_seconds()
-    pad = max(span * 0.03, 30.0) if span > 0 else 1800.0
+    if window is not None:
+        pad = 0.0 if span > 0 else 1800.0
+    else:
+        pad = max(span * 0.03, 30.0) if span > 0 else 1800.0
     axis_start = start - timedelta(seconds=pad)
     axis_span = span + 2 * pad
 
@@ -216,9 +232,48 @@ def build_timeline(
         at_label=f"--at {format_utc(at_moment)}" if at_moment is not None else None,
         start=format_utc(start),
         end=format_utc(end),
+        span=end - start,
         legend=tuple((name, text) for name, text, _ in CATEGORIES if name in present),
         unplaced=unplaced,
     )
+
+
+def _clip(
+    ends: tuple[datetime | None, datetime | None], window: tuple[datetime, datetime]
+) -> tuple[datetime | None, datetime | None]:
+    """A coverage window cut to the drawn stretch; (None, None) when they do not meet."""
+    first, last = ends[0] or ends[1], ends[1] or ends[0]
+    if first is None or last is None or last < window[0] or first > window[1]:
+        return (None, None)
+    return (max(first, window[0]), min(last, window[1]))
+
+
+def focus_window(
+    events: Iterable[Event],
+    at: str | None,
+    offset: timedelta | None = None,
+    overall: timedelta | None = None,
+) -> tuple[datetime, datetime] | None:
+    """The stretch around the failure worth a close-up: the 36870 events near ``--at`` (or all
+    of them) with some margin. None when there are none, or when the whole timeline is already
+    that close (``overall`` is the full chart's span)."""
+    at_moment = parse_time(at)
+    failures = [
+        moment
+        for event in events
+        if category_of(event) == "key-failure"
+        and (moment := _event_time(event, offset)) is not None
+        and (at_moment is None or abs(moment - at_moment) <= FOCUS_REACH)
+    ]
+    points = failures + ([at_moment] if at_moment is not None else [])
+    if not failures or not points:
+        return None
+    start, end = min(points), max(points)
+    pad = max((end - start) * 0.15, FOCUS_MARGIN)
+    focus = (start - pad, end + pad)
+    if overall is not None and overall < (focus[1] - focus[0]) * 6:
+        return None
+    return focus
 
 
 def _lane_summary(count: int, first: datetime | None, last: datetime | None) -> str:

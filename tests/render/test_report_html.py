@@ -73,6 +73,7 @@ def test_every_section_is_present_with_its_content() -> None:
     # the timeline: an SVG with the two 36870 merged or not, the --at line, the event table
     assert "svg" in page.tags
     assert 'class="at-line"' in html and "--at 2025-03-02 08:15:00 UTC" in html
+    assert 'id="close-up"' in html and html.count("<svg") == 2
     assert html.count('<tr class="key-failure cited">') == 2
     # inputs with status and warnings; follow-up lists
     assert "chunk 3: bad checksum, 212 records skipped" in html

@@ -10,7 +10,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from analyzer.model import Coverage, Event, ReadResult, Source
-from analyzer.render.timeline import MAX_TICKS, PLOT_LEFT, PLOT_RIGHT, build_timeline, shorten
+from analyzer.render.timeline import (
+    MAX_TICKS,
+    PLOT_LEFT,
+    PLOT_RIGHT,
+    build_timeline,
+    focus_window,
+    shorten,
+)
 from analyzer.render.times import format_local, offset_label, parse_offset, parse_time
 
 UTC = timezone.utc
@@ -122,3 +129,32 @@ def test_every_mark_lands_inside_the_plot(times: list[datetime], at: datetime | 
     if timeline.at_x is not None:
         assert PLOT_LEFT <= timeline.at_x <= PLOT_RIGHT
     assert len(timeline.ticks) <= MAX_TICKS + 1
+
+
+def test_close_up_around_the_failure_only_when_the_whole_is_much_longer() -> None:
+    analysis = make_analysis()
+    whole = build_timeline(analysis.inputs, analysis.events, analysis.at)
+    assert whole is not None
+    window = focus_window(analysis.events, analysis.at, None, whole.span)
+    assert window is not None
+    start, end = window
+    assert start <= datetime(2025, 3, 2, 8, 14, 5, 123456, tzinfo=UTC) - timedelta(minutes=5)
+    assert end >= datetime(2025, 3, 2, 8, 15, 41, tzinfo=UTC) + timedelta(minutes=5)
+    close = build_timeline(analysis.inputs, analysis.events, analysis.at, None, window)
+    assert close is not None
+    assert [m.category for m in close.marks] == ["key-failure", "key-failure"]  # no HTTP 15021
+    lane = close.lanes[0]  # the coverage bar is cut to the window
+    assert (lane.bar_x0, lane.bar_x1) == (PLOT_LEFT, PLOT_RIGHT)
+    assert close.at_x is not None
+    # a short log needs no close-up; nor does a case without 36870
+    assert focus_window(analysis.events, analysis.at, None, timedelta(minutes=20)) is None
+    http_only = [e for e in analysis.events if e.event_id != 36870]
+    assert focus_window(http_only, analysis.at, None, whole.span) is None
+
+
+def test_close_up_ignores_36870_far_from_at() -> None:
+    far = schannel_36870(1, "2025-01-01T00:00:00Z")
+    near = schannel_36870(2, "2025-03-02T08:14:05Z")
+    window = focus_window([far, near], "2025-03-02T08:15:00Z")
+    assert window is not None and window[0] > datetime(2025, 3, 2, tzinfo=UTC)
+    assert focus_window([far], "2025-03-02T08:15:00Z") is None
