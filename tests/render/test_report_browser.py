@@ -15,10 +15,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import HOSTILE, empty_analysis, make_analysis
 
 from analyzer.model import Evidence, Source
 from analyzer.render.html import render_report
+from tests.render.report_cases import HOSTILE, empty_analysis, make_analysis
 
 pytestmark = pytest.mark.browser
 

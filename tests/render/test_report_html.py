@@ -7,8 +7,6 @@ import re
 from dataclasses import replace
 from html.parser import HTMLParser
 
-from conftest import HOSTILE, LOG, THUMB, empty_analysis, make_analysis, schannel_36870
-
 from analyzer import __version__
 from analyzer.model import (
     Analysis,
@@ -22,6 +20,14 @@ from analyzer.model import (
 )
 from analyzer.render.html import render_report
 from analyzer.render.report_view import MAX_EVENT_ROWS, Step, split_step
+from tests.render.report_cases import (
+    HOSTILE,
+    LOG,
+    THUMB,
+    empty_analysis,
+    make_analysis,
+    schannel_36870,
+)
 
 SECTIONS = ("verdict", "diagnoses", "certificates", "timeline", "inputs", "follow-up")
 

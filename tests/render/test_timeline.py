@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
-from conftest import LOG, make_analysis, schannel_36870
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -19,6 +18,7 @@ from analyzer.render.timeline import (
     shorten,
 )
 from analyzer.render.times import format_local, offset_label, parse_offset, parse_time
+from tests.render.report_cases import LOG, make_analysis, schannel_36870
 
 UTC = timezone.utc
 

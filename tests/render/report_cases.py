@@ -7,10 +7,7 @@ a partial input with warnings and a skipped file.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
-
-import pytest
 
 from analyzer.model import (
     Analysis,
@@ -222,8 +219,3 @@ def empty_analysis() -> Analysis:
         Message(Level.INFO, "no certificate in the dump", Source("ticket/empty.txt"))
     )
     return Analysis(inputs=[dump], certificates=[], events=[], diagnoses=[])
-
-
-@pytest.fixture
-def analysis_factory() -> Callable[..., Analysis]:
-    return make_analysis
