@@ -29,6 +29,8 @@ RULE_MODULES: tuple[str, ...] = (
     "analyzer.rules.cng_on_2008",
     "analyzer.rules.protocol_policy",
     "analyzer.rules.not_in_machine_store",
+    "analyzer.rules.bindings",
+    "analyzer.rules.key_files",
     "analyzer.rules.no_known_cause",
 )
 
