@@ -27,3 +27,26 @@ def behaving_badly(job: TicketJob) -> TicketOutcome:
 
 def marker_path(job: TicketJob) -> Path:
     return Path(job.queue).parent / "markers" / job.name
+
+
+HOLD_TICKET = "T-1003-machinekeys.7z"
+STARTED = "certtriage-test-started"
+RELEASED = "certtriage-test-released"
+VICTIM = "certtriage-test-victim"
+
+
+def held_on_dask(job: TicketJob) -> TicketOutcome:
+    """The real job, except that ``HOLD_TICKET`` first announces which worker runs it and then
+    waits until the test releases it (after killing that worker), so the kill is known to
+    happen mid-ticket without any sleep."""
+    from distributed import Event, Variable, get_worker
+
+    from analyzer.triage.job import run_ticket
+
+    if job.name == HOLD_TICKET:
+        released = Event(RELEASED)
+        if not released.is_set():
+            Variable(VICTIM).set(get_worker().address)
+            Event(STARTED).set()
+            released.wait()
+    return run_ticket(job)

@@ -1,0 +1,137 @@
+"""Summaries, stamps and ticket keys: small parts with sharp edges."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from analyzer.triage import tickets
+from analyzer.triage.job import SummaryRow
+from analyzer.triage.outputs import (
+    STAMP,
+    counts,
+    index_html,
+    neutralise,
+    read_stamp,
+    summary_csv,
+    write_atomic,
+    write_ticket,
+)
+from analyzer.triage.tickets import Ticket, content_key, list_tickets
+
+FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+@given(st.text(max_size=30))
+def test_neutralised_cells_never_start_a_formula(cell: str) -> None:
+    safe = neutralise(cell)
+    assert not safe.startswith(FORMULA)
+    assert safe in (cell, "'" + cell)
+
+
+def test_csv_neutralises_subjects_and_keeps_numbers() -> None:
+    row = SummaryRow(
+        ticket="@SUM(1+1)",
+        status="analysed",
+        verdict="keyspec-signature",
+        scenario=3,
+        subject="=cmd|' /C calc'!A0",
+        inputs_read=2,
+        diagnoses=("keyspec-signature", "expired"),
+    )
+    parsed = list(csv.DictReader(io.StringIO(summary_csv([row]))))
+    assert parsed == [
+        {
+            "ticket": "'@SUM(1+1)",
+            "status": "analysed",
+            "verdict": "keyspec-signature",
+            "kind": "",
+            "scenario": "3",
+            "confidence": "",
+            "certificate": "",
+            "subject": "'=cmd|' /C calc'!A0",
+            "inputs_read": "2",
+            "inputs_failed": "0",
+            "inputs_skipped": "0",
+            "diagnoses": "keyspec-signature expired",
+            "reason": "",
+            "report": "",
+        }
+    ]
+
+
+def test_counts_per_verdict_with_failures() -> None:
+    rows = [
+        SummaryRow("a", "analysed", "keyspec-signature"),
+        SummaryRow("b", "failed", reason="timed out after 5 s"),
+        SummaryRow("c", "analysed", "keyspec-signature"),
+        SummaryRow("d", "analysed"),
+    ]
+    assert counts(rows) == {"failed": 1, "keyspec-signature": 2, "none": 1}
+
+
+def test_index_escapes_customer_text() -> None:
+    row = SummaryRow(
+        "<img src=x onerror=alert(1)>", "analysed", subject="<script>x</script>", certificate="ab"
+    )
+    page = index_html([row])
+    assert "<img src=x" not in page and "<script>x" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_write_atomic_replaces_and_leaves_no_temp(tmp_path: Path) -> None:
+    target = tmp_path / "t" / "report.json"
+    write_atomic(target, "one")
+    write_atomic(target, "two")
+    assert target.read_text() == "two"
+    assert [p.name for p in target.parent.iterdir()] == ["report.json"]
+
+
+def test_stamp_round_trip_and_damaged_stamp(tmp_path: Path) -> None:
+    row = SummaryRow("T-1", "analysed", "keyspec-signature", diagnoses=("keyspec-signature",))
+    write_ticket(tmp_path, "abc", row, "{}", "<p>")
+    assert read_stamp(tmp_path) == ("abc", row)
+    (tmp_path / STAMP).write_text('{"key": "abc", "row": ')  # cut by an interruption
+    assert read_stamp(tmp_path) == (None, None)
+    assert read_stamp(tmp_path / "missing") == (None, None)
+
+
+def test_reserved_names_get_their_own_folder() -> None:
+    assert Ticket("index.html", "file").out_name == "index.html~ticket"
+    assert Ticket("Summary.CSV", "file").out_name == "Summary.CSV~ticket"
+    assert Ticket("T-1042.zip", "file").out_name == "T-1042.zip"
+
+
+def test_list_tickets_sorted_kinds_and_output_excluded(tmp_path: Path) -> None:
+    (tmp_path / "T-2").mkdir()
+    (tmp_path / "T-1.zip").write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    (tmp_path / "out").mkdir()
+    assert list_tickets(tmp_path, exclude=tmp_path / "out") == [
+        Ticket("T-1.zip", "file"),
+        Ticket("T-2", "folder"),
+    ]
+
+
+def test_content_key_follows_content_names_options_and_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ticket = tmp_path / "T-1"
+    (ticket / "logs").mkdir(parents=True)
+    (ticket / "my.txt").write_bytes(b"dump")
+    (ticket / "logs" / "System.evtx").write_bytes(b"log")
+    first = content_key(ticket, "engine=default")
+    assert content_key(ticket, "engine=default") == first
+    assert content_key(ticket, "engine=evtx") != first
+    (ticket / "logs" / "System.evtx").write_bytes(b"log2")
+    second = content_key(ticket, "engine=default")
+    assert second != first
+    (ticket / "logs" / "System.evtx").rename(ticket / "logs" / "Other.evtx")
+    third = content_key(ticket, "engine=default")
+    assert third != second
+    monkeypatch.setattr(tickets, "__version__", "99.0")  # an upgrade re-analyses everything
+    assert content_key(ticket, "engine=default") != third
