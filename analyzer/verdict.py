@@ -129,7 +129,8 @@ def ask_for(case: Case, correlation: Correlation, diagnoses: list[Diagnosis]) ->
         out.append(
             AskFor(
                 "the CAPI2 Operational log while the binding is added again",
-                f"wevtutil sl {CAPI2_CHANNEL} /e:true & rem add the binding again, then: & "
+                f"wevtutil sl {CAPI2_CHANNEL} /e:true\n"
+                "rem now add the binding again, then:\n"
                 f"wevtutil epl {CAPI2_CHANNEL} capi2.evtx",
                 "CAPI2 event 70 gives the exact private-key error",
             )
@@ -146,8 +147,10 @@ def ask_for(case: Case, correlation: Correlation, diagnoses: list[Diagnosis]) ->
         out.append(
             AskFor(
                 "the permissions of the key folders and files",
-                f'icacls "{MACHINEKEYS}" > keyacls.txt & icacls "{MACHINEKEYS}\\*" >> keyacls.txt'
-                f' & icacls "{CNG_KEYS}" >> keyacls.txt & icacls "{CNG_KEYS}\\*" >> keyacls.txt',
+                f'icacls "{MACHINEKEYS}" > keyacls.txt\n'
+                f'icacls "{MACHINEKEYS}\\*" >> keyacls.txt\n'
+                f'icacls "{CNG_KEYS}" >> keyacls.txt\n'
+                f'icacls "{CNG_KEYS}\\*" >> keyacls.txt',
                 "tells MachineKeys permissions (scenario 2) from a broken key (scenario 1)",
             )
         )
@@ -155,9 +158,10 @@ def ask_for(case: Case, correlation: Correlation, diagnoses: list[Diagnosis]) ->
         out.append(
             AskFor(
                 "a Process Monitor capture of the failing binding, saved as CSV",
-                "procmon /AcceptEula /Quiet /Minimized /BackingFile %TEMP%\\binding.pml & rem "
-                "add the binding again, then: & procmon /Terminate & procmon /OpenLog "
-                "%TEMP%\\binding.pml /SaveAs %TEMP%\\binding.csv",
+                "start procmon /AcceptEula /Quiet /Minimized /BackingFile %TEMP%\\binding.pml\n"
+                "rem now add the binding again, then:\n"
+                "procmon /Terminate\n"
+                "procmon /OpenLog %TEMP%\\binding.pml /SaveAs %TEMP%\\binding.csv",
                 "an ACCESS DENIED on the key file proves scenario 2",
             )
         )

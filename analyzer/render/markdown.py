@@ -25,7 +25,25 @@ def code(text: str) -> str:
 
 def block(text: str, lang: str = "") -> list[str]:
     fence = "````" if "```" in text else "```"
-    return [f"{fence}{lang}", text, fence]
+    return [f"{fence}{lang}", *text.split("\n"), fence]
+
+
+COMMANDS = ("certutil", "certreq", "icacls", "netsh", "reg ", "powershell", "wevtutil", "procmon")
+
+
+def step_text(step: str) -> str:
+    """A fix step: commands in code spans, prose as prose, a trailing `(expect: ...)` note kept
+    out of the command so that the command copies cleanly."""
+    note = ""
+    if "   (" in step:
+        step, note = step.split("   (", 1)
+        note = f" ({note}"
+    lead, sep, tail = step.partition(": ")
+    if sep and tail.startswith(COMMANDS):
+        return f"{lead}: {code(tail)}{note}"
+    if step.startswith(COMMANDS):
+        return f"{code(step)}{note}"
+    return f"{step}{note}"
 
 
 def render_markdown(analysis: Analysis) -> str:
@@ -60,7 +78,10 @@ def render_markdown(analysis: Analysis) -> str:
     if analysis.ask_for:
         lines += ["### Please send", "", "From an elevated command prompt:", ""]
         for item in analysis.ask_for:
-            lines += [f"- {item.what} ({item.why}):", "", *block(item.command, "bat"), ""]
+            if item.command.startswith("("):  # a question, not a command
+                lines += [f"- {item.what} ({item.why}) {item.command}", ""]
+            else:
+                lines += [f"- {item.what} ({item.why}):", "", *block(item.command, "bat"), ""]
     lines.append(f"_Analysed by certtriage {__version__}._")
     return "\n".join(lines) + "\n"
 
@@ -89,7 +110,7 @@ def _diagnosis(number: int, diagnosis: Diagnosis) -> list[str]:
                 head, body = step.split("\n", 1)
                 lines += [f"{step_number}. {head}", "", *("   " + b for b in block(body)), ""]
             else:
-                lines.append(f"{step_number}. {code(step)}")
+                lines.append(f"{step_number}. {step_text(step)}")
         lines.append("")
     if diagnosis.references:
         lines += ["References: " + ", ".join(diagnosis.references), ""]

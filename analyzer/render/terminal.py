@@ -27,12 +27,15 @@ def summary(
     if analysis.diagnoses:
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
         for column in ("kind", "confidence", "diagnosis", "certificate"):
-            table.add_column(column, overflow="fold")
+            table.add_column(column, overflow="fold", no_wrap=column != "diagnosis")
         for diagnosis in analysis.diagnoses[:8]:
             table.add_row(
                 Text(diagnosis.kind, style=_STYLE.get(diagnosis.kind, "")),
                 diagnosis.confidence,
-                Text(diagnosis.title),
+                Text(
+                    diagnosis.id
+                    + (f" (scenario {diagnosis.scenario})" if diagnosis.scenario else "")
+                ),
                 ", ".join(diagnosis.certificates[:2]),
             )
         if len(analysis.diagnoses) > 8:

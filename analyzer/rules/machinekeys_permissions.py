@@ -18,6 +18,7 @@ from analyzer.rules.common import (
     key_folder,
     label,
     state_quote,
+    test_quotes,
 )
 from analyzer.rules.key_access import classify, folder_denied
 from analyzer.rules.registry import Rule, RuleContext, register
@@ -54,8 +55,8 @@ class MachineKeysPermissions(Rule):
             elif verdict.runner_up_confidence is not None:
                 confidence = verdict.runner_up_confidence
                 reason = f"runner-up of scenario 1: no evidence about access yet. {TELL_APART}"
-                quote = state_quote(key)
-                evidence = (cert_evidence(cert, "the key cannot be opened", quote),)
+                quotes = [q for q in (state_quote(key), *test_quotes(key)) if q]
+                evidence = (cert_evidence(cert, "the key cannot be used", "\n".join(quotes)),)
                 summary = (
                     f"The key of {label(cert)} cannot be opened; wrong permissions on "
                     f"{key_folder(key)} would look the same until icacls or procmon show otherwise."
