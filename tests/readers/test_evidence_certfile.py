@@ -16,7 +16,7 @@ def test_der_and_pem_give_the_same_certificate() -> None:
     assert der.certificates == pem.certificates
     (cert,) = der.certificates
     assert cert.subject == "CN=files.contoso.com, O=Contoso"
-    assert cert.san == ("files.contoso.com", "contoso.com")
+    assert cert.san == ("DNS Name=files.contoso.com", "DNS Name=contoso.com")
     assert cert.eku == ("1.3.6.1.5.5.7.3.1",)
     assert cert.key_usage == ("digitalSignature", "keyAgreement")  # an ECDSA key
     assert (cert.valid_from, cert.valid_to) == ("2025-01-01T00:00:00", "2027-01-01T00:00:00")

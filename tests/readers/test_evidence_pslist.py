@@ -35,7 +35,7 @@ def test_format_list_utf16_two_certificates() -> None:
         valid_from="2025-01-14T09:12:00",
         valid_to="2027-01-14T09:22:00",
         eku=("1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2"),
-        san=("www.contoso.com",),
+        san=("DNS Name=www.contoso.com",),
         friendly_name="www.contoso.com",
         key=Key(provider_class="csp", machine_keyset=True),
     )

@@ -142,3 +142,18 @@ def test_localized_type_in_xml(tmp_path: Path) -> None:
     result = xmlexport.read(InputFile.from_path(path), ReadOptions())
     (event,) = result.events
     assert (event.role, event.data) == ("client", {"Type": "客户端", "ErrorState": 10013})
+
+
+def test_text_copy_settles_an_ambiguous_date_with_the_utc_time(tmp_path: Path) -> None:
+    from analyzer.model import ReadResult
+    from analyzer.readers.exports import textcopy
+    from fixtures.writers.export_writer import sample_events, to_text_copy
+
+    # 4 March printed day-first with a 12-hour clock (en-GB style): AM/PM suggests month-first.
+    event = sample_events()[3]
+    moved = type(event)(**{**event.__dict__, "time": event.time.replace(month=3, day=4)})
+    text = to_text_copy([moved]).replace("3/4/2022", "04/03/2022")
+    result = ReadResult("copy.txt", "evtx-text")
+    (record,) = textcopy.records(text, result)
+    assert record.local_time == "2022-03-04T22:27:36+02:00"
+    assert result.messages == []

@@ -72,6 +72,22 @@ def _extension(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> object | N
         return None
 
 
+# SAN entries spelled the way certutil prints them, so that records from both sources compare.
+_SAN_LABELS: tuple[tuple[type, str], ...] = (
+    (x509.DNSName, "DNS Name"),
+    (x509.IPAddress, "IP Address"),
+    (x509.RFC822Name, "RFC822 Name"),
+    (x509.UniformResourceIdentifier, "URL"),
+)
+
+
+def _san_text(name: x509.GeneralName) -> str:
+    for kind, text in _SAN_LABELS:
+        if isinstance(name, kind):
+            return f"{text}={name.value}"
+    return f"Other Name={name.value!r}"
+
+
 def certificate_record(cert: x509.Certificate, source: Source) -> Certificate:
     """A `Certificate` from what the certificate itself says (no store, no key)."""
     eku_ext = _extension(cert, ExtensionOID.EXTENDED_KEY_USAGE)
@@ -82,7 +98,7 @@ def certificate_record(cert: x509.Certificate, source: Source) -> Certificate:
         key_usage = tuple(name for attr, name in _KEY_USAGE_NAMES if getattr(ku_ext, attr))
     san = None
     if isinstance(san_ext, x509.SubjectAlternativeName):
-        san = tuple(str(name.value) for name in san_ext)
+        san = tuple(_san_text(name) for name in san_ext)
     not_before = cert.not_valid_before_utc
     not_after = cert.not_valid_after_utc
     return Certificate(

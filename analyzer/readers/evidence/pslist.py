@@ -111,7 +111,9 @@ def _certificate(
             valid_from=local_datetime(not_before) if not_before else None,
             valid_to=local_datetime(not_after) if not_after else None,
             eku=eku or None,
-            san=tuple(n for n in _list_items(dns) if n not in _TRUNCATED) if dns else None,
+            san=tuple(f"DNS Name={n}" for n in _list_items(dns) if not n.endswith(_TRUNCATED))
+            if dns
+            else None,
             friendly_name=props.get("FriendlyName") or None,
             archived=props.get("Archived", "").strip().casefold() == "true",
             key=key,
