@@ -165,7 +165,7 @@ def ask_for(case: Case, correlation: Correlation, diagnoses: list[Diagnosis]) ->
                 "an ACCESS DENIED on the key file proves scenario 2",
             )
         )
-    if ids & NEEDS_PFX:
+    if ids & NEEDS_PFX and not case.inputs_of("pfx"):  # an attached .pfx answers the question
         out.append(
             AskFor(
                 "whether the original PFX (and its password) is still at hand",

@@ -4,6 +4,8 @@
 not hold (deleted, in another store, or the dump was taken with `-user`).
 `binding-store-not-covered`: a binding uses a store other than `MY`/`WebHosting` and no dump of
 the case covers that store, so nothing about its certificate can be checked.
+`binding-add-failed`: netsh reported error 1312 on adding a binding, so the bindings it lists
+still show the previous certificate (or none), not the one the customer selected.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from analyzer.rules.registry import Rule, RuleContext, register
 from analyzer.rules.remedies import REBIND
 
 IIS_STORES = frozenset({"my", "webhosting"})
+# The netsh reader's warning for `SSL Certificate add failed, Error: 1312`.
+ADD_FAILED = "error 1312"
 
 
 def binding_store(binding: Binding) -> str:
@@ -171,3 +175,45 @@ class BindingStoreNotCovered(Rule):
                 )
             )
         return out
+
+
+@register
+class BindingAddFailed(Rule):
+    id = "binding-add-failed"
+    title = "netsh could not add the binding (error 1312): HTTP.sys shows the previous certificate"
+    kind = "advisory"
+    scenario = None
+    fires_when = "a netsh listing reports error 1312 on `netsh http add sslcert`"
+
+    def check(self, context: RuleContext) -> list[Diagnosis]:
+        case = context.case
+        reports = [
+            m for r in case.inputs_of("netsh-sslcert") for m in r.messages if ADD_FAILED in m.text
+        ]
+        if not reports:
+            return []
+        steps = []
+        if not case.options.thumbprint:
+            steps.append(
+                "Ask which certificate was selected in IIS and when, then run certtriage again "
+                "with --thumbprint <that thumbprint> --at <time of the attempt>"
+            )
+        steps.append("certutil -v -store my <selected thumbprint>   (its key, KeySpec and ACL)")
+        return [
+            Diagnosis(
+                id=self.id,
+                kind=self.kind,
+                scenario=None,
+                title=self.title,
+                confidence="high",
+                confidence_reason="netsh printed error 1312 (a specified logon session does not exist)",
+                evidence=tuple(Evidence(m.text, m.source) for m in reports),
+                remediation=tuple(steps),
+                references=(REFERENCES["netsh-http"], REFERENCES["0x80070520"]),
+                summary=(
+                    "After a failed add, HTTP.sys keeps the old certificate or none: the bindings "
+                    "listed do not show the certificate the customer selected, whose private key "
+                    "could not be used."
+                ),
+            )
+        ]

@@ -153,3 +153,36 @@ def test_the_diagnosis_prefers_the_bound_certificate() -> None:
     analysis = analyse(certs, log(event()), netsh(binding(thumb("www"))))
     assert analysis.diagnoses[0].certificates == (thumb("www"),)
     assert analysis.diagnoses[0].explains_events
+
+
+def test_netsh_error_1312_is_reported_and_asks_for_the_selected_thumbprint() -> None:
+    from pathlib import Path
+
+    from analyzer.inputs.files import InputFile
+    from analyzer.readers import ReadOptions
+    from analyzer.readers.evidence.netsh import SPEC
+
+    fixture = (
+        Path(__file__).resolve().parents[2]
+        / "fixtures"
+        / "evidence"
+        / "netsh"
+        / "sslcert-bad-hash.txt"
+    )
+    listing = SPEC.read(InputFile.from_path(fixture), ReadOptions())
+    analysis = analyse(dump(cert("www")), listing)
+    (diagnosis,) = by_id(analysis, "binding-add-failed")
+    assert diagnosis.evidence[0].source.line == 2
+    assert "--thumbprint" in diagnosis.remediation[0]
+    assert "binding-cert-missing" not in ids(analysis)  # the cut hash is never matched
+    with_thumbprint = analyse(dump(cert("www")), listing, thumbprint=thumb("www"))
+    assert "--thumbprint" not in by_id(with_thumbprint, "binding-add-failed")[0].remediation[0]
+
+
+def test_an_attached_pfx_answers_the_pfx_question() -> None:
+    broken = key(state="failed", exportable=False, tests=("encryption-failed",), acl_sddl=None)
+    certs = dump(cert("www", key=broken), cert("ok", line=40))
+    question = "whether the original PFX (and its password) is still at hand"
+    assert question in {a.what for a in analyse(certs, log(event())).ask_for}
+    pfx = ReadResult("www.pfx", "pfx")
+    assert question not in {a.what for a in analyse(certs, log(event()), pfx).ask_for}
