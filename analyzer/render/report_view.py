@@ -12,7 +12,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from analyzer.model import Analysis, Certificate, Diagnosis, Event, Message, ReadResult, Source
+from analyzer.model import (
+    Analysis,
+    AskFor,
+    Certificate,
+    Diagnosis,
+    Event,
+    Message,
+    ReadResult,
+    Source,
+)
 from analyzer.render.json import TOOL, event_sort_key
 from analyzer.render.report_facts import Fact, correlation_facts
 from analyzer.render.timeline import Timeline, build_timeline, category_of, focus_window
@@ -133,6 +142,7 @@ class ReportView:
     events: tuple[EventRow, ...]
     events_hidden: int
     inputs: tuple[InputRow, ...]
+    ask_for: tuple[tuple[AskFor, Step], ...]  # each request with its command split for copying
     offset: str | None
     at: str | None
 
@@ -169,6 +179,7 @@ def build_view(analysis: Analysis) -> ReportView:
         events=events,
         events_hidden=hidden,
         inputs=tuple(_input_row(r) for r in analysis.inputs),
+        ask_for=tuple((item, split_step(item.command)) for item in analysis.ask_for),
         offset=offset_label(offset) if offset is not None else None,
         at=_both_times(at_moment, offset) if at_moment is not None else None,
     )

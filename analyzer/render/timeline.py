@@ -23,7 +23,7 @@ PLOT_RIGHT = WIDTH - 24
 TOP = 30
 LANE_HEIGHT = 40
 AXIS_HEIGHT = 40
-LABEL_CHARS = 34
+LABEL_CHARS = 28  # what fits the label column in 12px monospace
 BUCKET = 4.0  # marks closer than this (in SVG units) in one lane and category are merged
 
 # (category, legend text, vertical offset within the lane); drawn in this order, so the key
