@@ -34,16 +34,15 @@ class Header:
 
     @property
     def message(self) -> str | None:
-        lines = list(self.description)
-        # The last line before the XML is its label ("Event Xml:", "Ereignis-XML:").
-        while lines and (not lines[-1].strip() or _is_bare_label(lines[-1])):
-            lines.pop()
-        text = "\n".join(lines).strip()
+        text = "\n".join(self.description).strip()
         return text or None
 
-
-def _is_bare_label(line: str) -> bool:
-    return bool(_BARE_LABEL.match(line))
+    def drop_xml_label(self) -> None:
+        """The last line before the XML is its label ("Event Xml:", "Ereignis-XML:")."""
+        while self.description and not self.description[-1].strip():
+            self.description.pop()
+        if self.description and _BARE_LABEL.match(self.description[-1]):
+            self.description.pop()
 
 
 def _label_of(line: str) -> tuple[str, str] | None:
@@ -129,21 +128,27 @@ def records(text: str, result: ReadResult) -> list[RawRecord]:
     warn_some(result, problems)
     tail_headers = headers_in(split_lines(text[position:]), line)
     dates = [h.fields["date"] for hs, _ in blocks for h in hs if "date" in h.fields]
-    dates += [h.fields["date"] for h in tail_headers if "date" in h.fields]
-    order = date_order(dates)
-    if order.ambiguous and dates:
+    tail_dates = [h.fields["date"] for h in tail_headers if "date" in h.fields]
+    order = date_order(dates + tail_dates)
+    # With the XML's UTC time beside it, an ambiguous local date settles itself (below).
+    if order.ambiguous and tail_dates:
         result.note("local dates can be read day- or month-first; read as month/day")
     for headers, record in blocks:
         if record is None:
             continue
         header = headers[-1] if headers else None
         if header is not None:
+            header.drop_xml_label()
             if record.message is None:
                 record.message = header.message
-            local = parse_local(header.fields.get("date", ""), order)
+            date = header.fields.get("date", "")
+            local = parse_local(date, order)
             utc = utc_iso(record.time) if record.time else None
             if local and utc:
                 record.local_time = with_offset(local, utc)
+                if record.local_time is None:  # the other reading may match the UTC time
+                    flipped = parse_local(date, DateOrder(day_first=not order.day_first))
+                    record.local_time = with_offset(flipped, utc) if flipped else None
             elif local and not record.time:
                 record.time, record.time_is_local = local, True
         out.append(record)
