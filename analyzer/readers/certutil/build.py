@@ -116,6 +116,11 @@ class Builder:
     def line(self, token: Token) -> Line:
         return self.lines[token.start_pos or 0]
 
+    def expand(self, token: Token) -> list[Line]:
+        """The lines of one token (a run of OTHER lines is one token)."""
+        start = token.start_pos or 0
+        return self.lines[start : token.end_pos or start + 1]
+
     def run(self, blocks: list[Any]) -> list[Certificate]:
         preamble = _CertFacts(None, 0, None, None)
         for item in blocks:
@@ -142,11 +147,18 @@ class Builder:
     def _item(self, cert: _CertFacts, item: Any) -> None:
         if isinstance(item, tuple):
             rule, children = item
-            getattr(self, f"_{rule}")(
-                cert, [c if isinstance(c, tuple) else self.line(c) for c in children]
-            )
+            lines: list[Any] = []
+            for child in children:
+                if isinstance(child, tuple):
+                    lines.append(child)
+                else:
+                    lines.extend(self.expand(child))
+            getattr(self, f"_{rule}")(cert, lines)
             return
-        line = self.line(item)
+        for line in self.expand(item):
+            self._line(cert, line)
+
+    def _line(self, cert: _CertFacts, line: Line) -> None:
         kind = line.kind
         if kind == "KEYFIELD":
             cert.key_field(line)

@@ -176,7 +176,8 @@ def classify(text: str) -> Line:
         return Line("COMMAND", None, text, text, 0)
     if first in "OGD" and _SDDL.match(text):
         return Line("SDDL", None, text, text, 0)
-    status = _status(text)
+    # Status lines start with a capital (or a CJK character) and never hold "=" (RDNs do).
+    status = _status(text) if not (first.islower() or "=" in text) else None
     if status is not None:
         return Line("FIELD" if status in _FIELD_STATUSES else "STATUS", status, text, text, 0)
     variant = _VARIANT_TEST.match(text)

@@ -52,13 +52,22 @@ def _markers() -> re.Pattern[str]:
             texts.update(f"{label} =" for label in labels.get(kind, ()))
         for kind in ("unique_container", "simple_container"):
             texts.update(f"{label}:" for label in labels.get(kind, ()))
+    # Every alternative starts with a literal, so the regex engine skips ahead on its first
+    # characters: this search runs on most lines and must stay cheap.
     alternatives = sorted((re.escape(t) for t in texts), key=len, reverse=True)
-    stores = "|".join(re.escape(name) for name in STORE_DISPLAY_NAMES)
-    alternatives.append(rf"(?<![A-Za-z])[A-Za-z]+ \"(?:{stores})\"")
     return re.compile("|".join(alternatives))
 
 
 _MARKER = _markers()
+# A store header glued to the command line above it: `...-repairstore my "<serial>"my "Personal"`.
+_GLUED_HEADER = re.compile(
+    r"(?<=[\"'])[A-Za-z]+ \"(?:"
+    + "|".join(re.escape(name) for name in STORE_DISPLAY_NAMES)
+    + r")\"\s*$"
+)
+
+
+_QUOTED = re.compile(r"(?m)^[ ]*[%>]")
 
 
 def _indent(line: str) -> int:
@@ -101,7 +110,12 @@ def _split(text: str, lineno: int, offsets: list[tuple[int, int]] | None) -> lis
     """Split ``text`` before every marker found after its start."""
     pieces: list[tuple[str, int]] = []
     start = 0
-    for match in _MARKER.finditer(text, 1):
+    matches = list(_MARKER.finditer(text, 1))
+    if "ertutil" in text or "ERTUTIL" in text:
+        matches += list(_GLUED_HEADER.finditer(text, 1))
+    if not matches:
+        return [(text.strip(), line_of(0, lineno, offsets))]
+    for match in sorted(matches, key=lambda m: m.start()):
         cut = match.start()
         if cut <= start or not text[start:cut].strip():
             continue
@@ -110,17 +124,18 @@ def _split(text: str, lineno: int, offsets: list[tuple[int, int]] | None) -> lis
         pieces.append((text[start:cut], start))
         start = cut
     pieces.append((text[start:], start))
+    return [(piece.strip(), line_of(at, lineno, offsets)) for piece, at in pieces if piece.strip()]
 
-    def line_of(offset: int) -> int:
-        if not offsets:
-            return lineno
-        found = offsets[0][1]
-        for begin, number in offsets:
-            if begin <= offset:
-                found = number
-        return found
 
-    return [(piece.strip(), line_of(at)) for piece, at in pieces if piece.strip()]
+def line_of(offset: int, lineno: int, offsets: list[tuple[int, int]] | None) -> int:
+    """The physical line of a character offset in a re-joined region."""
+    if not offsets:
+        return lineno
+    found = offsets[0][1]
+    for begin, number in offsets:
+        if begin <= offset:
+            found = number
+    return found
 
 
 def clean_lines(text: str) -> tuple[list[tuple[str, int]], list[Repair], int]:
@@ -131,20 +146,28 @@ def clean_lines(text: str) -> tuple[list[tuple[str, int]], list[Repair], int]:
     if "\u2014" in text or "\u2013" in text:
         text = _DASHES.sub(" -- ", text)
     raw = split_lines(text)
-    raw = _strip_prefix(_strip_prefix(raw, "% "), "> ")
+    if _QUOTED.search(text):
+        raw = _strip_prefix(_strip_prefix(raw, "% "), "> ")
     repairs: list[Repair] = []
     out: list[tuple[str, int]] = []
+    search = _MARKER.search
     i, count = 0, len(raw)
     while i < count:
         line = raw[i]
         stripped = line.strip()
-        if stripped.startswith(("```", "~~~")):
+        if not stripped:
+            out.append(("", i + 1))
+            i += 1
+            continue
+        if stripped[0] in "`~" and stripped.startswith(("```", "~~~")):
             i += 1
             continue
         # Gather a re-wrapped region: following lines that continue this one.
         j = i + 1
         region_indent: int | None = None
-        while j < count and raw[j].strip() and _continues(raw[j - 1], raw[j], region_indent):
+        while j < count and len(raw[j - 1]) >= _WRAP_MIN_WIDTH and raw[j].strip():
+            if not _continues(raw[j - 1], raw[j], region_indent):
+                break
             region_indent = _indent(raw[j])
             j += 1
         if j > i + 1:
@@ -154,15 +177,17 @@ def clean_lines(text: str) -> tuple[list[tuple[str, int]], list[Repair], int]:
                 offsets.append((length, k + 1))
                 parts.append(piece)
                 length += len(piece) + 1
-            joined = " ".join(parts)
             repairs.append(Repair(i + 1, f"lines {i + 1}-{j} were re-wrapped; joined them again"))
-            out.extend(_split(joined, i + 1, offsets))
+            out.extend(_split(" ".join(parts), i + 1, offsets))
             i = j
             continue
-        pieces = _split(stripped, i + 1, None) if len(stripped) > 12 else [(stripped, i + 1)]
-        if len(pieces) > 1:
-            heads = ", ".join(repr(p[0][:24]) for p in pieces[1:])
-            repairs.append(Repair(i + 1, f"joined lines split before {heads}"))
-        out.extend(pieces if stripped else [("", i + 1)])
+        if len(stripped) > 12 and (search(stripped, 1) or "ertutil" in stripped):
+            pieces = _split(stripped, i + 1, None)
+            if len(pieces) > 1:
+                heads = ", ".join(repr(p[0][:24]) for p in pieces[1:])
+                repairs.append(Repair(i + 1, f"joined lines split before {heads}"))
+            out.extend(pieces)
+        else:
+            out.append((stripped, i + 1))
         i += 1
     return out, repairs, count

@@ -87,7 +87,23 @@ def classify_lines(text: str) -> tuple[list[Line], list[Repair], int]:
     return lines, repairs, physical
 
 
+# Kinds whose consecutive lines become one token spanning ``start_pos``..``end_pos``: the grammar
+# only needs to know that values (or unused labels, or blank lines) follow, and fewer tokens keep
+# the parse fast.
+_MERGED = frozenset({"OTHER", "LABEL", "BLANK"})
+
+
 def parse_blocks(lines: list[Line]) -> list[Any]:
     """The top-level items and certificate blocks of one dump."""
-    tokens = [Token(line.kind, line.text, start_pos=i) for i, line in enumerate(lines)]
+    tokens: list[Token] = []
+    count = len(lines)
+    i = 0
+    while i < count:
+        kind = lines[i].kind
+        j = i + 1
+        if kind in _MERGED:
+            while j < count and lines[j].kind == kind:
+                j += 1
+        tokens.append(Token(kind, "", start_pos=i, end_pos=j))
+        i = j
     return _parser().parse(tokens)  # type: ignore[arg-type]
