@@ -73,3 +73,22 @@ def test_endpoint_forms() -> None:
     assert endpoint_of("*:443:www.contoso.com", 1) == "www.contoso.com:443"
     assert endpoint_of("*:443:www.contoso.com", 3) == "ccs:443"
     assert endpoint_of("[::1]:443:", 0) == "[::1]:443"
+
+
+def test_ssl_flags_by_name_and_bad_values(tmp_path) -> None:
+    path = tmp_path / "applicationHost.config"
+    path.write_text(
+        '<configuration><system.applicationHost><sites><site name="s"><bindings>\n'
+        '<binding protocol="https" bindingInformation="*:443:a.contoso.com" sslFlags="Sni, CentralCertStore" />\n'
+        '<binding protocol="https" bindingInformation="*:443:b.contoso.com" sslFlags="Sni" certificateHash="XYZ" />\n'
+        '<binding protocol="https" bindingInformation="*:8443:" sslFlags="Fast" />\n'
+        "</bindings></site></sites></system.applicationHost></configuration>\n",
+        encoding="utf-8",
+    )
+    result = read(SPEC, path)
+    assert [(b.endpoint, b.ssl_flags, b.hash_valid) for b in result.bindings] == [
+        ("ccs:443", 3, True),
+        ("b.contoso.com:443", 1, False),
+        ("0.0.0.0:8443", None, True),
+    ]
+    assert [w.split(":")[0] for w in warnings(result)] == ["3", "4"]

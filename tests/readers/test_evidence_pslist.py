@@ -73,3 +73,21 @@ def test_dates_are_parsed_only_when_unambiguous() -> None:
     assert local_datetime("2025-12-31 23:59:59") == "2025-12-31T23:59:59"
     assert local_datetime("31/13/2025 10:00:00") is None
     assert local_datetime("soon") is None
+
+
+def test_default_format_list_without_blank_lines(tmp_path) -> None:
+    """`Format-List` (no `*`): Subject comes before Thumbprint; a paste lost the blank lines."""
+    path = tmp_path / "fl.txt"
+    path.write_text(
+        f"Subject      : CN=www.contoso.com\nIssuer       : CN=CA\nThumbprint   : {WEB_THUMBPRINT.upper()}\n"
+        "NotAfter     : 31.12.2026 23:59:59\n"
+        f"Subject      : CN=intranet.contoso.com\nIssuer       : CN=CA\nThumbprint   : {INTRANET_THUMBPRINT}\n",
+        encoding="utf-8",
+    )
+    result = read(SPEC, path)
+    assert warnings(result) == []
+    assert [(c.subject, c.thumbprint) for c in result.certificates] == [
+        ("CN=www.contoso.com", WEB_THUMBPRINT),
+        ("CN=intranet.contoso.com", INTRANET_THUMBPRINT),
+    ]
+    assert result.certificates[0].store is None

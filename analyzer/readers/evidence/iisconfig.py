@@ -49,14 +49,34 @@ def endpoint_of(binding_information: str, ssl_flags: int | None) -> str:
     return f"{ip}:{port}"
 
 
+# sslFlags is a flags enum: IIS writes a number, appcmd and scripts may write the names.
+SSL_FLAG_NAMES = {
+    "none": 0,
+    "sni": 1,
+    "centralcertstore": 2,
+    "disablehttp2": 4,
+    "disableocspstp": 8,
+    "disablequic": 16,
+    "disabletls13overtcp": 32,
+    "disablelegacytls": 64,
+}
+
+
 def _flags(value: str | None, result: ReadResult, line: int | None) -> int | None:
-    if value is None or value == "":
+    if value is None or value.strip() == "":
         return None
     try:
         return int(value, 0)
     except ValueError:
-        result.warn(f"sslFlags {value!r} is not a number", line=line)
-        return None
+        pass
+    total = 0
+    for name in value.replace("|", ",").split(","):
+        flag = SSL_FLAG_NAMES.get(name.strip().casefold())
+        if flag is None:
+            result.warn(f"sslFlags {value!r}: {name.strip()!r} is not a known flag", line=line)
+            return None
+        total |= flag
+    return total
 
 
 def _binding(attrs: dict[str, str], site: str | None, result: ReadResult, line: int | None) -> None:
@@ -85,17 +105,19 @@ def _binding(attrs: dict[str, str], site: str | None, result: ReadResult, line: 
     )
 
 
-def _line_of(text: str, needle: str) -> int | None:
-    index = text.find(needle)
-    return text.count("\n", 0, index) + 1 if index >= 0 else None
-
-
 def _from_tree(root: Element, text: str, result: ReadResult) -> None:
+    """Bindings in document order; each one's line is found after the previous one's, so that
+    the same `bindingInformation` on two sites gets two different lines."""
+    offset = 0
     for site in root.iter("site"):
         name = site.get("name")
         for binding in site.iter("binding"):
             info = binding.get("bindingInformation", "")
-            line = _line_of(text, f'bindingInformation="{info}"')
+            found = text.find(f'bindingInformation="{info}"', offset)
+            line = None
+            if found >= 0:
+                offset = found + 1
+                line = text.count("\n", 0, found) + 1
             _binding(dict(binding.attrib), name, result, line)
 
 

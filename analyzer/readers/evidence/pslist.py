@@ -125,12 +125,17 @@ def _certificate(
 def _read_format_list(
     lines: list[Line], store: tuple[str | None, bool | None], result: ReadResult
 ) -> None:
+    """Records end at a blank line; where a paste lost the blank lines, a property seen twice
+    starts the next record."""
     props: dict[str, str] = {}
     where: dict[str, int] = {}
     last: str | None = None
     for line in lines:
         text = line.text
         if not text.strip():
+            if "Thumbprint" in props or "PSChildName" in props:
+                _certificate(props, where, store, result)
+                props, where, last = {}, {}, None
             continue
         match = _PROP.match(text.strip())
         if match is None and last is not None:
@@ -140,7 +145,7 @@ def _read_format_list(
             unparsed(result, line, "not a `Name : Value` line")
             continue
         name = match.group("name")
-        if name in ("PSPath", "Thumbprint") and name in props:
+        if name in props:
             _certificate(props, where, store, result)  # the next certificate starts
             props, where = {}, {}
         props[name], where[name], last = match.group("value").strip(), line.number, name
