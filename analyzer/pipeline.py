@@ -43,6 +43,10 @@ def read_input(file: InputFile, options: ReadOptions) -> ReadResult:
         result = ReadResult(file.display, "unknown")
         result.fail(f"cannot read the file: {exc.strerror or exc}")
         return result
+    except Exception as exc:  # a sniffer bug is contained like a reader bug
+        result = ReadResult(file.display, "unknown")
+        result.fail(f"internal error while detecting the kind: {type(exc).__name__}: {exc}")
+        return result
     if spec is None:
         result = ReadResult(file.display, "unknown")
         result.skip("not an input certtriage reads (kind not recognised from its content)")
@@ -128,6 +132,8 @@ def correlation_context(case: Case, correlation: Correlation) -> dict[str, Any]:
             for e in correlation.service_evidence
         ],
         "local_offset": correlation.local_offset,
+        # thumbprint -> PowerShell listings / certificate files merged into its record
+        "certificates_merged": {t: list(p) for t, p in sorted(case.merged_from.items())},
         "os": None
         if os_info is None
         else {"version": os_info.version, "build": os_info.build, "source": correlation.os_source},
