@@ -1,0 +1,271 @@
+"""Read one binary `.evtx`: lay out its chunks, plan which to parse, run an engine, tell coverage.
+
+The plan: chunks that can hold a finding (the pre-filter's provider-name search), and the last
+boot found from the newest chunk backwards (its Kernel-General 12 / EventLog 6009 and the
+EventLog events of the next minutes). Every other chunk is only counted (ids, times) from its
+header. ``prefilter=False`` parses every chunk (tests compare the two).
+"""
+
+from __future__ import annotations
+
+import mmap
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from itertools import pairwise
+
+from analyzer.errors import UsageError
+from analyzer.inputs.files import MAX_INPUT_BYTES, InputFile
+from analyzer.model import Coverage, ReadResult, Source
+from analyzer.readers import ReadOptions
+from analyzer.readers.bootinfo import last_boot_os
+from analyzer.readers.eventfields import (
+    EVENTLOG,
+    KERNEL_GENERAL,
+    build_event,
+    canonical_provider,
+    is_wanted,
+)
+from analyzer.readers.evtx import pyevtx_engine, rust_engine
+from analyzer.readers.evtx.layout import (
+    FLAG_NO_CRC,
+    Chunk,
+    Layout,
+    data_crc_ok,
+    read_layout,
+    record_time,
+)
+from analyzer.readers.evtx.prefilter import (
+    BOOT_COMPANION,
+    BOOT_MARKERS,
+    CAPI2_CHANNEL,
+    chunks_with,
+    holds,
+    needles_for,
+)
+from analyzer.readers.evtx.values import RawEvent
+
+ENGINES = (rust_engine.ENGINE, pyevtx_engine.ENGINE)
+BOOT_MARKER_EVENTS = frozenset({(EVENTLOG, 6009), (KERNEL_GENERAL, 12)})
+BOOT_WINDOW = timedelta(minutes=10)  # 6005 / 6008 follow the boot marker within seconds
+MAX_RECORD_WARNINGS = 500
+
+EngineRead = Callable[..., tuple[list[RawEvent], dict[int, int], tuple[str | None, str | None]]]
+
+
+def default_engine() -> str:
+    return rust_engine.ENGINE if rust_engine.available() else pyevtx_engine.ENGINE
+
+
+def _engine(name: str | None) -> str:
+    if name is None:
+        return default_engine()
+    if name not in ENGINES:
+        raise UsageError(f"unknown evtx engine {name!r}: use one of {', '.join(ENGINES)}")
+    if name == rust_engine.ENGINE and not rust_engine.available():
+        raise UsageError(
+            "the evtx engine (Rust `evtx` package) is not installed here; use python-evtx"
+        )
+    return name
+
+
+def read_evtx(file: InputFile, options: ReadOptions, *, prefilter: bool = True) -> ReadResult:
+    """Read ``file`` with ``options.engine`` (default: `evtx` where installed)."""
+    engine = _engine(options.engine)
+    result = ReadResult(file.display, "evtx", engine=engine)
+    if file.size > MAX_INPUT_BYTES:
+        result.fail(f"{file.size} bytes is more than the {MAX_INPUT_BYTES} bytes an input may have")
+        return result
+    try:
+        with file.local.open("rb") as handle:
+            try:
+                buf: bytes | mmap.mmap = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+            except (OSError, ValueError):  # empty file, or a file system without mmap
+                buf = handle.read(MAX_INPUT_BYTES)
+            try:
+                read_evtx_bytes(buf, result, engine, prefilter=prefilter)  # type: ignore[arg-type]
+            finally:
+                if isinstance(buf, mmap.mmap):
+                    buf.close()
+    except OSError as exc:
+        result.fail(f"cannot read: {exc.strerror or exc}")
+    return result
+
+
+class _Run:
+    """The chunks parsed so far and what the engine found in them."""
+
+    def __init__(self, buf: bytes, layout: Layout, engine: str, result: ReadResult) -> None:
+        self.buf, self.layout, self.engine, self.result = buf, layout, engine, result
+        self.read: EngineRead = (
+            rust_engine.read_chunks if engine == rust_engine.ENGINE else pyevtx_engine.read_chunks
+        )
+        self.parsed: set[int] = set()
+        self.events: list[RawEvent] = []
+        self.meta: tuple[str | None, str | None] = (None, None)
+        self.record_warnings = 0
+
+    def failure(self, record_id: int | None, text: str) -> None:
+        self.record_warnings += 1
+        if self.record_warnings > MAX_RECORD_WARNINGS:
+            return
+        if record_id is None:
+            self.result.warn(f"a record could not be read by {self.engine}: {text}")
+        else:
+            self.result.warn(
+                f"record {record_id}: {self.engine} could not read it: {text}", record=record_id
+            )
+
+    def parse(self, chunks: Sequence[Chunk], want: Callable[[str, int], bool] = is_wanted) -> None:
+        batch = [chunk for chunk in chunks if chunk.index not in self.parsed]
+        if not batch:
+            return
+        self.parsed.update(chunk.index for chunk in batch)
+        try:
+            events, counts, meta = self.read(self.buf, batch, want, self.failure)
+        except Exception as exc:  # an engine failing on a whole batch must not end the input
+            names = ", ".join(str(chunk.index) for chunk in batch)
+            self.result.warn(f"chunks {names}: {self.engine} failed: {type(exc).__name__}: {exc}")
+            return
+        self.events.extend(events)
+        if self.meta == (None, None):
+            self.meta = meta
+        for chunk in batch:
+            self._check(chunk, counts.get(chunk.index, 0))
+
+    def _check(self, chunk: Chunk, read: int) -> None:
+        no_crc = bool(self.layout.header.no_crc or chunk.flags & FLAG_NO_CRC)
+        where = f"chunk {chunk.index} (offset {chunk.offset})"
+        if not no_crc and not chunk.header_crc_ok:
+            self.result.warn(f"{where}: header checksum mismatch; read anyway")
+        if not no_crc and not chunk.truncated and not data_crc_ok(self.buf, chunk):
+            self.result.warn(f"{where}: records checksum mismatch; read anyway")
+        if read < chunk.records:
+            self.result.warn(f"{where}: the header lists {chunk.records} records, {read} were read")
+
+    def boot_markers(self, chunk: Chunk) -> list[RawEvent]:
+        return [
+            event
+            for event in self.events
+            if chunk.first_id <= event.record_id <= chunk.last_id
+            and (canonical_provider(event.provider), event.event_id) in BOOT_MARKER_EVENTS
+        ]
+
+    def last_boot(self) -> None:
+        """Parse the newest chunk with a boot marker (and the EventLog chunks right after it)."""
+        newest_first = self.layout.newest_first()
+        for position, chunk in enumerate(newest_first):
+            if not holds(self.buf, chunk, BOOT_MARKERS):
+                continue
+            self.parse([chunk])
+            markers = self.boot_markers(chunk)
+            if not markers:
+                continue
+            boot = _moment(max(markers, key=lambda e: e.record_id).time)
+            for later in reversed(newest_first[:position]):
+                start = _moment(record_time(self.buf, later, 512))
+                if boot is None or start is None or start > boot + BOOT_WINDOW:
+                    break
+                if holds(self.buf, later, (BOOT_COMPANION,)):
+                    self.parse([later])
+            return
+
+
+def _moment(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "T"))
+    except ValueError:
+        return None
+
+
+def _note_layout(result: ReadResult, layout: Layout, size: int) -> None:
+    header = layout.header
+    if not header.present:
+        result.note("no file header: read as chunks carved out of a log")
+    elif not header.crc_ok and not header.no_crc:
+        result.warn("file header checksum mismatch; chunks read anyway")
+    if header.present and header.dirty:
+        result.note(
+            f"the log was not closed cleanly (dirty flag): the header lists {header.chunk_count} "
+            f"chunks, {len(layout.chunks)} hold records; all were considered"
+        )
+    if header.no_crc:
+        result.note("the no-CRC flag is set: checksums are not kept, so they were not checked")
+    for index in layout.bad:
+        result.warn(
+            f"chunk {index} (offset {layout.base + index * 0x10000}): no chunk signature; skipped"
+        )
+    if layout.trailing:
+        result.warn(
+            f"the file ends {layout.trailing} bytes into a chunk (truncated): "
+            "the whole records there were read"
+        )
+
+
+def read_evtx_bytes(buf: bytes, result: ReadResult, engine: str, *, prefilter: bool = True) -> None:
+    """Fill ``result`` (events, coverage, messages) from the bytes of one `.evtx` file."""
+    layout = read_layout(buf)
+    if not layout.chunks:
+        if layout.header.present and not layout.bad:
+            _note_layout(result, layout, len(buf))
+            result.note("the log holds no records")
+            result.coverage = Coverage(chunks_bad=0)
+        else:
+            result.fail("not a readable .evtx file: no chunk with records was found")
+        return
+    _note_layout(result, layout, len(buf))
+    run = _Run(buf, layout, engine, result)
+    newest = layout.newest_first()[0]
+    if prefilter:
+        capi2_log = holds(buf, newest, (CAPI2_CHANNEL,))
+        wanted = chunks_with(buf, layout, needles_for(capi2_log))
+        run.parse([chunk for chunk in layout.chunks if chunk.index in wanted])
+        run.last_boot()
+    else:
+        run.parse(layout.chunks)
+    if run.meta == (None, None):
+        run.parse([newest], want=lambda provider, event_id: False)
+    events = sorted(
+        (
+            build_event(
+                provider=raw.provider,
+                event_id=raw.event_id,
+                time=raw.time,
+                record_id=raw.record_id,
+                source=Source(result.path, record=raw.record_id),
+                data=raw.data,
+                computer=raw.computer,
+                level=raw.level,
+                channel=raw.channel,
+            )
+            for raw in run.events
+        ),
+        key=lambda event: event.record_id or 0,
+    )
+    result.events.extend(events)
+    if run.record_warnings > MAX_RECORD_WARNINGS:
+        result.warn(f"{run.record_warnings - MAX_RECORD_WARNINGS} more records could not be read")
+    result.coverage = _coverage(buf, layout, run, events)
+
+
+def _coverage(buf: bytes, layout: Layout, run: _Run, events: list) -> Coverage:
+    by_id = sorted(layout.chunks, key=lambda chunk: (chunk.first_id, chunk.index))
+    gaps = []
+    for before, after in pairwise(by_id):
+        if after.first_id > before.last_id + 1:
+            gaps.append((before.last_id + 1, after.first_id - 1))
+    oldest, newest = by_id[0], max(layout.chunks, key=lambda chunk: (chunk.last_id, chunk.index))
+    channel, computer = run.meta
+    return Coverage(
+        channel=channel,
+        computer=computer,
+        first=record_time(buf, oldest, 512),
+        last=record_time(buf, newest, newest.last_record),
+        records=sum(chunk.records for chunk in layout.chunks),
+        chunks_read=len(run.parsed),
+        chunks_prefiltered=len(layout.chunks) - len(run.parsed),
+        chunks_bad=len(layout.bad),
+        record_gaps=tuple(gaps),
+        os=last_boot_os(events),
+    )

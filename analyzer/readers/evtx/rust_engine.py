@@ -1,0 +1,180 @@
+"""The `evtx` engine: the Rust `evtx` package (PyO3 bindings), fed only the chunks we want.
+
+`evtx` is declared for Linux only (its import package collides with python-evtx's ``Evtx`` on
+case-insensitive file systems), so it is imported lazily and its absence is normal.
+
+The parser reads a file-like object, so the planned chunks are handed over as a small in-memory
+EVTX: the original file header (its chunk count fixed, dirty flag cleared) followed by just
+those chunks. Records keep their own ids, so nothing is renumbered. A chunk cut by a truncated
+file is given a corrected free-space offset and zero padding, so its whole records are read.
+"""
+
+from __future__ import annotations
+
+import bisect
+import importlib
+import io
+import json
+import re
+import struct
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from analyzer.readers.evtx.layout import (
+    CHUNK_SIZE,
+    FILE_HEADER_SIZE,
+    FILE_MAGIC,
+    Chunk,
+)
+from analyzer.readers.evtx.values import RawEvent, XmlNode, common_value, flatten_userdata
+
+ENGINE = "evtx"
+_PROVIDER = re.compile(r'"Provider":\{"#attributes":\{"Name":"((?:[^"\\]|\\.)*)"')
+_EVENT_ID = re.compile(r'"EventID":(?:(\d+)|\{"#attributes":\{[^}]*\},"#text":(\d+))')
+
+
+def available() -> bool:
+    try:
+        importlib.import_module("evtx")
+    except Exception:  # ImportError, or the package's own refusal beside python-evtx
+        return False
+    return True
+
+
+def _header(count: int) -> bytes:
+    head = bytearray(FILE_HEADER_SIZE)
+    head[:8] = FILE_MAGIC
+    struct.pack_into("<QQQIHHHH", head, 8, 0, max(count - 1, 0), 0, 128, 1, 3, 4096, count)
+    return bytes(head)
+
+
+def _chunk_bytes(buf: bytes, chunk: Chunk) -> bytes:
+    raw = bytes(buf[chunk.offset : chunk.offset + CHUNK_SIZE])
+    if not chunk.truncated and len(raw) == CHUNK_SIZE:
+        return raw
+    fixed = bytearray(raw[: chunk.end].ljust(CHUNK_SIZE, b"\x00"))
+    struct.pack_into("<QQ", fixed, 24, chunk.first_id, chunk.last_id)
+    struct.pack_into("<II", fixed, 44, chunk.last_record, chunk.end)
+    return bytes(fixed)
+
+
+def _data_of(event: dict[str, Any]) -> dict[str, Any] | list[Any]:
+    """EventData (named or positional) or UserData, flattened to leaf values."""
+    data = event.get("EventData")
+    if isinstance(data, dict):
+        if set(data) <= {"Data", "Binary", "#attributes"} and "Data" in data:
+            items = data["Data"]
+            if isinstance(items, dict):
+                items = items.get("#text", [])
+            items = items if isinstance(items, list) else [items]
+            return [common_value(item) for item in items]
+        return {
+            key: common_value(value)
+            for key, value in data.items()
+            if key not in ("#attributes", "Binary") and not isinstance(value, dict)
+        }
+    user = event.get("UserData")
+    if isinstance(user, dict):
+        operation = next((key for key in user if key != "#attributes"), None)
+        if operation is not None:
+            return flatten_userdata(_xml_node(operation, user[operation]))
+    return {}
+
+
+def _xml_node(name: str, value: Any) -> XmlNode:
+    """rust JSON of one element (attributes under ``#attributes``, text under ``#text``)."""
+    node = XmlNode(name)
+    if not isinstance(value, dict):
+        node.text = value
+        return node
+    for key, item in value.items():
+        if key == "#attributes" and isinstance(item, dict):
+            node.attrs = list(item.items())
+        elif key == "#text":
+            node.text = item
+        else:
+            for one in item if isinstance(item, list) else [item]:
+                node.children.append(_xml_node(key, one))
+    return node
+
+
+def _attr(node: Any, name: str) -> Any:
+    if isinstance(node, dict):
+        attrs = node.get("#attributes")
+        if isinstance(attrs, dict):
+            return attrs.get(name)
+    return None
+
+
+def _text(node: Any) -> Any:
+    return node.get("#text") if isinstance(node, dict) else node
+
+
+def read_chunks(
+    buf: bytes,
+    chunks: Sequence[Chunk],
+    want: Callable[[str, int], bool],
+    on_failure: Callable[[int | None, str], None],
+) -> tuple[list[RawEvent], dict[int, int], tuple[str | None, str | None]]:
+    """Wanted events of ``chunks``; records read per chunk index; (channel, computer) of the
+    first record. A record the parser rejects is reported through ``on_failure`` with the id
+    after the last good record."""
+    evtx = importlib.import_module("evtx")
+    image = _header(len(chunks)) + b"".join(_chunk_bytes(buf, chunk) for chunk in chunks)
+    parser = evtx.PyEvtxParser(io.BytesIO(image), number_of_threads=1)
+    ranges = sorted((chunk.first_id, chunk.last_id, chunk.index) for chunk in chunks)
+    firsts = [first for first, _, _ in ranges]
+    counts: dict[int, int] = {}
+    events: list[RawEvent] = []
+    meta: tuple[str | None, str | None] = (None, None)
+    last_id: int | None = None
+    records = parser.records_json()
+    while True:
+        try:
+            record = next(records)
+        except StopIteration:
+            break
+        except Exception as exc:  # the parser's own errors (RuntimeError) for one record
+            on_failure(None if last_id is None else last_id + 1, str(exc).splitlines()[0][:200])
+            continue
+        record_id = record["event_record_id"]
+        last_id = record_id
+        at = bisect.bisect_right(firsts, record_id) - 1
+        if at >= 0 and record_id <= ranges[at][1]:
+            counts[ranges[at][2]] = counts.get(ranges[at][2], 0) + 1
+        text = record["data"]
+        # Cheap look at provider and id first: most records of a chunk are not wanted.
+        provider = _PROVIDER.search(text)
+        event_id = _EVENT_ID.search(text)
+        event: dict[str, Any] | None = None
+        if provider and event_id:
+            name = provider.group(1)
+            if "\\" in name:
+                name = json.loads(f'"{name}"')
+            number = int(event_id.group(1) or event_id.group(2))
+        else:
+            event = json.loads(text)["Event"]
+            name = str(_attr(event["System"].get("Provider"), "Name") or "")
+            number = _text(event["System"].get("EventID"))
+            if not isinstance(number, int):
+                continue
+        if meta == (None, None):
+            event = event or json.loads(text)["Event"]
+            meta = (event["System"].get("Channel"), event["System"].get("Computer"))
+        if not want(name, number):
+            continue
+        event = event or json.loads(text)["Event"]
+        system = event["System"]
+        events.append(
+            RawEvent(
+                provider=name,
+                event_id=number,
+                record_id=record_id,
+                time=_attr(system.get("TimeCreated"), "SystemTime"),
+                level=_text(system.get("Level")),
+                channel=system.get("Channel"),
+                computer=system.get("Computer"),
+                data=_data_of(event),
+            )
+        )
+    return events, counts, meta
