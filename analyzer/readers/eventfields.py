@@ -131,6 +131,7 @@ INT_FIELDS = frozenset(
         "BootMode",
     }
 )
+_CANONICAL_UTC = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
 _DECIMAL = re.compile(r"(?:0|-?[1-9][0-9]{0,17})")
 _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}")
 
@@ -213,6 +214,8 @@ def utc_iso(value: Any) -> str | None:
     cannot be read. Accepts the renderers' spellings: ``2022-10-16T20:27:36.222854900Z`` (Windows,
     7 digits: truncated like the contract example), ``2024-05-01 10:00:00+00:00`` (python-evtx),
     a ``datetime`` with a zone."""
+    if isinstance(value, str) and _CANONICAL_UTC.fullmatch(value):
+        return value  # already in the output spelling (binary logs): skip the slow path
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, str):
