@@ -87,7 +87,7 @@ def _detail(event: Event) -> str:
     if "UrlPrefix" in data:
         parts.append(f"{data['UrlPrefix']} site {data.get('SiteId', '?')}")
     if not parts:
-        parts = [f"{k}={v}" for k, v in list(data.items())[:3]]
+        parts = [f"{k}={v}" for k, v in data.items() if v not in ("", None)][:3]
     if event.sspi_process:
         parts.append(f"SSPI {event.sspi_process}")
     return ", ".join(parts)

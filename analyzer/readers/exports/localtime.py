@@ -41,7 +41,7 @@ def _parts(text: str) -> tuple[tuple[int, int, int], str] | None:
 
 def date_order(values: Iterable[str]) -> DateOrder:
     """Decide day-first vs month-first for all dates of one file."""
-    dotted = twelve_hour = False
+    dotted = twelve_hour = undecided = False
     for value in values:
         text = _clean(value)
         found = _parts(text)
@@ -54,6 +54,7 @@ def date_order(values: Iterable[str]) -> DateOrder:
             return DateOrder(day_first=True)
         if b > 12:
             return DateOrder(day_first=False)
+        undecided = True
         dotted = dotted or separator == "."
         lower = text.lower()
         twelve_hour = twelve_hour or any(m in lower for m in AM_MARKERS | PM_MARKERS)
@@ -61,7 +62,7 @@ def date_order(values: Iterable[str]) -> DateOrder:
         return DateOrder(day_first=True)
     if twelve_hour:
         return DateOrder(day_first=False)
-    return DateOrder(day_first=False, ambiguous=True)
+    return DateOrder(day_first=False, ambiguous=undecided)
 
 
 def parse_local(text: str, order: DateOrder) -> str | None:

@@ -1,4 +1,4 @@
-"""Event Viewer "Copy details as text": a block of ``Label: value`` lines (Log Name, Source, Date
+"""Event Viewer "Copy details as text" (and `wevtutil qe /f:text`): a block of ``Label: value`` lines (Log Name, Source, Date
 in local time, Event ID, Level, Computer, Description) followed by the event XML. Customers paste
 one or several such blocks into a file; the labels are in the UI language, the XML is not.
 
@@ -21,6 +21,8 @@ from analyzer.readers.exports.tables import TEXT_COPY_LABELS, level_number
 from analyzer.readers.exports.xmlevents import find_events
 
 _LABEL = re.compile(r"^\s*([^:：\t]{1,40}?)\s*[:：]\s*(.*?)\s*$")
+# `wevtutil qe LOG /f:text` numbers its blocks ("Event[0]:") and indents the labels.
+_WEVTUTIL_EVENT = re.compile(r"^Event\[\d+\]:\s*$")
 _BARE_LABEL = re.compile(r"^\s*[^\s:：<][^:：<]{0,40}[:：]\s*$")
 
 
@@ -60,6 +62,9 @@ def headers_in(lines: list[str], first_line: int) -> list[Header]:
     current: Header | None = None
     in_description = False
     for offset, line in enumerate(lines):
+        if _WEVTUTIL_EVENT.match(line):
+            current, in_description = None, False
+            continue
         labelled = _label_of(line)
         if labelled and in_description and labelled[0] != "channel":
             labelled = None
