@@ -68,6 +68,11 @@ class Limits:
 DEFAULT_LIMITS = Limits()
 
 
+# Every message about a shared limit carries this phrase, so that a later stage (triage) can tell
+# "this ticket was cut short" from any other warning without parsing the rest.
+LIMIT_REACHED = "limit reached"
+
+
 class LimitReached(Exception):
     """A limit shared by the whole collection is exhausted: stop extracting anything more."""
 
@@ -128,7 +133,7 @@ class Budget:
 
     def count_file(self) -> None:
         if self.files >= self.limits.max_files:
-            self.exhausted = f"file-count limit reached ({self.limits.max_files} files)"
+            self.exhausted = f"file-count {LIMIT_REACHED} ({self.limits.max_files} files)"
             raise LimitReached(self.exhausted)
         self.files += 1
 
@@ -136,7 +141,7 @@ class Budget:
         self.bytes += n
         if self.bytes > self.limits.max_total_bytes:
             self.exhausted = (
-                f"total extracted size limit reached ({self.limits.max_total_bytes} bytes)"
+                f"total extracted size {LIMIT_REACHED} ({self.limits.max_total_bytes} bytes)"
             )
             raise LimitReached(self.exhausted)
 
@@ -277,9 +282,7 @@ class Unpacker:
             and written > lim.ratio_floor_bytes
             and written > lim.max_ratio * max(packed, 1)
         ):
-            raise _MemberRefused(
-                f"compression ratio above {lim.max_ratio}:1 (zip bomb?)"
-            )
+            raise _MemberRefused(f"compression ratio above {lim.max_ratio}:1 (zip bomb?)")
         if run.produced > lim.ratio_floor_bytes and run.produced > lim.max_ratio * run.size:
             raise _MemberRefused(
                 f"archive expands more than {lim.max_ratio}:1 (decompression bomb?)",
@@ -345,9 +348,8 @@ class Unpacker:
     def _declared_bomb(self, info: zipfile.ZipInfo) -> bool:
         """Headers can lie (the copy counts real bytes), but an honest bomb is refused unread."""
         lim = self.limits
-        return (
-            info.file_size > lim.ratio_floor_bytes
-            and info.file_size > lim.max_ratio * max(info.compress_size, 1)
+        return info.file_size > lim.ratio_floor_bytes and info.file_size > lim.max_ratio * max(
+            info.compress_size, 1
         )
 
     def _tar(self, run: _ArchiveRun, stream: IO[bytes] | None = None) -> None:

@@ -125,7 +125,7 @@ def run_triage(
                 outcome.report_html or "",
             )
             row = outcome.row
-            result.analysed += 1
+            result.analysed += row.status == "analysed"  # a ticket cut short by limits failed
         elif outcome.status == "unchanged":
             row = previous.get(outcome.name)
             result.unchanged += 1

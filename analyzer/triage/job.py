@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from analyzer.model import Analysis, Status
+from analyzer.inputs.archives import LIMIT_REACHED
+from analyzer.model import Analysis, Level, Status
 from analyzer.triage.tickets import content_key
 
 
@@ -104,6 +105,17 @@ def summary_row(name: str, out_name: str, analysis: Analysis) -> SummaryRow:
         diagnoses=tuple(d.id for d in analysis.diagnoses),
         report=f"{out_name}/report.html",
     )
+    cut_short = next(
+        (
+            m.text
+            for result in analysis.inputs
+            for m in result.messages
+            if m.level is Level.ERROR and LIMIT_REACHED in m.text
+        ),
+        None,
+    )
+    if cut_short:  # the verdict may rest on part of the ticket only: a failure, with its report
+        row = dataclasses.replace(row, status="failed", reason=f"{cut_short} (report is partial)")
     if not analysis.diagnoses:
         return row
     verdict = analysis.diagnoses[0]

@@ -135,3 +135,16 @@ def test_content_key_follows_content_names_options_and_version(
     assert third != second
     monkeypatch.setattr(tickets, "__version__", "99.0")  # an upgrade re-analyses everything
     assert content_key(ticket, "engine=default") != third
+
+
+def test_ticket_cut_short_by_a_shared_limit_is_failed_with_its_report() -> None:
+    from analyzer.model import Analysis, Level, Message, ReadResult, Source, Status
+    from analyzer.triage.job import summary_row
+
+    cut = ReadResult("T-9.zip", "collection", Status.ERROR)
+    text = "extraction stopped: file-count limit reached (10000 files)"
+    cut.messages.append(Message(Level.ERROR, text, Source("T-9.zip")))
+    dump = ReadResult("T-9.zip!/my.txt", "certutil")
+    row = summary_row("T-9.zip", "T-9.zip", Analysis([dump, cut], [], [], []))
+    assert (row.status, row.reason) == ("failed", f"{text} (report is partial)")
+    assert (row.inputs_read, row.inputs_failed, row.report) == (1, 1, "T-9.zip/report.html")
