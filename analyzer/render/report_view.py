@@ -22,6 +22,7 @@ from analyzer.model import (
     ReadResult,
     Source,
 )
+from analyzer.readers.eventfields import SCHANNEL
 from analyzer.render.json import TOOL, event_sort_key
 from analyzer.render.report_facts import Fact, correlation_facts
 from analyzer.render.timeline import Timeline, build_timeline, category_of, focus_window
@@ -58,7 +59,7 @@ EVENT_FIELDS = (
 
 @dataclass(frozen=True)
 class Verdict:
-    tone: str  # "fault" | "advisory" | "clear" | "no-input"
+    tone: str  # "fault" | "unexplained" | "advisory" | "clear" | "no-input"
     headline: str
     detail: str
     diagnosis: Diagnosis | None
@@ -260,17 +261,33 @@ def _verdict(analysis: Analysis) -> Verdict:
             "see Inputs below for what each file was taken for.",
             None,
         )
-    if not analysis.diagnoses:
-        return Verdict(
-            "clear", "No diagnosis", "No rule had anything to say about this case.", None
-        )
-    first = analysis.diagnoses[0]
+    first = analysis.diagnoses[0] if analysis.diagnoses else None
     faults = sum(1 for d in analysis.diagnoses if d.kind == "fault")
     advisories = len(analysis.diagnoses) - faults
     counts = f"{faults} fault{'s' if faults != 1 else ''}, {advisories} advisor{'ies' if advisories != 1 else 'y'}"
-    if first.kind == "fault":
+    if first is not None and first.kind == "fault":
         scenario = f"{SCENARIOS[first.scenario]}. " if first.scenario in SCENARIOS else ""
         return Verdict("fault", first.title, f"{scenario}{counts} in total.", first)
+    # Server-side 36870 with no fault to explain them is its own outcome (exit code 4).
+    failures = sum(
+        1
+        for e in analysis.events
+        if e.provider == SCHANNEL and e.event_id == 36870 and e.role != "client"
+    )
+    if failures:
+        return Verdict(
+            "unexplained",
+            "No known cause for the Schannel 36870 events",
+            f"{failures} server-side 36870 event{'s' if failures != 1 else ''} in the logs, "
+            f"but no rule explains {'them' if failures != 1 else 'it'}; {counts}."
+            + (f" First: {first.title}." if first is not None else "")
+            + " Next steps lists what could not be checked and what to ask the customer for.",
+            first,
+        )
+    if first is None:
+        return Verdict(
+            "clear", "No diagnosis", "No rule had anything to say about this case.", None
+        )
     return Verdict(
         "advisory",
         "No fault found",

@@ -170,9 +170,20 @@ def test_no_usable_input_is_the_verdict() -> None:
     assert "not an EVTX file: bad file header" in html
 
 
+def test_36870_without_a_fault_is_unexplained() -> None:
+    analysis = make_analysis()
+    analysis.diagnoses = analysis.diagnoses[1:]
+    verdict = render_report(analysis).split('id="verdict"')[1].split("</section>")[0]
+    assert "No known cause for the Schannel 36870 events" in verdict
+    assert "2 server-side 36870 events in the logs, but no rule explains them" in verdict
+    analysis.diagnoses = []
+    assert "No known cause" in render_report(analysis)
+
+
 def test_advisories_only_say_no_fault() -> None:
     analysis = make_analysis()
     analysis.diagnoses = analysis.diagnoses[1:]
+    analysis.events = [e for e in analysis.events if e.event_id != 36870]
     verdict = render_report(analysis).split('id="verdict"')[1].split("</section>")[0]
     assert "No fault found" in verdict
     assert "An old certificate for the same name has expired" in verdict
