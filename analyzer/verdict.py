@@ -79,6 +79,15 @@ def not_checked(case: Case, correlation: Correlation) -> list[NotChecked]:
                 "OS version unknown (no EventLog 6009 or Kernel-General 12)",
             )
         )
+    listings = {r.path for r in case.inputs_of("ps-certlist")}
+    for cert in case.certificates:
+        if cert.source.path in listings:  # no dump of it: what a PowerShell listing cannot show
+            out.append(
+                NotChecked(
+                    f"KeySpec, key container and key permissions of {cert.thumbprint}",
+                    "it is only in a PowerShell listing (send certutil -v -store my)",
+                )
+            )
     if not case.acls:
         out.append(NotChecked("key folder and key file permissions", "no icacls listing"))
     if not case.file_access:

@@ -45,3 +45,17 @@ def test_case_keeps_file_certificates_out_of_the_store_list() -> None:
     case = Case.from_results([dump, file])
     assert [c.thumbprint for c in case.certificates] == [T1]
     assert [c.thumbprint for c in case.file_certificates] == [T3]
+
+
+def test_listing_only_certificates_say_what_they_cannot_show() -> None:
+    from analyzer.pipeline import analyse_case
+
+    listing = ReadResult("ps.txt", "ps-certlist", certificates=[cert(T2, "ps.txt", key=Key())])
+    dump = ReadResult("my.txt", "certutil", certificates=[cert(T1, "my.txt", index=0)])
+    also = ReadResult("ps2.txt", "ps-certlist", certificates=[cert(T1, "ps2.txt")])
+    analysis = analyse_case(Case.from_results([dump, listing, also]))
+    unchecked = [
+        n.what for n in analysis.not_checked if n.what.startswith("KeySpec, key container")
+    ]
+    assert unchecked == [f"KeySpec, key container and key permissions of {T2}"]
+    assert analysis.context["certificates_merged"] == {T1: ["ps2.txt"]}
