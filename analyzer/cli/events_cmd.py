@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from enum import Enum
 from pathlib import Path
@@ -159,7 +160,9 @@ def _print_table(results: list[ReadResult], limit: int) -> None:
     events = sorted((e for r in results for e in r.events), key=event_sort_key)
     if events:
         shown = events if limit <= 0 else events[:limit]
-        rows = [("time", "provider", "id", "role", "detail", "computer", "source")]
+        rows: list[tuple[str, ...]] = [
+            ("time", "provider", "id", "role", "detail", "computer", "source")
+        ]
         rows += [_row(e) for e in shown]
         widths = [min(max(len(r[i]) for r in rows), 48) for i in range(len(rows[0]) - 1)]
         for row in rows:
@@ -207,7 +210,7 @@ def events_command(
     for argument in files:
         for path in _expand(argument):
             try:
-                results.append(guarded(path, lambda p=path: read_event_input(p, options)))
+                results.append(guarded(path, functools.partial(read_event_input, path, options)))
             except UsageError as exc:
                 stderr.print(f"certtriage: {exc}", markup=False)
                 raise typer.Exit(EXIT_USAGE) from None

@@ -142,15 +142,30 @@ def test_local_time_formats_give_the_same_events(name: str, kind: str) -> None:
     assert schannel.sspi_process == "SYSTEM (PID: 4)"
 
 
-def test_get_winevent_keeps_record_ids_machine_and_log() -> None:
+def test_get_winevent_csv_event_spelled_out() -> None:
     result = read(EXPORTS / "get_winevent_export.csv")
     event = next(e for e in result.events if e.event_id == 36870)
-    assert (event.record_id, event.computer, event.channel) == (
-        2213,
-        "WEB01.contoso.local",
-        "System",
+    assert event == Event(
+        provider="Schannel",
+        event_id=36870,
+        time="2022-10-16T22:27:36",
+        record_id=2213,
+        computer="WEB01.contoso.local",
+        level=2,
+        role="server",
+        data={"Type": "server", "ErrorCode": "0x8009030d", "ErrorStatus": 10001},
+        channel="System",
+        time_is_local=True,
+        message=(
+            "A fatal error occurred when attempting to access the TLS server credential private"
+            " key. The error code returned from the cryptographic module is 0x8009030D. The"
+            " internal error state is 10001.\nThe SSPI client process is SYSTEM (PID: 4)."
+        ),
+        sspi_process="SYSTEM (PID: 4)",
+        local_time=None,
     )
-    assert event.source == Source(result.path, line=event.source.line, record=2213)
+    # Rows are newest first; the 36870 row starts on line 6 (its message spans two lines).
+    assert event.source == Source(result.path, line=6, record=2213)
 
 
 @pytest.mark.parametrize(

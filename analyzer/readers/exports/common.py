@@ -86,8 +86,9 @@ def finish(result: ReadResult, records: list[RawRecord]) -> ReadResult:
         if not is_wanted(provider, raw.event_id):
             continue
         data = raw.data
-        if not data and raw.message:
-            data = fields_from_message(provider, raw.event_id, raw.message)
+        message = raw.message.replace("\r\n", "\n").replace("\r", "\n") if raw.message else None
+        if not data and message:
+            data = fields_from_message(provider, raw.event_id, message)
         result.events.append(
             build_event(
                 provider=provider,
@@ -100,7 +101,7 @@ def finish(result: ReadResult, records: list[RawRecord]) -> ReadResult:
                 level=raw.level,
                 channel=raw.channel,
                 time_is_local=raw.time_is_local,
-                message=raw.message,
+                message=message,
                 local_time=raw.local_time,
             )
         )
