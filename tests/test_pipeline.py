@@ -1,0 +1,181 @@
+"""End to end: fixture tickets through `run_analysis` (readers, case, rules, verdict)."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from analyzer import readers
+from analyzer.model import Status
+from analyzer.pipeline import AnalysisOptions, run_analysis
+from analyzer.readers import ReaderSpec, registry
+from analyzer.render.json import analysis_document, dumps
+from fixtures.writers.make_tickets import EXPIRED_WWW, INTRANET, SIGNING, WWW, replace
+
+TICKETS = Path(__file__).resolve().parent.parent / "fixtures" / "tickets"
+
+
+def analyse(name: str, **options: object):
+    return run_analysis([TICKETS / name], AnalysisOptions(**options))  # type: ignore[arg-type]
+
+
+def ids(analysis) -> list[str]:
+    return [d.id for d in analysis.diagnoses]
+
+
+def test_demo_ticket_verdict_certificate_and_evidence() -> None:
+    analysis = analyse("demo-keyspec2")
+    verdict = analysis.diagnoses[0]
+    assert (verdict.id, verdict.scenario, verdict.confidence) == ("keyspec-signature", 3, "high")
+    assert verdict.certificates == (replace(WWW, keyspec=2).thumbprint,)
+    assert verdict.explains_events
+    quote = verdict.evidence[0]
+    assert quote.source.path.endswith("demo-keyspec2/my.txt") and quote.source.line
+    assert "KeySpec = 2 -- AT_SIGNATURE" in (quote.quote or "")
+    assert len(verdict.events) == 3
+    assert all(s.path.endswith("System.evtx") and s.record for s in verdict.events)
+    assert all(r.status is Status.OK for r in analysis.inputs)
+
+
+def test_scenario_3_mixed_findings() -> None:
+    analysis = analyse("s3-mixed")
+    found = ids(analysis)
+    assert found[0] == "keyspec-signature"
+    assert analysis.diagnoses[0].certificates == (
+        replace(WWW, keyspec=2, exportable=False).thumbprint,
+    )
+    # the code-signing KeySpec 2 stays silent; the expired predecessor is only an advisory
+    assert all(SIGNING.thumbprint not in d.certificates for d in analysis.diagnoses)
+    expired = next(d for d in analysis.diagnoses if d.id == "certificate-expired")
+    assert expired.kind == "advisory" and expired.certificates == (EXPIRED_WWW.thumbprint,)
+    # non-exportable: the fix is the PFX or a new request with a key-exchange key
+    assert any("ProviderType = 12" in step for step in analysis.diagnoses[0].remediation)
+
+
+def test_scenario_3_without_verbose_dump() -> None:
+    verdict = analyse("s3-nonverbose").diagnoses[0]
+    assert (verdict.id, verdict.confidence) == ("keyspec-signature", "medium")
+    assert "Signature test passed" in (verdict.evidence[0].quote or "")
+
+
+def test_scenario_1_mixed_findings() -> None:
+    analysis = analyse("s1-mixed")
+    broken = replace(WWW, exportable=False, key_state="failed").thumbprint
+    first, second = analysis.diagnoses[:2]
+    assert (first.id, first.scenario, first.confidence) == (
+        "non-exportable-broken-keyset",
+        1,
+        "high",
+    )
+    assert first.certificates == (broken,) and first.explains_events
+    assert "Private key is NOT exportable" in (first.evidence[0].quote or "")
+    assert (second.id, second.confidence) == ("machinekeys-permissions", "low")
+    assert {"protocol-policy-36871", "certificate-expired"} <= set(ids(analysis))
+    assert INTRANET.thumbprint not in {t for d in analysis.diagnoses for t in d.certificates}
+
+
+def test_scenario_2_from_the_key_sddl() -> None:
+    verdict = analyse("s2-sddl").diagnoses[0]
+    assert (verdict.id, verdict.scenario, verdict.confidence) == (
+        "machinekeys-permissions",
+        2,
+        "high",
+    )
+    assert "D:PAI(A;;GAGR;;;BA)" in (verdict.evidence[0].quote or "")
+
+
+@pytest.mark.parametrize(
+    ("ticket", "expected"),
+    [
+        ("nearmiss-ksp-keyspec0", ["no-known-cause"]),
+        ("nearmiss-codesigning-keyspec2", ["no-known-cause"]),
+        ("nearmiss-not-elevated", ["dump-not-elevated", "no-known-cause"]),
+        ("nearmiss-expired-predecessor", ["certificate-expired", "no-known-cause"]),
+        ("healthy", ["no-known-cause"]),
+    ],
+)
+def test_near_misses_find_no_fault(ticket: str, expected: list[str]) -> None:
+    analysis = analyse(ticket)
+    assert sorted(ids(analysis)) == expected
+    assert not any(d.kind == "fault" for d in analysis.diagnoses)
+
+
+@pytest.mark.parametrize(
+    ("ticket", "verdict"),
+    [
+        ("no-private-key", "no-private-key"),
+        ("policy-36871", "protocol-policy-36871"),
+        ("cng-2008", "cng-key-on-2008"),
+        ("keyspec-none-csp", "keyspec-none-csp"),
+    ],
+)
+def test_other_rules_on_their_tickets(ticket: str, verdict: str) -> None:
+    analysis = analyse(ticket)
+    assert analysis.diagnoses[0].id == verdict and analysis.diagnoses[0].kind == "fault"
+
+
+def test_cng_2008_takes_the_os_from_the_log() -> None:
+    assert analyse("cng-2008").context["os"]["version"] == "6.0"
+
+
+def test_thumbprint_and_at_narrow_the_case() -> None:
+    analysis = analyse("demo-keyspec2", thumbprint=INTRANET.thumbprint, at="2025-06-03T14:08:00Z")
+    assert analysis.context["in_use"] == [INTRANET.thumbprint]
+    assert analysis.context["reference_from"] == "--at"
+    verdict = analysis.diagnoses[0]
+    # the KeySpec 2 certificate is not the one selected: still a fault, but it explains nothing
+    assert verdict.id == "keyspec-signature" and not verdict.explains_events
+
+
+def test_scenario_2_tickets_with_more_evidence() -> None:
+    for ticket in ("s2-icacls", "s2-procmon"):
+        verdict = analyse(ticket).diagnoses[0]
+        assert (verdict.id, verdict.confidence) == ("machinekeys-permissions", "high"), ticket
+    for ticket in ("s2-none", "s2-nearmiss-default-acl", "s2-nearmiss-registry-denied"):
+        analysis = analyse(ticket)
+        assert not any(
+            d.id == "machinekeys-permissions" and d.confidence == "high" for d in analysis.diagnoses
+        ), ticket
+
+
+def test_json_is_byte_identical_for_identical_inputs() -> None:
+    first = dumps(analysis_document(analyse("s1-mixed")))
+    second = dumps(analysis_document(analyse("s1-mixed")))
+    assert first == second
+    assert '"schema": "certtriage.analysis/1"' in first and '"name": "certtriage"' in first
+
+
+def test_archive_members_have_stable_virtual_paths(tmp_path: Path) -> None:
+    archive = tmp_path / "T-1042.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for file in sorted((TICKETS / "demo-keyspec2").iterdir()):
+            zf.write(file, f"logs/{file.name}")
+    analysis = run_analysis([archive])
+    assert analysis.diagnoses[0].id == "keyspec-signature"
+    assert analysis.diagnoses[0].evidence[0].source.path == f"{archive.as_posix()}!/logs/my.txt"
+
+
+def test_unknown_files_are_skipped_and_a_reader_crash_is_contained(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "notes.bin").write_bytes(bytes(range(256)) * 4)
+    (tmp_path / "System.evtx").write_bytes((TICKETS / "demo-keyspec2" / "System.evtx").read_bytes())
+    (tmp_path / "my.txt").write_bytes((TICKETS / "demo-keyspec2" / "my.txt").read_bytes())
+    evtx = registry()["evtx"]
+
+    def crash(file, options):
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(
+        readers._REGISTRY,
+        "evtx",
+        ReaderSpec(evtx.kind, evtx.sniff, crash, evtx.description),
+    )
+    analysis = run_analysis([tmp_path])
+    by_name = {r.path.rsplit("/", 1)[-1]: r for r in analysis.inputs}
+    assert by_name["notes.bin"].status is Status.SKIPPED
+    assert by_name["System.evtx"].status is Status.ERROR
+    assert "RuntimeError: boom" in str(by_name["System.evtx"].messages[0])
+    assert analysis.diagnoses[0].id == "keyspec-signature"  # the dump is still analysed
