@@ -18,6 +18,7 @@ from analyzer.readers.certutil.labels import (
     OID_SAN,
     OID_TEMPLATE,
     OID_TEMPLATE_NAME,
+    STORE_VERBS,
     TEST_OF_STATUS,
 )
 
@@ -28,6 +29,7 @@ _HEX40 = re.compile(r"^[0-9a-f]{40}$")
 _OID_IN_PARENS = re.compile(r"\((\d+(?:\.\d+)+)\)")
 _LEADING_OID = re.compile(r"^(\d+(?:\.\d+){3,})\b")
 _KU_HEX = re.compile(r"\(([0-9a-fA-F]{2}(?: [0-9a-fA-F]{2})?)\)\s*$")
+_OID_SUFFIX = re.compile(r"\(\d+(?:\.\d+)+\)$")
 _SAN_VALUE = re.compile(r"^[A-Za-z][A-Za-z0-9 ]{0,30}=\S")
 _TEMPLATE_VALUE = re.compile(r"^Template=(.+?)(?:\((\d+(?:\.\d+)+)\))?$")
 _KEYSPEC_SYMBOLS = {"AT_KEYEXCHANGE": 1, "AT_SIGNATURE": 2, "XCN_AT_NONE": 0, "AT_NONE": 0}
@@ -174,7 +176,8 @@ class Builder:
         elif kind == "HEADER":
             self.store = (line.sub or "").lower() or None
         elif kind == "COMMAND":
-            self.user_store = re.search(r"\s[-/]user\b", line.text, re.IGNORECASE) is not None
+            verbs = {v.casefold() for v in re.findall(r"(?:^|[\s\"'])[-/](\w+)", line.text)}
+            self.user_store = ("user" in verbs) if verbs & STORE_VERBS else None
         elif kind == "CLOSING":
             self.closing = True
         elif kind in ("OTHER", "LABEL", "CUMSG") and cert.facts and "0x" in line.text:
@@ -194,7 +197,7 @@ class Builder:
         if kind == "archived":
             cert.archived = True
             return
-        if kind in ("root", "non_root", "signature_matches"):
+        if kind in ("root", "non_root", "signature_matches", "other_hash"):
             return
         cert.facts += 1
         value = head.value
@@ -207,7 +210,8 @@ class Builder:
             if kind == "cert_hash":
                 cert.fields.setdefault("cert_hash_line", str(head.lineno))
         elif kind == "template":
-            name = value.split(",")[0].strip()
+            # "WebServer, Web Server" (name, display name) or "Template=WebServer(<OID>)".
+            name = _OID_SUFFIX.sub("", value.split(",")[0]).strip()
             if name:
                 cert.fields.setdefault("template", name)
         else:
@@ -255,7 +259,8 @@ class Builder:
         failure = _failure(find_code(head.value), children[1].value if len(children) > 1 else None)
         target = self.certs[-1] if self.certs else None
         if target is None:
-            self.result.warn(f"certutil -{head.sub} FAILED: {head.value.strip(': ')}", head.lineno)
+            said = f": {children[1].value}" if len(children) > 1 else ""
+            self.result.warn(f"certutil -{head.sub}{head.value}{said}", head.lineno)
             return
         self.closing = True
         known = lookup(failure.code) if failure.code else None
@@ -276,6 +281,12 @@ class Builder:
         if thumbprint is None:
             fallback = [cert.prop_sha1, *reversed(cert.sha1_candidates)]
             thumbprint = next((h for h in fallback if h and _HEX40.match(h)), None)
+            if thumbprint is not None:
+                self.result.note(
+                    f"thumbprint {thumbprint} taken from a hash line whose label is not known "
+                    "(a wrong code page or an unknown language?)",
+                    cert.lineno or None,
+                )
         if thumbprint is None:
             what = "certificate" if cert.index is None else f"certificate {cert.index}"
             self.result.warn(

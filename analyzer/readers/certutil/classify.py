@@ -20,6 +20,7 @@ from analyzer.readers.certutil.labels import (
     CERTIFICATE_WORDS,
     FIELD_LABELS,
     KEY_LABELS,
+    OTHER_SHA1_LABELS,
     STATUS_LINES,
 )
 
@@ -60,6 +61,11 @@ def _label_tables() -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, st
                     sk = skeleton(text)
                     if sk != fold(text) and sum(c.isalpha() for c in sk) >= 4:
                         skel.setdefault(sk, set()).add((token, kind))
+    for text in OTHER_SHA1_LABELS:
+        exact[fold(text)] = ("FIELD", "other_hash")
+        sk = skeleton(text)
+        if sk != fold(text) and sum(c.isalpha() for c in sk.replace("(sha1)", "")) >= 4:
+            skel.setdefault(sk, set()).add(("FIELD", "other_hash"))
     # A skeleton shared by two different labels is ambiguous and not used.
     return exact, {k: next(iter(v)) for k, v in skel.items() if len(v) == 1}
 
@@ -108,6 +114,12 @@ _LABEL = re.compile(r"^([^:=：]{1,80}?)\s*([:=：])\s*(.*)$")
 _PROVIDER_KEYSPEC = re.compile(r"^(.+?):\s*KeySpec\s*=\s*(\d+)\s*$", re.IGNORECASE)
 _VARIANT_TEST = re.compile(r"^(\S+)\s+test\s+(skipped|passed|FAILED)\b(.*)$", re.IGNORECASE)
 _HEADER = re.compile(r"^([A-Za-z][\w.\-]{0,40})\s+\"([^\"]{0,80})\"$")
+_PROVIDER_NAME = re.compile(
+    r"(?:Key Storage|Cryptographic|Crypto(?:graphy)?) Provider(?: v\d[\d.]*)?$"
+)
+_KEY_FILE_NAME = re.compile(
+    r"^[0-9a-fA-F]{32}_[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
 _ELISIONS = {"...", "…", "--snip--", "[...]", "[…]", "<snip>", "[snip]", "_<hidden>_", "# ..."}
 
 
@@ -196,10 +208,16 @@ def classify(text: str) -> Line:
         kind = _label_kind(name)
         if kind is not None:
             return Line(kind[0], kind[1], text, value.strip(), 0)
+        value = value.strip()
+        # Labels a wrong code page garbled beyond the tables: the values still say what they are.
+        if sep == "=" and _PROVIDER_NAME.search(value):
+            return Line("KEYFIELD", "provider", text, value, 0)
+        if _KEY_FILE_NAME.match(value):
+            return Line("KEYFIELD", "unique_container", text, value, 0)
         if sep != "=":
             if "(sha1)" in name.casefold().replace(" ", ""):
-                return Line("FIELD", "sha1_hash", text, value.strip(), 0)
-            return Line("LABEL", None, text, value.strip(), 0)
+                return Line("FIELD", "sha1_hash", text, value, 0)
+            return Line("LABEL", None, text, value, 0)
     elif first.isalpha() and (header := _HEADER.match(text)):
         return Line("HEADER", header.group(1), text, header.group(2), 0)
     return Line("OTHER", None, text, text, 0)

@@ -223,6 +223,27 @@ TEST_OF_STATUS: dict[str, str] = {
     "private_key_verifies": "private-key-verifies",
 }
 
+# SHA-1 hash lines that are NOT the certificate's thumbprint (name and key id hashes). A hash
+# line with an unknown "(sha1)" label is a thumbprint candidate; these never are.
+OTHER_SHA1_LABELS: tuple[str, ...] = (
+    "Name Hash(sha1)",
+    "Key Id Hash(sha1)",
+    "Namenshash (sha1)",
+    "Namenshash(sha1)",
+    "Schlüssel-ID-Hash(sha1)",
+    "Hach. nom (sha1)",
+    "Hach. ID clé (sha1)",
+    "名称哈希(sha1)",
+    "密钥 ID 哈希(sha1)",
+    "Hash de nombre(sha1)",
+    "Hash de Id. de clave(sha1)",
+)
+
+# Verbs that work on a certificate store (so that `-user` or its absence says which store).
+STORE_VERBS: frozenset[str] = frozenset(
+    {"store", "repairstore", "exportpfx", "viewstore", "verifystore", "delstore", "scinfo"}
+)
+
 # Key Usage bits, most significant first, as the JSON names them.
 KEY_USAGE_BITS: tuple[str, ...] = (
     "digitalSignature",
