@@ -302,6 +302,12 @@ def _cert_rows(
     selected = thumbprint_key(analysis.thumbprint)
     verdict = analysis.diagnoses[0] if analysis.diagnoses else None
     verdict_certs = {thumbprint_key(t) for t in verdict.certificates} if verdict else set()
+    # thumbprint -> the diagnoses naming it, in verdict order (one pass: a big dump can have
+    # a thousand certificates and as many diagnoses)
+    problems_of: dict[str, list[Problem]] = {}
+    for anchor, d in diagnoses:
+        for key in dict.fromkeys(thumbprint_key(t) for t in d.certificates):
+            problems_of.setdefault(key, []).append(Problem(anchor, d.kind, d.title))
     rows = []
     for position, cert in enumerate(analysis.certificates, start=1):
         key = thumbprint_key(cert.thumbprint)
@@ -310,11 +316,7 @@ def _cert_rows(
             marks.append("selected in IIS (--thumbprint)")
         if key and key in verdict_certs and verdict is not None and verdict.kind == "fault":
             marks.append("the verdict's certificate")
-        problems = tuple(
-            Problem(anchor, d.kind, d.title)
-            for anchor, d in diagnoses
-            if key and key in {thumbprint_key(t) for t in d.certificates}
-        )
+        problems = tuple(problems_of.get(key, ())) if key else ()
         rows.append(
             CertRow(
                 cert=cert,
