@@ -93,3 +93,36 @@ def test_not_procmon_is_an_error(tmp_path) -> None:
     path = tmp_path / "x.csv"
     path.write_text("a,b,c\n1,2,3\n", encoding="utf-8")
     assert read(SPEC_CSV, path).status is Status.ERROR
+
+
+def test_streaming_across_tiny_chunks_gives_the_same_rows(tmp_path, monkeypatch) -> None:
+    """Chunk borders inside CRLF pairs and multi-byte characters change nothing."""
+    import analyzer.readers.evidence.paste as paste
+
+    expected = read(SPEC_CSV, PROCMON / "lsass-denied.csv").file_access
+    text = (
+        (PROCMON / "lsass-denied.csv")
+        .read_bytes()
+        .decode("utf-8-sig")
+        .replace("Generic", "Générique")
+    )
+    monkeypatch.setattr(paste, "STREAM_CHUNK_BYTES", 5)
+    for encoding, bom in (("utf-16-le", b"\xff\xfe"), ("utf-8", b"\xef\xbb\xbf")):
+        path = tmp_path / f"{encoding}.csv"
+        path.write_bytes(bom + text.encode(encoding))
+        result = read(SPEC_CSV, path)
+        assert warnings(result) == [] and result.encoding == encoding
+        assert [(r.path, r.result, r.source.line) for r in result.file_access] == [
+            (r.path, r.result, r.source.line) for r in expected
+        ]
+        assert result.file_access[0].detail.startswith("Desired Access: Générique Read")
+
+
+def test_a_line_that_never_ends_is_cut_with_a_warning(tmp_path) -> None:
+    path = tmp_path / "endless.csv"
+    path.write_bytes(
+        b'"Time of Day","Process Name","PID","Operation","Path","Result","Detail"\r\n'
+        + b"x" * 3_000_000
+    )
+    result = read(SPEC_CSV, path)
+    assert any("characters long" in w for w in warnings(result))

@@ -8,13 +8,18 @@ the same damage in the same way and names the same line numbers in its warnings.
 
 from __future__ import annotations
 
+import codecs
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from analyzer.inputs.decode import DecodedText, decode_bytes, split_lines
 from analyzer.inputs.files import InputFile
 from analyzer.model import ReadResult
 
+STREAM_HEAD_BYTES = 65536
+STREAM_CHUNK_BYTES = 1024 * 1024
+_BOM_LENGTH = {"utf-8": 3, "utf-16-le": 2, "utf-16-be": 2, "utf-32-le": 4, "utf-32-be": 4}
 # A line longer than this is not command output: it is cut and reported.
 MAX_LINE_CHARS = 4096
 # Evidence files are small; anything larger is read up to this size and reported as truncated.
@@ -117,29 +122,76 @@ def clean_lines(text: str, result: ReadResult) -> Cleaned:
     """Lines ready for a format parser. Warns (with the line number) about cut or junk lines."""
     cleaned = Cleaned([], [])
     for number, raw in enumerate(split_lines(text), start=1):
-        if len(raw) > MAX_LINE_CHARS:
-            result.warn(
-                f"line is {len(raw)} characters long; only the first {MAX_LINE_CHARS} are read",
-                line=number,
-            )
-            raw = raw[:MAX_LINE_CHARS]
-        if _CONTROL.search(raw):
-            junk = len(_CONTROL.findall(raw))
-            if junk > max(4, len(raw) // 10):
-                result.warn("binary junk in this line; skipped", line=number)
-                continue
-            raw = _CONTROL.sub("", raw)
-        line, verbose = _strip(raw.replace("\ufeff", ""))
-        command = prompt_command(line)
-        if command is not None:
-            cleaned.commands.append(command)
-            continue
-        if _ELISION.match(line):
-            cleaned.elisions += 1
-            result.warn("elision ('...') in the pasted output: lines are missing here", line=number)
-            continue
-        cleaned.lines.append(Line(number, line.rstrip(), verbose))
+        line = clean_line(number, raw, result, cleaned)
+        if line is not None:
+            cleaned.lines.append(line)
     return cleaned
+
+
+def clean_line(number: int, raw: str, result: ReadResult, cleaned: Cleaned) -> Line | None:
+    """One line without its paste damage; None for prompts, elisions and junk (recorded)."""
+    if len(raw) > MAX_LINE_CHARS:
+        result.warn(
+            f"line is {len(raw)} characters long; only the first {MAX_LINE_CHARS} are read",
+            line=number,
+        )
+        raw = raw[:MAX_LINE_CHARS]
+    if _CONTROL.search(raw):
+        junk = len(_CONTROL.findall(raw))
+        if junk > max(4, len(raw) // 10):
+            result.warn("binary junk in this line; skipped", line=number)
+            return None
+        raw = _CONTROL.sub("", raw)
+    line, verbose = _strip(raw.replace("\ufeff", ""))
+    command = prompt_command(line)
+    if command is not None:
+        cleaned.commands.append(command)
+        return None
+    if _ELISION.match(line):
+        cleaned.elisions += 1
+        result.warn("elision ('...') in the pasted output: lines are missing here", line=number)
+        return None
+    return Line(number, line.rstrip(), verbose)
+
+
+def stream_lines(file: InputFile, result: ReadResult, cleaned: Cleaned) -> Iterator[Line]:
+    """`clean_lines` for inputs too large to hold as one string (Process Monitor exports run to
+    hundreds of megabytes): the encoding is decided from the head, the rest decoded in chunks."""
+    head = decode_bytes(file.head(STREAM_HEAD_BYTES))
+    result.encoding = head.encoding
+    decoder = codecs.getincrementaldecoder(head.encoding)(errors="replace")
+    pending = ""
+    number = 0
+    replaced = False
+    with file.local.open("rb") as handle:
+        if head.had_bom:
+            handle.read(_BOM_LENGTH.get(head.encoding, 0))
+        while True:
+            chunk = handle.read(STREAM_CHUNK_BYTES)
+            text = decoder.decode(chunk, final=not chunk)
+            replaced = replaced or "\ufffd" in text
+            pending += text
+            # A CR at a chunk's end may be half of a CRLF: decide with the next chunk.
+            hold = "\r" if chunk and pending.endswith("\r") else ""
+            pending = pending[: len(pending) - len(hold)]
+            *complete, pending = pending.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+            pending += hold
+            if len(pending) > MAX_LINE_CHARS * 4:  # a line that never ends: cut it here
+                complete.append(pending)
+                pending = ""
+            for raw in complete:
+                number += 1
+                line = clean_line(number, raw, result, cleaned)
+                if line is not None:
+                    yield line
+            if not chunk:
+                break
+    if pending:
+        line = clean_line(number + 1, pending, result, cleaned)
+        if line is not None:
+            yield line
+    if replaced:
+        result.warn(f"some bytes are not valid {head.encoding}; they were replaced")
 
 
 def sniff_lines(sample: DecodedText | None, limit: int = 400) -> list[str]:

@@ -17,7 +17,7 @@ import re
 from analyzer.inputs.files import InputFile
 from analyzer.model import FileAccess, ReadResult, Source
 from analyzer.readers import ReaderSpec, ReadOptions, Sample, register
-from analyzer.readers.evidence.paste import clean_lines, read_text, sniff_lines, unparsed
+from analyzer.readers.evidence.paste import Cleaned, sniff_lines, stream_lines, unparsed
 
 KIND_CSV = "procmon-csv"
 KIND_PML = "procmon-pml"
@@ -112,12 +112,10 @@ def _is_header(cells: list[str]) -> bool:
 
 def read_procmon_csv(file: InputFile, options: ReadOptions) -> ReadResult:
     result = ReadResult(file.display, KIND_CSV)
-    decoded = read_text(file, result)
-    cleaned = clean_lines(decoded.text, result)
     columns: dict[int, str] | None = None
     rows = 0
     dropped = 0
-    for line in cleaned.lines:
+    for line in stream_lines(file, result, Cleaned([], [])):
         text = line.text.strip()
         if not text:
             continue
