@@ -179,3 +179,33 @@ def test_unknown_files_are_skipped_and_a_reader_crash_is_contained(
     assert by_name["System.evtx"].status is Status.ERROR
     assert "RuntimeError: boom" in str(by_name["System.evtx"].messages[0])
     assert analysis.diagnoses[0].id == "keyspec-signature"  # the dump is still analysed
+
+
+REAL_CERTUTIL = TICKETS.parent / "real" / "certutil"
+
+
+def test_real_keyspec_2_dump_is_scenario_3() -> None:
+    sample = REAL_CERTUTIL / "acrn-docs-v-store-strongcsp-keyspec2-signature-notexportable.txt"
+    verdict = run_analysis([sample]).diagnoses[0]
+    assert (verdict.id, verdict.confidence) == ("keyspec-signature", "high")
+    assert verdict.certificates == ("ff2771bd5bd1f7086ab96fb9532b594ed8619c3b",)
+    # not exportable: no export step, the PFX or a new request instead
+    assert not any("-exportPFX" in step for step in verdict.remediation)
+
+
+def test_real_fragment_without_thumbprint_still_names_keyspec_2() -> None:
+    sample = REAL_CERTUTIL / "blog-kaushal-iis-0x80070520-keyspec2-fragment.txt"
+    verdict = run_analysis([sample]).diagnoses[0]
+    assert verdict.id == "keyspec-signature" and verdict.certificates == ()
+    assert "key container {00F81886-5F70-430A-939C-BB7DD58ECE2A}" in verdict.title
+    assert "KeySpec = 2 -- AT_SIGNATURE" in (verdict.evidence[0].quote or "")
+
+
+def test_real_ksp_keys_with_keyspec_0_are_not_faults() -> None:
+    samples = [
+        REAL_CERTUTIL / "msdocs-hsm-ncipher-ksp-v-store-keyspec0-notexportable.txt",
+        REAL_CERTUTIL / "securosys-repairstore-hsm-ksp-keyspec0-test-skipped.txt",
+        REAL_CERTUTIL / "blog-lmmarsano-v-user-store-ksp-keyspec0-tab-indented.txt",
+    ]
+    analysis = run_analysis(samples)
+    assert not any(d.kind == "fault" for d in analysis.diagnoses), ids(analysis)

@@ -20,7 +20,7 @@ class CngKeyOn2008(Rule):
     scenario = None
     fires_when = (
         "a certificate the failures point at has a KSP key and the OS is 6.0 (EventLog 6009 / "
-        "Kernel-General 12); advisory when the OS version is unknown"
+        "Kernel-General 12); advisory when the OS version is unknown and 36870 failed"
     )
 
     def check(self, context: RuleContext) -> list[Diagnosis]:
@@ -28,6 +28,8 @@ class CngKeyOn2008(Rule):
         os_info = correlation.os
         if os_info is not None and os_info.version != "6.0":
             return []
+        if os_info is None and not (correlation.failures or correlation.in_use):
+            return []  # nothing failed and nothing is named: an unknown OS is not worth a line
         out = []
         seen: set[str] = set()
         for scoped in correlation.in_scope:

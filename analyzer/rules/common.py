@@ -35,20 +35,26 @@ def lower_confidence(confidence: str, steps: int = 1) -> str:
 
 def label(cert: Certificate) -> str:
     """How a certificate is named in titles: its subject (or thumbprint) and store."""
-    name = cert.subject or cert.friendly_name or cert.thumbprint or "certificate"
-    return f"{name} ({cert.thumbprint or 'no thumbprint'})"
+    container = cert.key.container if cert.key is not None else None
+    name = cert.subject or cert.friendly_name or (container and f"key container {container}")
+    where = f"certificate at {cert.source}"
+    return f"{name or where} ({cert.thumbprint or 'no thumbprint in the dump'})"
 
 
-def candidate_certificates(certificates: Iterable[Certificate]) -> list[Certificate]:
-    """Machine-store certificates that could serve TLS, one per thumbprint, in dump order."""
-    seen: set[str] = set()
+def candidate_certificates(
+    certificates: Iterable[Certificate], unidentified: bool = False
+) -> list[Certificate]:
+    """Machine-store certificates that could serve TLS, one per thumbprint, in dump order.
+    ``unidentified``: also those whose block shows no thumbprint (a pasted fragment)."""
+    seen: set[object] = set()
     out = []
     for cert in certificates:
-        if cert.user_store is True or not cert.thumbprint or cert.thumbprint in seen:
+        identity = cert.thumbprint or (unidentified and (cert.source.path, cert.source.line))
+        if cert.user_store is True or not identity or identity in seen:
             continue
         if not is_server_capable(cert):
             continue
-        seen.add(cert.thumbprint)
+        seen.add(identity)
         out.append(cert)
     return out
 

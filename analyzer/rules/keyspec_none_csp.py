@@ -32,11 +32,12 @@ class KeySpecNoneCsp(Rule):
         out = []
         correlation = context.correlation
         events, event_evidence = failure_facts(correlation)
-        for cert in candidate_certificates(context.case.certificates):
+        for cert in candidate_certificates(context.case.certificates, unidentified=True):
             key = cert.key
-            if key is None or cert.thumbprint is None or key.keyspec != 0 or not is_csp(key):
+            if key is None or key.keyspec != 0 or not is_csp(key):
                 continue
-            explains = correlation.explains((cert.thumbprint,))
+            thumbprints = (cert.thumbprint,) if cert.thumbprint else ()
+            explains = correlation.explains(thumbprints)
             store = remedies.store_of(cert)
             provider = key.provider or remedies.SCHANNEL_PROVIDER
             out.append(
@@ -47,14 +48,14 @@ class KeySpecNoneCsp(Rule):
                     title=f"{self.title}: {label(cert)}",
                     confidence="high",
                     confidence_reason="the -v dump shows a CSP provider with KeySpec = 0",
-                    certificates=(cert.thumbprint,),
+                    certificates=thumbprints,
                     events=events if explains else (),
                     evidence=(
                         cert_evidence(cert, "CSP key with KeySpec 0", "\n".join(key_quotes(key))),
                         *(event_evidence if explains else ()),
                     ),
                     remediation=(
-                        f'certutil -csp "{provider}" -repairstore {store} {cert.thumbprint}',
+                        f'certutil -csp "{provider}" -repairstore {store} {remedies.cert_id(cert)}',
                         f"{remedies.verify(cert)}   (expect: KeySpec = 1 -- AT_KEYEXCHANGE; if it "
                         "shows 2, re-import the PFX with AT_KEYEXCHANGE:)",
                         remedies.import_keyexchange(cert, "<original>.pfx"),

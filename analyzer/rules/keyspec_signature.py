@@ -37,10 +37,11 @@ def remediation(cert: Certificate, key: Key) -> list[str]:
         return remedies.reimport_exportable(cert)
     return [
         "If the original PFX is still at hand: "
-        f"certutil -delstore {remedies.store_of(cert)} {cert.thumbprint}",
+        f"certutil -delstore {remedies.store_of(cert)} {remedies.cert_id(cert)}",
         remedies.import_keyexchange(cert, "<original>.pfx"),
-        "Otherwise the key cannot be re-imported (it is not exportable): request a new "
-        "certificate with a key-exchange key:",
+        "Otherwise (the key is not exportable"
+        + (")" if key.exportable is False else ", or the dump does not say)")
+        + ": request a new certificate with a key-exchange key:",
         *remedies.new_request(cert),
     ]
 
@@ -60,9 +61,9 @@ class KeySpecSignature(Rule):
         out = []
         correlation = context.correlation
         events, event_evidence = failure_facts(correlation)
-        for cert in candidate_certificates(context.case.certificates):
+        for cert in candidate_certificates(context.case.certificates, unidentified=True):
             key = cert.key
-            if key is None or cert.thumbprint is None:
+            if key is None:
                 continue
             if key.keyspec == 2:
                 confidence = "high"
@@ -77,7 +78,8 @@ class KeySpecSignature(Rule):
                 quotes = [*key_quotes(key), *test_quotes(key)]
             else:
                 continue
-            explains = correlation.explains((cert.thumbprint,))
+            thumbprints = (cert.thumbprint,) if cert.thumbprint else ()
+            explains = correlation.explains(thumbprints)
             if explains:
                 reason += "; the 36870 failures point at this certificate"
             out.append(
@@ -88,7 +90,7 @@ class KeySpecSignature(Rule):
                     title=f"{self.title}: {label(cert)}",
                     confidence=confidence,
                     confidence_reason=reason,
-                    certificates=(cert.thumbprint,),
+                    certificates=thumbprints,
                     events=events if explains else (),
                     evidence=(
                         cert_evidence(cert, "key registered for signature only", "\n".join(quotes)),

@@ -17,12 +17,17 @@ REBIND = (
 )
 
 
+def cert_id(cert: Certificate) -> str:
+    """What certutil takes to name the certificate: its thumbprint, else its serial number."""
+    return cert.thumbprint or cert.serial or "<thumbprint>"
+
+
 def verify(cert: Certificate) -> str:
-    return f"certutil -v -store {store_of(cert)} {cert.thumbprint}"
+    return f"certutil -v -store {store_of(cert)} {cert_id(cert)}"
 
 
 def pfx_name(cert: Certificate) -> str:
-    return f"%TEMP%\\{cert.thumbprint}.pfx"
+    return f"%TEMP%\\{cert_id(cert)}.pfx"
 
 
 def import_keyexchange(cert: Certificate, pfx: str | None = None) -> str:
@@ -35,9 +40,9 @@ def import_keyexchange(cert: Certificate, pfx: str | None = None) -> str:
 def reimport_exportable(cert: Certificate) -> list[str]:
     """Export the certificate with its key, remove it, import it back with AT_KEYEXCHANGE."""
     return [
-        f'certutil -exportPFX -p "<new PFX password>" {store_of(cert)} {cert.thumbprint} '
+        f'certutil -exportPFX -p "<new PFX password>" {store_of(cert)} {cert_id(cert)} '
         f"{pfx_name(cert)}",
-        f"certutil -delstore {store_of(cert)} {cert.thumbprint}",
+        f"certutil -delstore {store_of(cert)} {cert_id(cert)}",
         import_keyexchange(cert),
         f"{verify(cert)}   (expect: KeySpec = 1 -- AT_KEYEXCHANGE)",
         REBIND,
@@ -60,7 +65,7 @@ def repair_ksp_keyspec(cert: Certificate, key: Key) -> list[str]:
     )
     return [
         f"Save this as %TEMP%\\KeySpec0.inf:\n{inf}",
-        f"certutil -repairstore {store_of(cert)} {cert.thumbprint} %TEMP%\\KeySpec0.inf",
+        f"certutil -repairstore {store_of(cert)} {cert_id(cert)} %TEMP%\\KeySpec0.inf",
         f"{verify(cert)}   (expect: KeySpec = 0)",
         REBIND,
     ]
@@ -137,7 +142,7 @@ def fix_key_permissions(cert: Certificate, key: Key, folder_denied: bool) -> lis
             f'icacls "{folder}" /grant {SYSTEM_SID}:F {ADMINISTRATORS_SID}:F',
         ]
     steps.append(
-        f'certutil -repairstore {store_of(cert)} {cert.thumbprint} "D:PAI(A;;GA;;;BA)(A;;GA;;;SY)"'
+        f'certutil -repairstore {store_of(cert)} {cert_id(cert)} "D:PAI(A;;GA;;;BA)(A;;GA;;;SY)"'
         "   (alternative: sets the key's own security descriptor)"
     )
     steps += [f"{verify(cert)}   (expect: Allow Full Control NT AUTHORITY\\SYSTEM)", REBIND]
