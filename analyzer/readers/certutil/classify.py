@@ -46,8 +46,9 @@ _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
 
 def skeleton(text: str) -> str:
     """ASCII skeleton of a label: every run of non-ASCII characters (a letter, its U+FFFD or
-    its mojibake) becomes one `?`."""
-    return _NON_ASCII_RUN.sub("?", fold(text))
+    its mojibake) becomes one `?`, and so does an apostrophe."""
+    # An apostrophe may have been a typographic one (n’est) that the code page lost too.
+    return _NON_ASCII_RUN.sub("?", fold(text).replace("'", "\u2019"))
 
 
 def _label_tables() -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, str]]]:
