@@ -41,7 +41,8 @@ def listed_files(case: Case, key: Key) -> tuple[set[str], list[AclEntry]]:
 
 def _listing_damaged(case: Case, paths: set[str]) -> bool:
     """The listing has elisions, cut lines or files icacls could not read: absence proves less."""
-    return any(r.path in paths and r.status.value == "partial" for r in case.inputs_of("icacls"))
+    listings = case.inputs_of("icacls", "get-acl")
+    return any(r.path in paths and r.status.value == "partial" for r in listings)
 
 
 @register

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from analyzer.inputs.files import InputFile
 from analyzer.model import ReadResult
 from analyzer.readers import ReadOptions, detect
-from analyzer.readers.evidence import icacls, iisconfig, netsh, procmon, pslist
+from analyzer.readers.evidence import getacl, icacls, iisconfig, netsh, procmon, pslist
 from tests.readers.evidence_helpers import EVIDENCE
 
 EXPECTED = {
@@ -18,6 +18,8 @@ EXPECTED = {
     "icacls/machinekeys-de-no-system.txt": "icacls",
     "icacls/machinekeys-fr-deny-sid.txt": "icacls",
     "icacls/keys-pasted-quoted.md": "icacls",
+    "icacls/getacl-de.txt": "get-acl",
+    "icacls/getacl-access-only.md": "get-acl",
     "procmon/lsass-denied.csv": "procmon-csv",
     "procmon/registry-denied.csv": "procmon-csv",
     "procmon/awk-cut.csv": "procmon-csv",
@@ -44,7 +46,7 @@ def test_fixture_is_detected_as_its_kind(name: str) -> None:
     assert spec is not None and spec.kind == EXPECTED[name]
 
 
-READERS = [icacls.SPEC, procmon.SPEC_CSV, netsh.SPEC, iisconfig.SPEC, pslist.SPEC]
+READERS = [getacl.SPEC, icacls.SPEC, procmon.SPEC_CSV, netsh.SPEC, iisconfig.SPEC, pslist.SPEC]
 HOSTILE_LINES = st.lists(
     st.one_of(
         st.text(max_size=200),

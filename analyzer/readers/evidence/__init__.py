@@ -3,6 +3,6 @@ applicationHost.config, PowerShell certificate listings and certificate files.
 
 Importing this package registers every one of them (see `analyzer.readers.READER_MODULES`)."""
 
-from analyzer.readers.evidence import certfile, icacls, iisconfig, netsh, procmon, pslist
+from analyzer.readers.evidence import certfile, getacl, icacls, iisconfig, netsh, procmon, pslist
 
-__all__ = ["certfile", "icacls", "iisconfig", "netsh", "procmon", "pslist"]
+__all__ = ["certfile", "getacl", "icacls", "iisconfig", "netsh", "procmon", "pslist"]
