@@ -81,7 +81,7 @@ def filetime_iso(ticks: int) -> str | None:
         moment = FILETIME_EPOCH + timedelta(microseconds=ticks // 10)
     except OverflowError:
         return None
-    if ticks <= 0:
+    if ticks < 0:
         return None
     return (
         f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:"

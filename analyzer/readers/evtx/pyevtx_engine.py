@@ -83,7 +83,9 @@ class TemplateMap:
     fields: dict[str, Spec] = field(default_factory=dict)
     data: list[tuple[Spec | None, Spec]] = field(default_factory=list)  # (Name, value)
     user: XmlNode | None = None  # the UserData operation element, values as `Spec`
-    nested: list[int] = field(default_factory=list)  # indexes of binary-XML values
+    # Binary-XML values (type 0x21) and the element path they sit in: their own fragment's
+    # top elements continue that path (Event -> EventData/UserData, UserData -> operation).
+    nested: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)
 
 
 def _spec(node: Any) -> Spec | None:
@@ -113,13 +115,12 @@ def _user_tree(elem: OpenStartElementNode, depth: int) -> XmlNode:
 def _element(elem: OpenStartElementNode, path: tuple[str, ...], tmap: TemplateMap) -> None:
     if len(path) > MAX_DEPTH:
         raise ValueError("template nests elements too deeply")
+    if path[-1:] == ("UserData",):
+        if tmap.user is None:
+            tmap.user = _user_tree(elem, len(path))
+        return
     name = elem.tag_name()
     here = (*path, name)
-    if name == "UserData":
-        operation = next((c for c in elem.children() if isinstance(c, OpenStartElementNode)), None)
-        if operation is not None:
-            tmap.user = _user_tree(operation, len(here))
-        return
     attrs: dict[str, Spec] = {}
     content: list[Spec] = []
     for child in elem.children():
@@ -135,7 +136,7 @@ def _element(elem: OpenStartElementNode, path: tuple[str, ...], tmap: TemplateMa
                 content.append(spec)
     for spec in content:
         if spec.vtype == T_BINXML and spec.index is not None:
-            tmap.nested.append(spec.index)
+            tmap.nested.append((spec.index, here))
     value = next((s for s in content if s.vtype != T_BINXML), Spec(text=""))
     if "System" in path:
         key = SYSTEM_FIELDS.get(name)
@@ -149,12 +150,16 @@ def _element(elem: OpenStartElementNode, path: tuple[str, ...], tmap: TemplateMa
         tmap.data.append((attrs.get("Name"), value))
 
 
-def template_map(buf: bytes, chunk: _Chunk, offset: int) -> TemplateMap:
+def template_map(
+    buf: bytes, chunk: _Chunk, offset: int, context: tuple[str, ...] = ()
+) -> TemplateMap:
+    """Where each field of the template at chunk ``offset`` comes from; ``context`` is the
+    element path a nested template's fragment sits in."""
     node = TemplateNode(buf, chunk.offset() + offset, chunk, chunk)
     tmap = TemplateMap()
     for child in node.children():
         if isinstance(child, OpenStartElementNode):
-            _element(child, (), tmap)
+            _element(child, context, tmap)
     return tmap
 
 
@@ -163,9 +168,11 @@ class _ChunkReader:
         self.buf = buf
         self.chunk = chunk
         self.node = _Chunk(buf, chunk.offset)
-        self.maps: dict[int, TemplateMap] = {}
+        self.maps: dict[tuple[int, tuple[str, ...]], TemplateMap] = {}
 
-    def fragment(self, pos: int, end: int) -> tuple[TemplateMap, list[tuple[int, int, int]]]:
+    def fragment(
+        self, pos: int, end: int, context: tuple[str, ...] = ()
+    ) -> tuple[TemplateMap, list[tuple[int, int, int]]]:
         """Template map and (type, start, size) values of the binary-XML fragment at ``pos``."""
         buf, base = self.buf, self.chunk.offset
         if buf[pos] == 0x0F:
@@ -177,11 +184,12 @@ class _ChunkReader:
         pos += 10
         if template > instance:  # the definition is resident: it follows the instance
             pos = base + template + 24 + struct.unpack_from("<I", buf, base + template + 20)[0]
-        tmap = self.maps.get(template)
+        tmap = self.maps.get((template, context))
         if tmap is None:
             if not CHUNK_HEADER_SIZE <= template < CHUNK_SIZE:
                 raise ValueError(f"template offset {template:#x} outside the chunk")
-            tmap = self.maps[template] = template_map(buf, self.node, template)
+            tmap = template_map(buf, self.node, template, context)
+            self.maps[(template, context)] = tmap
         count = struct.unpack_from("<I", buf, pos)[0]
         if count > MAX_VALUES or pos + 4 + 4 * count > end:
             raise ValueError(f"{count} substitution values do not fit the record")
@@ -204,24 +212,25 @@ class _ChunkReader:
         vtype, start, size = values[spec.index]
         return decode_value(vtype, self.buf[start : start + size])
 
-    def resolve(self, node: XmlNode, values: list[tuple[int, int, int]]) -> XmlNode:
-        return XmlNode(
-            node.name,
-            [(name, self.value(spec, values)) for name, spec in node.attrs],
-            self.value(node.text, values),
-            [self.resolve(child, values) for child in node.children],
-        )
+    def resolve(self, node: XmlNode, values: list[tuple[int, int, int]]) -> list[XmlNode]:
+        """The element with its values; an array value renders as repeated elements."""
+        attrs = [(name, self.value(spec, values)) for name, spec in node.attrs]
+        children = [one for child in node.children for one in self.resolve(child, values)]
+        text = self.value(node.text, values)
+        if isinstance(text, list):
+            return [XmlNode(node.name, attrs, item, children) for item in text]
+        return [XmlNode(node.name, attrs, text, children)]
 
     def data(
         self, tmap: TemplateMap, values: list, end: int, depth: int = 0
     ) -> tuple[list[tuple[Any, Any]], XmlNode | None]:
         """(EventData items as (name, value), UserData operation) of a record, nested too."""
         items = [(self.value(n, values), common_value(self.value(v, values))) for n, v in tmap.data]
-        user = self.resolve(tmap.user, values) if tmap.user is not None else None
-        for index in tmap.nested:
+        user = self.resolve(tmap.user, values)[0] if tmap.user is not None else None
+        for index, context in tmap.nested:
             if index < len(values) and values[index][2] and depth < 4:
                 _, start, size = values[index]
-                inner_map, inner = self.fragment(start, min(start + size, end))
+                inner_map, inner = self.fragment(start, min(start + size, end), context)
                 more_items, more_user = self.data(inner_map, inner, end, depth + 1)
                 items += more_items
                 user = user or more_user

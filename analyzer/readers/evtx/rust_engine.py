@@ -30,6 +30,7 @@ from analyzer.readers.evtx.values import RawEvent, XmlNode, common_value, flatte
 
 ENGINE = "evtx"
 _PROVIDER = re.compile(r'"Provider":\{"#attributes":\{"Name":"((?:[^"\\]|\\.)*)"')
+_REPEATED = re.compile(r"(.+)_\d+")
 _EVENT_ID = re.compile(r'"EventID":(?:(\d+)|\{"#attributes":\{[^}]*\},"#text":(\d+))')
 
 
@@ -93,8 +94,11 @@ def _xml_node(name: str, value: Any) -> XmlNode:
         elif key == "#text":
             node.text = item
         else:
+            # evtx spells repeated elements (an array value) Name, Name_1, Name_2 ...
+            repeated = _REPEATED.fullmatch(key)
+            name = repeated.group(1) if repeated and repeated.group(1) in value else key
             for one in item if isinstance(item, list) else [item]:
-                node.children.append(_xml_node(key, one))
+                node.children.append(_xml_node(name, one))
     return node
 
 

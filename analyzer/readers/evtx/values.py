@@ -148,6 +148,8 @@ def flatten_userdata(operation: XmlNode) -> dict[str, Any]:
 
     def walk(node: XmlNode, prefix: str, depth: int) -> None:
         for name, value in sorted(node.attrs, key=lambda item: item[0]):
+            if name == "xmlns" or name.startswith("xmlns:"):
+                continue  # namespace declarations, not data (an XML parser drops them too)
             if len(flat) < MAX_USERDATA_FIELDS:
                 flat[f"{prefix}.{name}" if prefix else name] = _as_text(value)
         text = _as_text(node.text).strip()
