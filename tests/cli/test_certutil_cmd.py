@@ -1,0 +1,111 @@
+"""`certtriage certutil`: table, JSON purity and determinism, exit codes, help."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from analyzer.cli import certutil_cmd
+from analyzer.cli.app import EXIT_NO_INPUT, EXIT_OK, EXIT_USAGE, app
+from tests.conftest import FIXTURES
+
+REAL = FIXTURES / "real" / "certutil"
+ACRN = REAL / "acrn-docs-v-store-strongcsp-keyspec2-signature-notexportable.txt"
+JOINED = REAL / "aws-cloudhsm-repairstore-ksp-mangled-newlines.txt"
+runner = CliRunner()
+
+
+def run(*args: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, ["certutil", *args], env={"COLUMNS": "200"})
+
+
+def test_help_documents_the_command() -> None:
+    result = run("--help")
+    assert result.exit_code == EXIT_OK
+    assert "--json" in result.stdout and "FILE" in result.stdout
+    assert "certutil" in runner.invoke(app, ["--help"]).stdout
+
+
+def test_table_shows_the_key_facts_and_the_warnings() -> None:
+    result = run(str(ACRN), str(JOINED))
+    assert result.exit_code == EXIT_OK
+    out = result.stdout
+    assert "ff2771bd5bd1f7086ab96fb9532b594ed8619c3b" in out
+    assert "7fd85c0027bf37743d715b544ec094204575bc65" in out
+    assert "Microsoft Strong Cryptographic Provider [csp]" in out
+    assert "Cavium Key Storage Provider [ksp]" in out
+    assert "[partial, utf-8]" in out and "joined lines split" in out
+
+
+def test_json_stdout_is_only_the_document_and_deterministic(tmp_path: Path) -> None:
+    args = [sys.executable, "-m", "analyzer", "certutil", "--json", str(JOINED), str(ACRN)]
+    first = subprocess.run(args, capture_output=True, text=True, check=False)
+    second = subprocess.run(args, capture_output=True, text=True, check=False)
+    assert first.returncode == EXIT_OK
+    assert first.stdout == second.stdout
+    document = json.loads(first.stdout)
+    assert document["schema"] == "certtriage.certutil/1"
+    assert [i["status"] for i in document["inputs"]] == ["partial", "ok"]
+    assert [c["thumbprint"] for c in document["certificates"]] == [
+        "7fd85c0027bf37743d715b544ec094204575bc65",
+        "ff2771bd5bd1f7086ab96fb9532b594ed8619c3b",
+    ]
+    assert document["certificates"][1]["key"]["keyspec"] == 2
+    assert "partial" in first.stderr  # messages go to stderr, not stdout
+
+
+def test_a_file_that_is_not_a_dump_is_skipped_and_alone_exits_3(tmp_path: Path) -> None:
+    icacls = tmp_path / "icacls.txt"
+    icacls.write_text(
+        "C:\\ProgramData\\Microsoft\\Crypto\\RSA\\MachineKeys Everyone:(R,W)\n"
+        "                                          BUILTIN\\Administrators:(F)\n"
+        "Successfully processed 1 files; Failed processing 0 files\n",
+        encoding="utf-8",
+    )
+    result = run("--json", str(icacls))
+    assert result.exit_code == EXIT_NO_INPUT
+    document = json.loads(result.stdout)
+    assert document["inputs"][0]["status"] == "skipped"
+    assert document["certificates"] == []
+
+
+def test_missing_file_is_an_error_input_and_one_good_input_still_exits_0() -> None:
+    result = run("--json", "does/not/exist.txt", str(ACRN))
+    assert result.exit_code == EXIT_OK
+    inputs = json.loads(result.stdout)["inputs"]
+    assert inputs[0]["status"] == "error" and "cannot open" in inputs[0]["messages"][0]
+    assert run("does/not/exist.txt").exit_code == EXIT_NO_INPUT
+
+
+def test_no_argument_is_a_usage_error() -> None:
+    assert run().exit_code == EXIT_USAGE
+
+
+def test_utf16_dump_made_by_the_writer_reads_through_the_cli(tmp_path: Path) -> None:
+    from fixtures.writers.certutil_dump import CertSpec, DumpSpec, write
+
+    spec = CertSpec(subject="CN=shop.contoso.com", keyspec=2, exportable=False)
+    path = write(DumpSpec(certs=[spec], verbose=True), tmp_path / "store.txt")
+    result = run("--json", str(path))
+    assert result.exit_code == EXIT_OK
+    (cert,) = json.loads(result.stdout)["certificates"]
+    assert cert["thumbprint"] == spec.thumbprint
+    assert cert["key"]["keyspec"] == 2 and cert["key"]["exportable"] is False
+    assert json.loads(result.stdout)["inputs"][0]["encoding"] == "utf-16-le"
+
+
+def test_an_internal_error_is_one_line_naming_the_input_and_exit_70(monkeypatch) -> None:
+    from analyzer.cli.app import EXIT_INTERNAL
+
+    def explode(*_args: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(certutil_cmd, "read_certutil", explode)
+    result = run(str(ACRN))
+    assert result.exit_code == EXIT_INTERNAL
+    assert "internal error while processing" in result.output and ACRN.name in result.output
+    assert "Traceback" not in result.output
