@@ -75,3 +75,17 @@ def test_hash_normalisation_accepts_separators(digits: str, separator: str) -> N
 def test_hash_of_wrong_length_is_never_valid(text: str) -> None:
     _value, valid = normalise_hash(text)
     assert valid == (len(text) == 40 and all(c in "0123456789abcdef" for c in text))
+
+
+def test_a_pasted_failed_add_alone_is_read(tmp_path) -> None:
+    path = tmp_path / "add.txt"
+    path.write_text(
+        "C:\\>netsh http add sslcert ipport=0.0.0.0:443 certhash=26c8 appid={4dc3e181-e14b-4a21-b022-59fc669b0914}\n"
+        "SSL Certificate add failed, Error: 1312\n"
+        "A specified logon session does not exist. It may already have been terminated.\n",
+        encoding="cp437",
+    )
+    assert sniff(SPEC, path) >= 50
+    result = read(SPEC, path)
+    assert result.bindings == [] and result.status is Status.PARTIAL
+    assert warnings(result)[0].startswith("2: netsh reports error 1312")

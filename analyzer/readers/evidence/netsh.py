@@ -140,7 +140,12 @@ def read_netsh(file: InputFile, options: ReadOptions) -> ReadResult:
                 hash_line = line.number
     close()
     if not result.bindings:
-        if any("sslcert" in c.casefold() for c in cleaned.commands) or _is_netsh(decoded.text):
+        failed_add = any("error 1312" in m.text for m in result.messages)
+        if (
+            failed_add
+            or any("sslcert" in c.casefold() for c in cleaned.commands)
+            or _is_netsh(decoded.text)
+        ):
             result.note("netsh shows no SSL certificate bindings")
         else:
             result.fail("no `netsh http show sslcert` bindings found")
@@ -177,7 +182,10 @@ def sniff_netsh(sample: Sample) -> int:
         known_hash = known_hash or LABELS.get(fold(label)) == "hash"
     header = bool(sample.text) and _is_netsh(sample.text.text if sample.text else "")
     if not endpoints:
-        return 60 if header else 0
+        failed_add = bool(sample.text) and bool(
+            ADD_FAILED.search(sample.text.text[:20000] if sample.text else "")
+        )
+        return 60 if header or failed_add else 0
     return min(50 + 15 * min(endpoints, 2) + 10 * known_hash + 20 * header, 95)
 
 
