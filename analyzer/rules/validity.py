@@ -12,56 +12,74 @@ from analyzer.model import Certificate, Diagnosis
 from analyzer.rules.common import REFERENCES, candidate_certificates, cert_evidence, label
 from analyzer.rules.registry import Rule, RuleContext, register
 
+MAX_LISTED = 10
+
 
 def _diagnoses(rule: type[Rule], context: RuleContext, state: str) -> list[Diagnosis]:
+    """One fault per certificate in use; one advisory listing all the others."""
     correlation = context.correlation
     when = correlation.reference_moment
     if when is None:
         return []
-    out = []
+    in_use, others = [], []
     for cert in candidate_certificates(context.case.certificates):
         keyless = cert.key is None or cert.key.state == "no-key-info"
         if keyless and cert.thumbprint not in correlation.in_use:
             continue
         if validity_at(cert, when).state != state:
             continue
-        in_use = cert.thumbprint in correlation.in_use
-        out.append(_diagnosis(rule, cert, correlation, in_use))
+        (in_use if cert.thumbprint in correlation.in_use else others).append(cert)
+    out = [_diagnosis(rule, [cert], correlation, state, True) for cert in in_use]
+    if others:
+        out.append(_diagnosis(rule, others, correlation, state, False))
     return out
 
 
 def _diagnosis(
-    rule: type[Rule], cert: Certificate, correlation: Correlation, in_use: bool
+    rule: type[Rule], certs: list[Certificate], correlation: Correlation, state: str, in_use: bool
 ) -> Diagnosis:
-    dates = f"NotBefore: {cert.not_before}\nNotAfter: {cert.not_after}"
     when = f"{correlation.reference_time} ({correlation.reference_from})"
-    word = "expired" if rule.id == "certificate-expired" else "not yet valid"
+    word = "expired" if state == "expired" else "not yet valid"
+    listed = certs[:MAX_LISTED]
+    more = f" (and {len(certs) - MAX_LISTED} more)" if len(certs) > MAX_LISTED else ""
+    if state == "expired":
+        steps = [
+            f"certutil -delstore {c.store or 'my'} {c.thumbprint}   (once nothing uses it)"
+            for c in listed
+        ]
+    else:
+        steps = [
+            "Check the server clock and time zone (w32tm /query /status); a certificate is "
+            "only usable from its NotBefore on."
+        ]
+    if in_use:
+        steps.insert(0, "Bind a currently valid certificate (renew or request a new one).")
+    subject = label(certs[0]) if len(certs) == 1 else f"{len(certs)} certificates"
     return Diagnosis(
         id=rule.id,
         kind="fault" if in_use else "advisory",
         scenario=None,
-        title=f"{rule.title}: {label(cert)}",
+        title=f"{rule.title}: {subject}",
         confidence="high",
         confidence_reason=(
-            f"the certificate is {word} at {when} by more than the one day of slack allowed for "
-            "its zone-less local dates"
-            + ("" if in_use else "; it is not the certificate in use, so this is advisory")
+            f"{word} at {when} by more than the one day of slack allowed for zone-less local "
+            "certificate dates"
+            + ("" if in_use else "; not the certificate in use, so this is advisory")
         ),
-        certificates=(cert.thumbprint or "",),
-        evidence=(cert_evidence(cert, f"validity of {label(cert)}", dates),),
-        remediation=(
-            "Bind a currently valid certificate (renew or request a new one), then remove the "
-            f"old one once nothing uses it: certutil -delstore {cert.store or 'my'} "
-            f"{cert.thumbprint}",
-        )
-        if in_use
-        else (
-            f"Remove the old certificate when nothing uses it: certutil -delstore "
-            f"{cert.store or 'my'} {cert.thumbprint}",
+        certificates=tuple(c.thumbprint or "" for c in certs),
+        evidence=tuple(
+            cert_evidence(
+                c, f"validity of {label(c)}", f"NotBefore: {c.not_before}\nNotAfter: {c.not_after}"
+            )
+            for c in listed
         ),
+        remediation=tuple(steps),
         references=(REFERENCES["certutil"],),
         explains_events=False,
-        summary=f"{label(cert)} is {word} at the time of the failure.",
+        summary=(
+            f"{label(certs[0]) if len(certs) == 1 else f'{len(certs)} certificates'} "
+            f"{'is' if len(certs) == 1 else 'are'} {word} at the time of the failure{more}."
+        ),
     )
 
 

@@ -117,3 +117,12 @@ def test_healthy_case_with_36870_has_no_known_cause() -> None:
     commands = "\n".join(a.command for a in analysis.ask_for)
     for tool in ("netsh http show sslcert", "icacls", "procmon", "wevtutil epl"):
         assert tool in commands
+
+
+def test_validity_advisories_are_one_diagnosis_for_many_certificates() -> None:
+    olds = [cert(f"old{i}", valid_to="2024-01-01T00:00:00") for i in range(12)]
+    analysis = analyse(dump(*olds, cert()), log(event()))
+    expired = [d for d in analysis.diagnoses if d.id == "certificate-expired"]
+    assert len(expired) == 1 and expired[0].kind == "advisory"
+    assert len(expired[0].certificates) == 12 and len(expired[0].evidence) == 10
+    assert "12 certificates" in expired[0].title and "(and 2 more)" in expired[0].summary
