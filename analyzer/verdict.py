@@ -45,7 +45,7 @@ def order_key(diagnosis: Diagnosis) -> tuple:
 
 
 def decide(case: Case, correlation: Correlation, diagnoses: list[Diagnosis]) -> Verdict:
-    ordered = sorted(set(diagnoses), key=order_key)
+    ordered = sorted(dict.fromkeys(diagnoses), key=order_key)  # stable: no set order
     return Verdict(ordered, not_checked(case, correlation), ask_for(case, correlation, ordered))
 
 

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,7 +27,9 @@ from fixtures.writers.evtx_events import iis_system_log  # noqa: E402
 
 
 def build_ticket(folder: Path, log_mb: float, certs: int) -> tuple[int, int]:
-    log = iis_system_log(int(log_mb * 1024 * 1024), n_36870=12)
+    # Events from March to July 2025, inside the writer's default certificate validity.
+    start = datetime(2025, 3, 1, 7, 0, tzinfo=timezone.utc)
+    log = iis_system_log(int(log_mb * 1024 * 1024), n_36870=12, start=start)
     (folder / "System.evtx").write_bytes(log)
     write(benchmark_dump(certs, verbose=True), folder / "my.txt")
     return len(log), (folder / "my.txt").stat().st_size

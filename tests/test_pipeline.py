@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -209,3 +212,30 @@ def test_real_ksp_keys_with_keyspec_0_are_not_faults() -> None:
     ]
     analysis = run_analysis(samples)
     assert not any(d.kind == "fault" for d in analysis.diagnoses), ids(analysis)
+
+
+def test_json_is_identical_across_processes(tmp_path: Path) -> None:
+    """Hash randomisation must not reorder anything: two fresh processes, two seeds."""
+    outputs = []
+    for seed in ("1", "2"):
+        target = tmp_path / f"{seed}.json"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "analyzer",
+                "analyze",
+                "fixtures/tickets/s1-mixed",
+                "--json",
+                str(target),
+                "--out",
+                str(tmp_path),
+            ],
+            cwd=TICKETS.parent.parent,
+            env=env,
+            capture_output=True,
+            check=False,
+        )
+        outputs.append(target.read_bytes())
+    assert outputs[0] == outputs[1] and outputs[0]
