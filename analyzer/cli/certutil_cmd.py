@@ -3,6 +3,7 @@ dumps, as one table per dump or as the `certtriage.certutil/1` JSON document."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 import typer
@@ -96,7 +97,7 @@ def certutil_command(
 ) -> None:
     """Read certutil -store / -repairstore / -exportPFX / -dump output: thumbprint, subject,
     provider, KeySpec, exportability and key state of every certificate."""
-    results = [guarded(path, lambda p=path: read_certutil_input(p)) for path in files]
+    results = [guarded(path, partial(read_certutil_input, path)) for path in files]
     if as_json:
         typer.echo(dumps(certutil_document(results)), nl=False)
         for result in results:

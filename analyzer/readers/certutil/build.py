@@ -8,9 +8,10 @@ from typing import Any
 from lark import Token
 
 from analyzer.hresults import find_code, lookup
-from analyzer.model import Certificate, Key, KeyFailure, ReadResult, Source
+from analyzer.model import Certificate, KeyFailure, ReadResult, Source
 from analyzer.readers.certutil.classify import Line
 from analyzer.readers.certutil.dates import DateOrder, iso_datetime
+from analyzer.readers.certutil.keys import build_key, key_failure
 from analyzer.readers.certutil.labels import (
     KEY_USAGE_BITS,
     OID_EKU,
@@ -19,12 +20,8 @@ from analyzer.readers.certutil.labels import (
     OID_TEMPLATE,
     OID_TEMPLATE_NAME,
     STORE_VERBS,
-    TEST_OF_STATUS,
 )
 
-_KEY_FILE = re.compile(
-    r"^[0-9a-f]{32}_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
-)
 _HEX40 = re.compile(r"^[0-9a-f]{40}$")
 _OID_IN_PARENS = re.compile(r"\((\d+(?:\.\d+)+)\)")
 _LEADING_OID = re.compile(r"^(\d+(?:\.\d+){3,})\b")
@@ -33,22 +30,6 @@ _OID_SUFFIX = re.compile(r"\(\d+(?:\.\d+)+\)$")
 _SAN_VALUE = re.compile(r"^[A-Za-z][A-Za-z0-9 ]{0,30}=\S")
 _TEMPLATE_VALUE = re.compile(r"^Template=(.+?)(?:\((\d+(?:\.\d+)+)\))?$")
 _KEYSPEC_SYMBOLS = {"AT_KEYEXCHANGE": 1, "AT_SIGNATURE": 2, "XCN_AT_NONE": 0, "AT_NONE": 0}
-_KEY_STATUSES = {
-    "not_plain_exportable",
-    "not_exportable",
-    "encryption_passed",
-    "encryption_failed",
-    "signature_passed",
-    "signature_failed",
-    "missing_keyset",
-    "no_key_info",
-    "cannot_find_key",
-    "private_key_verifies",
-    "variant_passed",
-    "variant_failed",
-    "variant_skipped",
-}
-_OPENED = _KEY_STATUSES - {"missing_keyset", "no_key_info", "cannot_find_key"}
 
 
 def _hex_id(value: str) -> str:
@@ -58,11 +39,6 @@ def _hex_id(value: str) -> str:
 def _int(text: str, base: int = 10) -> int | None:
     match = re.match(r"\s*(?:0x)?([0-9a-fA-F]+)" if base == 16 else r"\s*(\d+)", text)
     return int(match.group(1), base) if match else None
-
-
-def _failure(code: str | None, text: str | None = None) -> KeyFailure:
-    known = lookup(code) if code else None
-    return KeyFailure(code, known.name if known else None, known.text if known else text)
 
 
 class _CertFacts:
@@ -185,7 +161,7 @@ class Builder:
             code = find_code(line.text)
             known = lookup(code) if code else None
             if known is not None and known.category in ("key", "access"):
-                cert.failures.append(_failure(code))
+                cert.failures.append(key_failure(code))
                 cert.facts += 1
 
     def _field(self, cert: _CertFacts, children: list[Any]) -> None:
@@ -256,7 +232,9 @@ class Builder:
 
     def _failure(self, cert: _CertFacts, children: list[Any]) -> None:
         head = children[0]
-        failure = _failure(find_code(head.value), children[1].value if len(children) > 1 else None)
+        failure = key_failure(
+            find_code(head.value), children[1].value if len(children) > 1 else None
+        )
         target = self.certs[-1] if self.certs else None
         if target is None:
             said = f": {children[1].value}" if len(children) > 1 else ""
@@ -313,7 +291,7 @@ class Builder:
             template=cert.fields.get("template"),
             friendly_name=cert.friendly_name,
             archived=cert.archived,
-            key=_key(cert),
+            key=build_key(cert.statuses, cert.failures, cert.key),
             source=Source(self.result.path, cert.lineno or self._first_fact_line()),
         )
 
@@ -328,90 +306,3 @@ def _key_usage(hex_text: str) -> list[str]:
     raw = bytes.fromhex(hex_text.replace(" ", ""))
     value = (raw[0] << 8) | (raw[1] if len(raw) > 1 else 0)
     return [name for bit, name in enumerate(KEY_USAGE_BITS) if value & (1 << (15 - bit))]
-
-
-def _provider_class(provider: str | None, provider_type: int | None) -> str | None:
-    if provider_type is not None:
-        return "ksp" if provider_type == 0 else "csp"
-    name = (provider or "").casefold()
-    if "key storage provider" in name or re.search(r"\bksp\b", name):
-        return "ksp"
-    if "cryptographic provider" in name or "crypto provider" in name or re.search(r"\bcsp\b", name):
-        return "csp"
-    return None
-
-
-def _key(cert: _CertFacts) -> Key | None:
-    statuses = [s for s, _ in cert.statuses if s in _KEY_STATUSES]
-    facts = cert.key
-    if not statuses and not cert.failures and not facts:
-        return None
-    kinds = set(statuses)
-    tests: list[str] = []
-    for status in statuses:
-        test = TEST_OF_STATUS.get(status) or (
-            "cng-test-skipped" if status == "variant_skipped" else None
-        )
-        if test and test not in tests:
-            tests.append(test)
-    error = next((f for f in cert.failures), None)
-    variant_errors = [
-        _failure(find_code(line.value), line.value.strip(": "))
-        for s, line in cert.statuses
-        if s == "variant_failed"
-    ]
-    passed = kinds & {
-        "encryption_passed",
-        "signature_passed",
-        "private_key_verifies",
-        "variant_passed",
-    }
-    if error is not None or kinds & {"encryption_failed", "signature_failed"}:
-        state = "failed"
-    elif "missing_keyset" in kinds:
-        state = "missing"
-    elif passed:
-        state = "ok"
-    elif variant_errors:
-        state, error = "failed", variant_errors[0]
-    elif "no_key_info" in kinds:
-        state = "no-key-info"
-    elif "cannot_find_key" in kinds:
-        state = "missing"
-    else:
-        state = "unknown"
-    if "not_exportable" in kinds:
-        exportable: bool | None = False
-    elif "not_plain_exportable" in kinds:
-        exportable = True
-    elif "exportable" in facts:
-        exportable = facts["exportable"]
-    else:
-        exportable = True if kinds & _OPENED else None
-    container, unique = facts.get("key_container"), facts.get("unique_container")
-    key_file = next(
-        (n.lower() for n in (container, unique) if n and _KEY_FILE.match(n.lower())), None
-    )
-    flags = facts.get("flags")
-    if flags is not None:
-        machine: bool | None = bool(flags & 0x20)
-    else:
-        machine = True if facts.get("machine_keyset_line") else None
-    provider, provider_type = facts.get("provider"), facts.get("provider_type")
-    return Key(
-        container=container,
-        unique_container=unique,
-        simple_container=facts.get("simple_container"),
-        key_file=key_file,
-        provider=provider,
-        provider_type=provider_type,
-        provider_class=_provider_class(provider, provider_type),
-        flags=flags,
-        machine_keyset=machine,
-        keyspec=facts.get("keyspec"),
-        exportable=exportable,
-        state=state,
-        tests=tuple(tests),
-        error=error,
-        acl_sddl=facts.get("acl_sddl"),
-    )

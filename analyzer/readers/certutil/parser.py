@@ -8,7 +8,7 @@ tree), which keeps the reader at several MB/s.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from lark import Lark, Token, Transformer
 from lark.lexer import Lexer
@@ -106,4 +106,4 @@ def parse_blocks(lines: list[Line]) -> list[Any]:
                 j += 1
         tokens.append(Token(kind, "", start_pos=i, end_pos=j))
         i = j
-    return _parser().parse(tokens)  # type: ignore[arg-type]
+    return cast(list[Any], _parser().parse(tokens))
