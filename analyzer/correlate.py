@@ -288,11 +288,11 @@ def os_version(case: Case) -> tuple[OsInfo | None, str | None]:
     for event in sorted(case.events_of(EVENTLOG, 6009), key=_event_order, reverse=True):
         match = re.match(r"\s*(\d+)\.0*(\d+)", str(event.data.get("MajorVersion", "")))
         if match:
-            build = event.data.get("BuildNumber")
+            build = str(event.data.get("BuildNumber", ""))
             return (
                 OsInfo(
                     f"{match.group(1)}.{match.group(2)}",
-                    int(build) if str(build).isdigit() else None,
+                    int(build) if build.isdigit() else None,
                     event.record_id,
                 ),
                 str(event.source),

@@ -21,7 +21,8 @@ def _diagnoses(rule: type[Rule], context: RuleContext, state: str) -> list[Diagn
     when = correlation.reference_moment
     if when is None:
         return []
-    in_use, others = [], []
+    in_use: list[Certificate] = []
+    others: list[Certificate] = []
     for cert in candidate_certificates(context.case.certificates):
         keyless = cert.key is None or cert.key.state == "no-key-info"
         if keyless and cert.thumbprint not in correlation.in_use:
