@@ -157,3 +157,35 @@ def test_text_copy_settles_an_ambiguous_date_with_the_utc_time(tmp_path: Path) -
     (record,) = textcopy.records(text, result)
     assert record.local_time == "2022-03-04T22:27:36+02:00"
     assert result.messages == []
+
+
+def test_skimmed_events_match_the_full_parse() -> None:
+    import defusedxml.ElementTree as safe_et
+
+    from analyzer.readers.exports.xmlevents import _skim, record_of
+    from fixtures.writers.export_writer import ExportEvent, event_xml, sample_events
+
+    noise = ExportEvent(
+        "Service Control Manager",
+        7036,
+        sample_events()[0].time,
+        7,
+        ["A &amp; B", "running"],
+        "text",
+        computer="PC&amp;1",
+    )
+    for event in [*sample_events(), noise]:
+        segment = event_xml(event)
+        full = record_of(safe_et.fromstring(segment.encode()), 1)
+        skimmed = _skim(segment, 1)
+        if event.provider in ("Service Control Manager",):
+            assert skimmed is not None
+            assert (skimmed.provider, skimmed.event_id, skimmed.time, skimmed.record_id) == (
+                full.provider,
+                full.event_id,
+                full.time,
+                full.record_id,
+            )
+            assert (skimmed.computer, skimmed.channel) == (full.computer, full.channel)
+        else:
+            assert skimmed is None  # wanted events always get the full parse

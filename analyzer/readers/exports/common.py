@@ -73,10 +73,18 @@ def _most_common(values: list[str | None]) -> str | None:
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[0][0]
 
 
-def _comparable_time(record: RawRecord) -> str | None:
-    if record.time is None or record.time_is_local:
-        return record.time
-    return utc_iso(record.time) or record.time
+def _first_and_last(records: list[RawRecord]) -> list[str]:
+    """The earliest and latest record time. Windows writes every UTC time as ``...Z`` with the
+    same number of digits, so such times order as text and only the two ends are normalised."""
+    raw = [r.time for r in records if r.time]
+    if not raw:
+        return []
+    if all(t.endswith("Z") for t in raw) and len({len(t) for t in raw}) == 1:
+        ends = [min(raw), max(raw)]
+        return [utc_iso(t) or t for t in ends]
+    local = [r.time for r in records if r.time and r.time_is_local]
+    utc = [utc_iso(r.time) or r.time for r in records if r.time and not r.time_is_local]
+    return sorted(local + utc)
 
 
 def finish(result: ReadResult, records: list[RawRecord]) -> ReadResult:
@@ -105,7 +113,7 @@ def finish(result: ReadResult, records: list[RawRecord]) -> ReadResult:
                 local_time=raw.local_time,
             )
         )
-    times = sorted(t for t in (_comparable_time(r) for r in records) if t)
+    times = _first_and_last(records)
     result.coverage = Coverage(
         channel=_most_common([r.channel for r in records]),
         computer=_most_common([r.computer for r in records]),

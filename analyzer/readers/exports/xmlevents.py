@@ -14,11 +14,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
+from xml.sax.saxutils import unescape
 
 import defusedxml.ElementTree as safe_et
 from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden
 
 from analyzer.errors import InputError
+from analyzer.readers.eventfields import is_wanted
 from analyzer.readers.exports.common import RawRecord
 
 EVENT_NS = "http://schemas.microsoft.com/win/2004/08/events/event"
@@ -26,6 +28,13 @@ _EVENT_START = re.compile(r"<(?:[\w.-]+:)?Event(?=[\s>/])")
 _EVENT_END = re.compile(r"</(?:[\w.-]+:)?Event\s*>")
 _DECLARATIONS = re.compile(r"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 MAX_USERDATA_FIELDS = 200
+_TAG = r"<(?:[\w.-]+:)?"
+_SKIM_PROVIDER = re.compile(_TAG + r"Provider\s[^>]*?\bName=(['\"])(.*?)\1")
+_SKIM_EVENT_ID = re.compile(_TAG + r"EventID(?:\s[^>]*)?>\s*(\d{1,10})\s*<")
+_SKIM_TIME = re.compile(_TAG + r"TimeCreated\s[^>]*?\bSystemTime=(['\"])(.*?)\1")
+_SKIM_RECORD_ID = re.compile(_TAG + r"EventRecordID>\s*(\d{1,20})\s*<")
+_SKIM_COMPUTER = re.compile(_TAG + r"Computer>([^<]*)<")
+_SKIM_CHANNEL = re.compile(_TAG + r"Channel>([^<]*)<")
 CUT_OFF = "the event is cut off (no </Event>)"
 
 
@@ -149,7 +158,37 @@ def record_of(event: Element, line: int | None) -> RawRecord:
     )
 
 
+def _skim(segment: str, line: int) -> RawRecord | None:
+    """The System fields of an event no reader keeps, read without building a tree (most of a
+    System log is such events); None when the event is wanted or does not look plain."""
+    provider = _SKIM_PROVIDER.search(segment)
+    event_id = _SKIM_EVENT_ID.search(segment)
+    if not provider or not event_id:
+        return None
+    name = unescape(provider.group(2))
+    if not name or is_wanted(name, int(event_id.group(1))):
+        return None
+
+    def field(pattern: re.Pattern[str]) -> str | None:
+        found = pattern.search(segment)
+        return unescape(found.group(found.lastindex or 0)).strip() if found else None
+
+    record_id = field(_SKIM_RECORD_ID)
+    return RawRecord(
+        provider=name,
+        event_id=int(event_id.group(1)),
+        line=line,
+        time=field(_SKIM_TIME),
+        record_id=int(record_id) if record_id else None,
+        computer=field(_SKIM_COMPUTER) or None,
+        channel=field(_SKIM_CHANNEL) or None,
+    )
+
+
 def _parse(segment: str, start: int, end: int, line: int) -> XmlEvent:
+    skimmed = _skim(segment, line)
+    if skimmed is not None:
+        return XmlEvent(start, end, line, skimmed)
     try:
         element = safe_et.fromstring(segment.encode("utf-8"))
         return XmlEvent(start, end, line, record_of(element, line))
