@@ -126,3 +126,29 @@ def test_validity_advisories_are_one_diagnosis_for_many_certificates() -> None:
     assert len(expired) == 1 and expired[0].kind == "advisory"
     assert len(expired[0].certificates) == 12 and len(expired[0].evidence) == 10
     assert "12 certificates" in expired[0].title and "(and 2 more)" in expired[0].summary
+
+
+def test_ask_for_shrinks_as_inputs_arrive() -> None:
+    from analyzer.model import AclEntry, Binding, ReadResult, Source
+
+    broken = key(state="failed", exportable=False, tests=("encryption-failed",))
+    before = analyse(dump(cert(key=broken), cert("other")), log(event()))
+    asked = "\n".join(a.command for a in before.ask_for)
+    assert "icacls" in asked and "netsh http show sslcert" in asked
+    ace = AclEntry(
+        "C:\\ProgramData\\Microsoft\\Crypto\\RSA\\MachineKeys",
+        "BUILTIN\\Administrators",
+        "S-1-5-32-544",
+        ("F",),
+        source=Source("acl.txt", 1),
+    )
+    binding = Binding("0.0.0.0:443", thumb("www"), "MY", source=Source("ssl.txt", 3))
+    after = analyse(
+        dump(cert(key=broken), cert("other")),
+        log(event()),
+        ReadResult("acl.txt", "icacls", acls=[ace]),
+        ReadResult("ssl.txt", "netsh-sslcert", bindings=[binding]),
+    )
+    asked = "\n".join(a.command for a in after.ask_for)
+    assert "icacls" not in asked and "netsh http show sslcert" not in asked
+    assert len(after.ask_for) < len(before.ask_for)
