@@ -24,6 +24,9 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_TICKET = ROOT / "fixtures" / "tickets" / "demo-keyspec2"
+FIXTURE_DUMP = (
+    ROOT / "fixtures" / "real" / "certutil" / "blog-kaushal-iis-0x80070520-keyspec2-fragment.txt"
+)
 
 
 def _run(
@@ -122,6 +125,12 @@ def test_installed_tool_runs_from_another_directory(
     version = _run([str(certtriage), "--version"], cwd=elsewhere, env=env)
     assert version.returncode == 0, version.stderr
     assert version.stdout.strip() == f"certtriage {__version__}"
+
+    dump = _run([str(certtriage), "certutil", str(FIXTURE_DUMP), "--json"], cwd=elsewhere, env=env)
+    assert dump.returncode == 0, dump.stderr
+    listing = json.loads(dump.stdout)
+    assert listing["schema"] == "certtriage.certutil/1"
+    assert any((c.get("key") or {}).get("keyspec") == 2 for c in listing["certificates"])
 
     # A whole ticket: the certutil grammar reads the dump, the report templates render.
     report = elsewhere / "out" / "report.html"
