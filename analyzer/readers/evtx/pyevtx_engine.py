@@ -253,6 +253,7 @@ def read_chunks(
     chunks: Sequence[Chunk],
     want: Callable[[str, int], bool],
     on_failure: Callable[[int | None, str], None],
+    meta_record: int | None = None,
 ) -> tuple[list[RawEvent], dict[int, int], tuple[str | None, str | None]]:
     """Same contract as `rust_engine.read_chunks`."""
     events: list[RawEvent] = []
@@ -273,7 +274,7 @@ def read_chunks(
             last_id = record_id
             try:
                 event = _read_record(reader, at, at + size - 4, record_id, want)
-                if meta == (None, None):
+                if meta == (None, None) or record_id == meta_record:
                     tmap, values = reader.fragment(at + 24, at + size - 4)
                     meta = (
                         reader.value(tmap.fields.get("channel"), values),

@@ -102,6 +102,7 @@ class _Run:
         self.parsed: set[int] = set()
         self.events: list[RawEvent] = []
         self.meta: tuple[str | None, str | None] = (None, None)
+        self.newest = layout.newest_first()[0]
         self.record_warnings = 0
 
     def failure(self, record_id: int | None, text: str) -> None:
@@ -121,13 +122,16 @@ class _Run:
             return
         self.parsed.update(chunk.index for chunk in batch)
         try:
-            events, counts, meta = self.read(self.buf, batch, want, self.failure)
+            events, counts, meta = self.read(
+                self.buf, batch, want, self.failure, self.newest.last_id
+            )
         except Exception as exc:  # an engine failing on a whole batch must not end the input
             names = ", ".join(str(chunk.index) for chunk in batch)
             self.result.warn(f"chunks {names}: {self.engine} failed: {type(exc).__name__}: {exc}")
             return
         self.events.extend(events)
-        if self.meta == (None, None):
+        # Channel and computer as the newest record has them (a host may have been renamed).
+        if self.meta == (None, None) or self.newest in batch:
             self.meta = meta
         for chunk in batch:
             self._check(chunk, counts.get(chunk.index, 0))
@@ -196,18 +200,22 @@ def _note_layout(result: ReadResult, layout: Layout, size: int) -> None:
         result.warn(
             f"chunk {index} (offset {layout.base + index * 0x10000}): no chunk signature; skipped"
         )
-    if layout.trailing:
+    if layout.trailing and any(chunk.truncated for chunk in layout.chunks):
         result.warn(
             f"the file ends {layout.trailing} bytes into a chunk (truncated): "
             "the whole records there were read"
         )
+    elif layout.trailing:
+        result.warn(f"the last {layout.trailing} bytes are not a whole chunk (truncated); ignored")
 
 
 def read_evtx_bytes(buf: bytes, result: ReadResult, engine: str, *, prefilter: bool = True) -> None:
     """Fill ``result`` (events, coverage, messages) from the bytes of one `.evtx` file."""
     layout = read_layout(buf)
     if not layout.chunks:
-        if layout.header.present and not layout.bad:
+        tail = buf[len(buf) - layout.trailing :] if layout.trailing else b""
+        intact = layout.header.crc_ok or layout.header.no_crc
+        if layout.header.present and intact and not layout.bad and not tail.strip(b"\0"):
             _note_layout(result, layout, len(buf))
             result.note("the log holds no records")
             result.coverage = Coverage(chunks_bad=0)
@@ -216,16 +224,15 @@ def read_evtx_bytes(buf: bytes, result: ReadResult, engine: str, *, prefilter: b
         return
     _note_layout(result, layout, len(buf))
     run = _Run(buf, layout, engine, result)
-    newest = layout.newest_first()[0]
     if prefilter:
-        capi2_log = holds(buf, newest, (CAPI2_CHANNEL,))
+        capi2_log = holds(buf, run.newest, (CAPI2_CHANNEL,))
         wanted = chunks_with(buf, layout, needles_for(capi2_log))
         run.parse([chunk for chunk in layout.chunks if chunk.index in wanted])
         run.last_boot()
+        if run.newest.index not in run.parsed:  # for the log's channel and computer
+            run.parse([run.newest])
     else:
         run.parse(layout.chunks)
-    if run.meta == (None, None):
-        run.parse([newest], want=lambda provider, event_id: False)
     events = sorted(
         (
             build_event(

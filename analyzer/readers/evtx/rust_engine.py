@@ -119,10 +119,11 @@ def read_chunks(
     chunks: Sequence[Chunk],
     want: Callable[[str, int], bool],
     on_failure: Callable[[int | None, str], None],
+    meta_record: int | None = None,
 ) -> tuple[list[RawEvent], dict[int, int], tuple[str | None, str | None]]:
-    """Wanted events of ``chunks``; records read per chunk index; (channel, computer) of the
-    first record. A record the parser rejects is reported through ``on_failure`` with the id
-    after the last good record."""
+    """Wanted events of ``chunks``; records read per chunk index; (channel, computer) of record
+    ``meta_record`` (else of the first record). A record the parser rejects is reported through
+    ``on_failure`` with the id after the last good record."""
     evtx = importlib.import_module("evtx")
     image = _header(len(chunks)) + b"".join(_chunk_bytes(buf, chunk) for chunk in chunks)
     parser = evtx.PyEvtxParser(io.BytesIO(image), number_of_threads=1)
@@ -162,7 +163,7 @@ def read_chunks(
             number = _text(event["System"].get("EventID"))
             if not isinstance(number, int):
                 continue
-        if meta == (None, None):
+        if meta == (None, None) or record_id == meta_record:
             event = event or json.loads(text)["Event"]
             meta = (event["System"].get("Channel"), event["System"].get("Computer"))
         if not want(name, number):
