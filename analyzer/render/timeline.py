@@ -45,6 +45,8 @@ MAX_TICKS = 7
 FOCUS_REACH = timedelta(hours=2)  # 36870 events this close to --at belong to the attempt
 FOCUS_MARGIN = timedelta(minutes=5)
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EARLIEST = datetime(1990, 1, 1, tzinfo=timezone.utc)  # before any Windows with Schannel
+LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,7 @@ class Timeline:
     end: str
     span: timedelta  # from the first to the last thing drawn
     legend: tuple[tuple[str, str], ...]
-    unplaced: int  # events without a readable time
+    unplaced: int  # events without a usable time (none, unreadable, or implausible)
 
 
 def category_of(event: Event) -> str | None:
@@ -123,8 +125,14 @@ def tick_label(moment: datetime, step: int) -> str:
     return moment.strftime("%H:%M:%S")
 
 
+def plausible(moment: datetime | None) -> datetime | None:
+    """The moment, or None when no real log could hold it: a zero FILETIME reads as 1601 and
+    would stretch the axis over four centuries."""
+    return moment if moment is not None and EARLIEST <= moment < LATEST else None
+
+
 def _event_time(event: Event, offset: timedelta | None) -> datetime | None:
-    return parse_time(event.time, offset if event.time_is_local else None)
+    return plausible(parse_time(event.time, offset if event.time_is_local else None))
 
 
 def build_timeline(
@@ -152,15 +160,15 @@ def build_timeline(
     windows: dict[str, tuple[datetime | None, datetime | None]] = {}
     for result in inputs:
         if result.coverage is not None:
-            first = parse_time(result.coverage.first)
-            last = parse_time(result.coverage.last)
+            first = plausible(parse_time(result.coverage.first))
+            last = plausible(parse_time(result.coverage.last))
             if first or last:
                 windows[result.path] = (first, last)
     lane_paths = list(windows)
     for path, _, _, _ in placed:
         if path not in windows and path not in lane_paths:
             lane_paths.append(path)
-    at_moment = parse_time(at)
+    at_moment = plausible(parse_time(at))
     if window is not None:
         placed = [item for item in placed if window[0] <= item[2] <= window[1]]
         windows = {path: _clip(first_last, window) for path, first_last in windows.items()}

@@ -237,7 +237,7 @@ def test_events_without_inputs_or_times_do_not_break_the_timeline() -> None:
     analysis.events = [*analysis.events, replace(schannel_36870(5, "garbage"), time=None)]
     html = render_report(analysis)
     assert LOG in html
-    assert "1 event without a readable time is listed below but not drawn." in html
+    assert "1 event without a usable time (missing, unreadable, or before 1990) is listed" in html
     assert "no time" in html
 
 

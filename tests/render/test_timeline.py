@@ -110,7 +110,7 @@ def test_long_paths_keep_their_file_name() -> None:
 
 
 moments = st.datetimes(
-    min_value=datetime(1990, 1, 1), max_value=datetime(2090, 1, 1), timezones=st.just(UTC)
+    min_value=datetime(1990, 1, 1), max_value=datetime(2099, 1, 1), timezones=st.just(UTC)
 )
 
 
@@ -158,3 +158,16 @@ def test_close_up_ignores_36870_far_from_at() -> None:
     window = focus_window([far, near], "2025-03-02T08:15:00Z")
     assert window is not None and window[0] > datetime(2025, 3, 2, tzinfo=UTC)
     assert focus_window([far], "2025-03-02T08:15:00Z") is None
+
+
+def test_a_zero_filetime_does_not_stretch_the_axis() -> None:
+    log = ReadResult("System.evtx", "evtx")
+    log.coverage = Coverage(first="1601-01-01T00:00:00Z", last="2025-03-02T09:30:00Z")
+    zero = schannel_36870(1, "1601-01-01T00:00:00Z")
+    real = schannel_36870(2, "2025-03-02T08:14:05Z")
+    timeline = build_timeline([log], [zero, real])
+    assert timeline is not None
+    assert timeline.unplaced == 1 and sum(m.count for m in timeline.marks) == 1
+    assert timeline.start.startswith("2025-03-02") and timeline.span < timedelta(hours=2)
+    lane = timeline.lanes[0]
+    assert lane.bar_x0 == lane.bar_x1  # only the last record's time is usable
