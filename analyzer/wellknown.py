@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 SYSTEM = "S-1-5-18"
 ADMINISTRATORS = "S-1-5-32-544"
@@ -127,6 +128,7 @@ WELL_KNOWN: dict[str, tuple[str, tuple[str, ...]]] = {
 SID_PATTERN = re.compile(r"^\*?(S-1-\d+(?:-\d+)+)$", re.IGNORECASE)
 
 
+@lru_cache(maxsize=4096)
 def fold(name: str) -> str:
     """Compare names case- and accent-insensitively (``Système`` = ``SYSTEME``), and ignore
     the U+FFFD a wrong code page leaves in place of an accented letter."""
@@ -140,6 +142,7 @@ _BY_NAME: dict[str, str] = {
 }
 
 
+@lru_cache(maxsize=4096)
 def sid_of(account: str) -> str | None:
     """The SID of an account as icacls prints it (a name in any language, or a SID)."""
     match = SID_PATTERN.match(account.strip())

@@ -121,3 +121,14 @@ def test_perm_round_trip(flags: list[str], deny: bool, rights: str) -> None:
     assert parsed_rights == tuple(rights.split(","))
     assert parsed_flags == tuple(flags)
     assert allow is not deny
+
+
+def test_unknown_account_after_a_path_with_spaces_uses_the_alignment(tmp_path) -> None:
+    folder = "D:\\Key Store\\MachineKeys\\a b"
+    text = f"{folder} CONTOSO\\svc web:(F)\r\n{' ' * (len(folder) + 1)}CONTOSO\\other one:(R)\r\n"
+    path = tmp_path / "acl.txt"
+    path.write_text(text, encoding="utf-8")
+    assert [(a.path, a.account) for a in read(SPEC, path).acls] == [
+        (folder, "CONTOSO\\svc web"),
+        (folder, "CONTOSO\\other one"),
+    ]

@@ -63,8 +63,8 @@ def _continuation_width(lines: list[Line], index: int) -> int | None:
     if index + 1 < len(lines):
         nxt = lines[index + 1].text
         indent = len(nxt) - len(nxt.lstrip())
-        if indent > base and _ACE.match(nxt.strip()):
-            return indent - base
+        if indent > base + 1 and _ACE.match(nxt.strip()):
+            return indent - base - 1  # the path, then one space, then the accounts
     return None
 
 

@@ -42,6 +42,9 @@ VERBOSE_PREFIXES: tuple[str, ...] = (
     "详细信息:",
 )
 
+_VERBOSE = re.compile(
+    r"^\s*(?:" + "|".join(re.escape(p) for p in VERBOSE_PREFIXES) + r")", re.IGNORECASE
+)
 _QUOTE = re.compile(r"^[ \t]{0,3}(?:>[ \t]?)+")
 # `C:\Windows\system32>icacls ...`, `PS C:\> netsh ...`, `PS>`: a path cannot contain '>'.
 _PROMPT = re.compile(r"^\s*(?:PS ?)?(?:[A-Za-z]:\\[^<>|\"*?\r\n]*)?>\s?(?P<command>.*)$")
@@ -85,11 +88,9 @@ def strip_prefixes(text: str) -> str:
 
 def _strip(text: str) -> tuple[str, bool]:
     text = _QUOTE.sub("", text, count=1)
-    probe = text.lstrip()
-    upper = probe.upper()
-    for prefix in VERBOSE_PREFIXES:
-        if upper.startswith(prefix.upper()):
-            return probe[len(prefix) :].lstrip(" "), True
+    match = _VERBOSE.match(text)
+    if match:
+        return text[match.end() :].lstrip(" "), True
     return text, False
 
 

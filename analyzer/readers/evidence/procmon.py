@@ -56,6 +56,7 @@ RESULTS = (
 )
 KEY_PATH = re.compile(r"\\Microsoft\\Crypto\\(?:RSA\\MachineKeys|Keys|SystemKeys|RSA\\S-1-)", re.I)
 
+_PREFILTER = re.compile(r"ACCESS DENIED|\\Microsoft\\Crypto\\", re.I)
 _TIME = re.compile(r"^\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?:\s?[AP]M)?$", re.I)
 _ROW = re.compile(
     r"(?P<time>\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?:\s?[AP]M)?)\s+"
@@ -106,6 +107,11 @@ def _row_record(row: dict[str, str], source: Source) -> FileAccess:
     )
 
 
+def _may_keep(text: str) -> bool:
+    """A cheap look at the raw line before any CSV parsing (a capture has millions of rows)."""
+    return _PREFILTER.search(text) is not None
+
+
 def _is_header(cells: list[str]) -> bool:
     return sum(1 for c in cells if c.strip().casefold() in COLUMNS) >= 2
 
@@ -118,6 +124,10 @@ def read_procmon_csv(file: InputFile, options: ReadOptions) -> ReadResult:
     for line in stream_lines(file, result, Cleaned([], [])):
         text = line.text.strip()
         if not text:
+            continue
+        if columns is not None and not _may_keep(text):
+            rows += 1  # most of a capture: neither a key path nor ACCESS DENIED, not parsed
+            dropped += 1
             continue
         row = _row_from_line(text, columns)
         if row is None:
