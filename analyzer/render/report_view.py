@@ -125,7 +125,7 @@ class EventRow:
 class InputRow:
     result: ReadResult
     details: tuple[str, ...]
-    messages: tuple[Message, ...]
+    messages: tuple[tuple[Message, str], ...]  # (message, where: "line 12", or another file)
     messages_hidden: int
 
 
@@ -427,7 +427,18 @@ def _input_row(result: ReadResult) -> InputRow:
         if coverage.os is not None:
             build = f" build {coverage.os.build}" if coverage.os.build else ""
             details.append(f"Windows {coverage.os.version}{build}")
-    messages = tuple(result.messages[:MAX_MESSAGES_PER_INPUT])
+    messages = tuple(
+        (m, _where(m.source, result.path)) for m in result.messages[:MAX_MESSAGES_PER_INPUT]
+    )
     return InputRow(
         result, tuple(details), messages, max(0, len(result.messages) - MAX_MESSAGES_PER_INPUT)
     )
+
+
+def _where(source: Source, path: str) -> str:
+    """Where a message points, short when it is in the input's own file."""
+    if source.path != path:
+        return str(source)
+    if source.line is not None:
+        return f"line {source.line}"
+    return f"record {source.record}" if source.record is not None else ""

@@ -82,7 +82,10 @@ def test_every_section_is_present_with_its_content() -> None:
     assert 'id="close-up"' in html and html.count("<svg") == 2
     assert html.count('<tr class="key-failure cited">') == 2
     # inputs with status and warnings; follow-up lists
-    assert "chunk 3: bad checksum, 212 records skipped" in html
+    assert (
+        'chunk 3: bad checksum, 212 records skipped <span class="muted">(record 1500)</span>'
+        in html
+    )
     assert 'class="badge status-skipped"' in html and 'class="badge status-partial"' in html
     assert "no icacls listing among the inputs" in html
     assert "<pre>certutil -v -store webhosting &gt; webhosting.txt</pre>" in html
