@@ -172,6 +172,9 @@ def build_timeline(
     if window is not None:
         placed = [item for item in placed if window[0] <= item[2] <= window[1]]
         windows = {path: _clip(first_last, window) for path, first_last in windows.items()}
+        # A close-up keeps only the logs that have something in it.
+        busy = {path for path, _, _, _ in placed} | {p for p, ends in windows.items() if ends[0]}
+        lane_paths = [path for path in lane_paths if path in busy]
         if at_moment is not None and not window[0] <= at_moment <= window[1]:
             at_moment = None
         moments = list(window)

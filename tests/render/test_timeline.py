@@ -171,3 +171,16 @@ def test_a_zero_filetime_does_not_stretch_the_axis() -> None:
     assert timeline.start.startswith("2025-03-02") and timeline.span < timedelta(hours=2)
     lane = timeline.lanes[0]
     assert lane.bar_x0 == lane.bar_x1  # only the last record's time is usable
+
+
+def test_close_up_leaves_out_logs_with_nothing_in_the_window() -> None:
+    analysis = make_analysis()
+    other = ReadResult("Application.evtx", "evtx")
+    other.coverage = Coverage(first="2024-01-01T00:00:00Z", last="2024-02-01T00:00:00Z")
+    inputs = [*analysis.inputs, other]
+    whole = build_timeline(inputs, analysis.events, analysis.at)
+    assert whole is not None and len(whole.lanes) == 2
+    window = focus_window(analysis.events, analysis.at, None, whole.span)
+    assert window is not None
+    close = build_timeline(inputs, analysis.events, analysis.at, None, window)
+    assert close is not None and [lane.path for lane in close.lanes] == [LOG]
