@@ -72,6 +72,14 @@ def _label_tables() -> tuple[dict[str, tuple[str, str]], dict[str, tuple[str, st
 
 
 _LABEL_EXACT, _LABEL_SKELETON = _label_tables()
+# The labels as printed, for the common case of an undamaged line.
+_LABEL_RAW = {
+    text: _LABEL_EXACT[fold(text)]
+    for tables in (FIELD_LABELS, KEY_LABELS)
+    for labels in tables.values()
+    for texts in labels.values()
+    for text in texts
+}
 
 
 def _status_tables() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -125,10 +133,12 @@ _ELISIONS = {"...", "…", "--snip--", "[...]", "[…]", "<snip>", "[snip]", "_<
 
 
 def _status(text: str) -> str | None:
-    folded = fold(text)
-    for candidate, kind in _STATUS_BY_PREFIX.get(folded[:4], ()):
-        if folded.startswith(candidate):
-            return kind
+    # Cheap test first: most lines share no 4-character start with any status line.
+    if text[:4].casefold() in _STATUS_BY_PREFIX:
+        folded = fold(text)
+        for candidate, kind in _STATUS_BY_PREFIX.get(folded[:4], ()):
+            if folded.startswith(candidate):
+                return kind
     if not text.isascii():
         sk = skeleton(text)
         for candidate, kind in _STATUS_SKELETON:
@@ -138,6 +148,9 @@ def _status(text: str) -> str | None:
 
 
 def _label_kind(label: str) -> tuple[str, str] | None:
+    found = _LABEL_RAW.get(label)
+    if found is not None:
+        return found
     folded = fold(label)
     found = _LABEL_EXACT.get(folded)
     if found is None and not label.isascii():
