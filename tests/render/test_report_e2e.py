@@ -13,7 +13,8 @@ from markupsafe import escape
 from analyzer.model import Analysis
 from analyzer.pipeline import run_analysis
 from analyzer.render.html import render_report
-from analyzer.render.report_view import cert_anchor, split_step
+from analyzer.render.report_view import cert_anchor
+from analyzer.render.steps import split_step
 from fixtures.writers.certutil_dump import CertSpec, DumpSpec, write
 from tests.render.report_cases import HOSTILE
 

@@ -19,7 +19,8 @@ from analyzer.model import (
     Status,
 )
 from analyzer.render.html import render_report
-from analyzer.render.report_view import MAX_EVENT_ROWS, Step, split_step
+from analyzer.render.report_view import MAX_EVENT_ROWS
+from analyzer.render.steps import Step, split_step
 from tests.render.report_cases import (
     HOSTILE,
     LOG,
