@@ -93,7 +93,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dic
 def test_wheel_carries_grammars_and_reports(installed: tuple[Path, Path, dict[str, str]]) -> None:
     wheel, _, _ = installed
     names = set(zipfile.ZipFile(wheel).namelist())
-    for source in sorted((ROOT / "reports").iterdir()) + sorted((ROOT / "grammars").glob("*.lark")):
+    shipped = [p for folder in ("reports", "grammars") for p in (ROOT / folder).iterdir()]
+    for source in sorted(p for p in shipped if p.is_file()):
         assert f"analyzer/_data/{source.parent.name}/{source.name}" in names
     assert "analyzer/_data/reports/report.html.j2" in names
 
