@@ -287,3 +287,13 @@ def test_unknown_context_keys_still_show_and_nothing_known_is_required() -> None
     bare = render_report(make_analysis(context={"in_use": [], "failures_total": 0, "failures": 0}))
     assert "not known: no --thumbprint and no SSL binding among the inputs" in bare
     assert "none in the logs given" in bare
+
+
+def test_many_diagnoses_get_an_index() -> None:
+    analysis = make_analysis()
+    assert 'class="diag-index"' not in render_report(analysis)
+    extra = analysis.diagnoses[1]
+    analysis.diagnoses += [replace(extra, id=f"extra-{n}", title=f"Extra {n}") for n in range(3)]
+    html = render_report(analysis)
+    index = html.split('<ol class="diag-index">')[1].split("</ol>")[0]
+    assert index.count("<li>") == 5 and 'href="#diag-5"' in index and "Extra 2" in index
