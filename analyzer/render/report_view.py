@@ -368,6 +368,12 @@ def _input_row(result: ReadResult) -> InputRow:
         details.append(f"{len(result.certificates)} certificates")
     if result.events:
         details.append(f"{len(result.events)} relevant events")
+    if result.acls:
+        details.append(f"{len(result.acls)} access entries")
+    if result.file_access:
+        details.append(f"{len(result.file_access)} file accesses kept")
+    if result.bindings:
+        details.append(f"{len(result.bindings)} SSL bindings")
     coverage = result.coverage
     if coverage is not None:
         if coverage.channel:
