@@ -15,9 +15,9 @@ from itertools import pairwise
 
 from analyzer.errors import UsageError
 from analyzer.inputs.files import MAX_INPUT_BYTES, InputFile
-from analyzer.model import Coverage, ReadResult, Source
+from analyzer.model import Coverage, Event, OsInfo, ReadResult, Source
 from analyzer.readers import ReadOptions
-from analyzer.readers.bootinfo import last_boot_os
+from analyzer.readers.bootinfo import os_info_of
 from analyzer.readers.eventfields import (
     EVENTLOG,
     KERNEL_GENERAL,
@@ -256,7 +256,7 @@ def read_evtx_bytes(buf: bytes, result: ReadResult, engine: str, *, prefilter: b
     result.coverage = _coverage(buf, layout, run, events)
 
 
-def _coverage(buf: bytes, layout: Layout, run: _Run, events: list) -> Coverage:
+def _coverage(buf: bytes, layout: Layout, run: _Run, events: list[Event]) -> Coverage:
     by_id = sorted(layout.chunks, key=lambda chunk: (chunk.first_id, chunk.index))
     gaps = []
     for before, after in pairwise(by_id):
@@ -274,5 +274,15 @@ def _coverage(buf: bytes, layout: Layout, run: _Run, events: list) -> Coverage:
         chunks_prefiltered=len(layout.chunks) - len(run.parsed),
         chunks_bad=len(layout.bad),
         record_gaps=tuple(gaps),
-        os=last_boot_os(events),
+        os=_last_boot_os(events),
     )
+
+
+def _last_boot_os(events: list[Event]) -> OsInfo | None:
+    """The OS of the newest boot event by record id: in one log, record order is the truth,
+    while clocks may jump at boot (a time zone set, a clock synchronised)."""
+    for event in reversed(events):
+        info = os_info_of(event)
+        if info is not None:
+            return info
+    return None
