@@ -40,7 +40,8 @@ _SIMPLE: dict[str, frozenset[str]] = {
 }
 # Everyone's documented rights on the folder: R and W (list/read, create files/append, attributes,
 # extended attributes, read permissions).
-EVERYONE_FOLDER_DEFAULT = _SIMPLE["R"] | _SIMPLE["W"]
+# Traverse (X) on a folder reveals nothing and some builds show `(RX,W)`: tolerated.
+EVERYONE_FOLDER_DEFAULT = _SIMPLE["R"] | _SIMPLE["W"] | frozenset({"X"})
 
 
 @dataclass(frozen=True)

@@ -52,3 +52,13 @@ def test_listed_key_files_and_names() -> None:
 
 def test_grant_is_by_sid() -> None:
     assert system_grant_command("C:\\k\\f") == 'icacls "C:\\k\\f" /grant *S-1-5-18:(F)'
+
+
+def test_traverse_for_everyone_is_tolerated_but_delete_is_not() -> None:
+    from analyzer.model import AclEntry
+
+    admins = AclEntry(MACHINEKEYS, "BUILTIN\\Administrators", "S-1-5-32-544", ("F",))
+    rx_w = AclEntry(MACHINEKEYS, "Everyone", "S-1-1-0", ("RX", "W"))
+    modify = AclEntry(MACHINEKEYS, "Everyone", "S-1-1-0", ("M",))
+    assert deviations([rx_w, admins]) == []
+    assert [d.code for d in deviations([modify, admins])] == ["everyone-too-broad"]
