@@ -104,7 +104,7 @@ class Correlation:
     reference_time: str | None  # --at, else the last failure's time
     reference_from: str  # "--at" | "last 36870" | "none"
     in_use: tuple[str, ...]  # thumbprints named by --thumbprint or a binding
-    in_use_from: str | None  # "--thumbprint" | "binding" | None
+    in_use_from: str | None  # "--thumbprint" | "binding" | "36868" | None
     in_scope: tuple[InScope, ...]
     notes: tuple[str, ...]
     service: str  # "not known" unless the evidence names it
@@ -193,7 +193,34 @@ def _in_use(case: Case, notes: list[str]) -> tuple[tuple[str, ...], str | None]:
     )
     if bound:
         return tuple(bound), "binding"
+    named = _named_by_36868(case)
+    if named:
+        notes.append(
+            "Schannel 36868 names the key container of the server credential: " + ", ".join(named)
+        )
+        return named, "36868"
     return (), None
+
+
+def _named_by_36868(case: Case) -> tuple[str, ...]:
+    """Schannel 36868 (logged with raised EventLogging) gives the credential's key container;
+    the certificate whose key has that container is the one Schannel was given."""
+    names = {
+        str(e.data.get("KeyName", "")).strip().lower()
+        for e in case.events_of(SCHANNEL, 36868)
+        if e.role != "client"
+    } - {""}
+    if not names:
+        return ()
+    found = set()
+    for cert in case.machine_certificates:
+        key = cert.key
+        if key is None or not cert.thumbprint:
+            continue
+        containers = {key.container, key.unique_container, key.simple_container, key.key_file}
+        if names & {c.lower() for c in containers if c}:
+            found.add(cert.thumbprint)
+    return tuple(sorted(found))
 
 
 def _in_scope(
@@ -201,7 +228,7 @@ def _in_scope(
 ) -> tuple[InScope, ...]:
     if in_use:
         return tuple(
-            InScope(t, ("named by --thumbprint or an SSL binding",))
+            InScope(t, ("named by --thumbprint, an SSL binding or Schannel 36868",))
             for t in in_use
             if case.certificates_with(t)
         )

@@ -115,3 +115,23 @@ def test_os_from_coverage_else_6009() -> None:
     )
     result = ReadResult(LOG, "evtx", events=[boot], coverage=Coverage(channel="System"))
     assert correlation_of(result).os == OsInfo("6.1", 7601, 3)
+
+
+def test_36868_names_the_certificate_by_its_key_container() -> None:
+    named = Event(
+        "Schannel",
+        36868,
+        "2025-06-01T09:59:59Z",
+        99,
+        role="server",
+        data={
+            "Type": "server",
+            "CSPName": "Microsoft Strong Cryptographic Provider",
+            "KeyName": "{0F81886A-5F70-430A-939C-BB7DD58ECE2A}",
+        },
+        source=Source(LOG, record=99),
+    )
+    other = cert("other", key=None)
+    corr = correlation_of(dump(cert(), other), log(named, event()))
+    assert corr.in_use == (thumb("www"),) and corr.in_use_from == "36868"
+    assert "36868" in corr.notes[0]
