@@ -239,3 +239,26 @@ def test_json_is_identical_across_processes(tmp_path: Path) -> None:
         )
         outputs.append(target.read_bytes())
     assert outputs[0] == outputs[1] and outputs[0]
+
+
+def test_damaged_inputs_are_reported_and_the_rest_is_analysed(tmp_path: Path) -> None:
+    demo = TICKETS / "demo-keyspec2"
+    dump_bytes = (demo / "my.txt").read_bytes()
+    log_bytes = (demo / "System.evtx").read_bytes()
+    (tmp_path / "my.txt").write_bytes(dump_bytes)
+    (tmp_path / "cut-dump.txt").write_bytes(dump_bytes[: len(dump_bytes) // 3])
+    (tmp_path / "cut-System.evtx").write_bytes(log_bytes[:20000])
+    (tmp_path / "System.evtx").write_bytes(log_bytes)
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "junk.dat").write_bytes(bytes(range(256)) * 64)
+    (tmp_path / "odd.txt").write_bytes("\ufeffnothing to see\r\n".encode("utf-16-le"))
+    analysis = run_analysis([tmp_path])
+    assert analysis.diagnoses[0].id == "keyspec-signature"
+    assert analysis.diagnoses[0].explains_events
+    statuses = {r.path.rsplit("/", 1)[-1]: r.status for r in analysis.inputs}
+    assert statuses["my.txt"] is Status.OK and statuses["System.evtx"] is Status.OK
+    assert statuses["junk.dat"] is Status.SKIPPED and statuses["empty.txt"] is Status.SKIPPED
+    for name in ("cut-dump.txt", "cut-System.evtx"):
+        result = next(r for r in analysis.inputs if r.path.endswith(name))
+        assert result.status is Status.PARTIAL, name  # read up to the cut, and said so
+        assert result.messages and all(name in str(m) for m in result.messages)
