@@ -19,6 +19,8 @@ def summary(
     failed = sum(1 for r in analysis.inputs if r.status is Status.ERROR)
     skipped = sum(1 for r in analysis.inputs if r.status is Status.SKIPPED)
     parts.append(Text(f"inputs: {read} read, {failed} failed, {skipped} skipped", style="dim"))
+    if analysis.at and analysis.context.get("at_assumed_utc"):
+        parts.append(Text(f"--at {analysis.at}: given without an offset, taken as UTC"))
     failures = analysis.context.get("failures_total", 0)
     if failures:
         parts.append(

@@ -117,6 +117,7 @@ def test_thumbprint_with_invisible_marks_and_at_without_offset(tmp_path: Path) -
     document = json.loads(out.read_text(encoding="utf-8"))
     assert document["options"] == {"thumbprint": INTRANET.thumbprint, "at": "2025-06-03T14:08:00Z"}
     assert document["correlation"]["at_assumed_utc"] is True
+    assert "taken as UTC" in result.output
 
 
 def test_report_goes_beside_an_input_folder_that_holds_the_cwd(tmp_path: Path) -> None:
