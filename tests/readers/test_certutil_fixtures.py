@@ -490,3 +490,32 @@ def test_paths_keep_the_given_form(monkeypatch: pytest.MonkeyPatch) -> None:
     relative = Path("fixtures") / "certutil" / "en-store-utf8-bom-lf.txt"
     result = read_certutil(InputFile.from_path(relative), ReadOptions())
     assert result.path == "fixtures/certutil/en-store-utf8-bom-lf.txt"
+
+
+def test_messages_are_capped_on_a_pathological_dump() -> None:
+    from analyzer.readers.certutil import MAX_MESSAGES, parse_certutil
+
+    result = parse_certutil("================ Certificate 1 ================\n" * 1000, "x.txt")
+    assert len(result.certificates) == 1000
+    assert len(result.messages) == MAX_MESSAGES + 1
+    assert "more messages" in result.messages[-1].text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "\n\n", "hello\nworld\n", "\x00\x01\x02" * 100, "CertUtil: Keyset does not exist\n"],
+)
+def test_inputs_without_certificates_are_errors_not_crashes(text: str) -> None:
+    from analyzer.readers.certutil import parse_certutil
+
+    result = parse_certutil(text, "x.txt")
+    assert result.certificates == [] and result.status is Status.ERROR
+
+
+def test_a_damaged_hash_value_is_named_once() -> None:
+    from analyzer.readers.certutil import parse_certutil
+
+    result = parse_certutil("Serial Number: 01\nCert Hash(sha1): 12 34\n", "x.txt")
+    texts = [m.text for m in result.messages if m.level is Level.WARNING]
+    assert texts[0] == "Cert Hash(sha1) value '1234' is not 40 hex digits"
+    assert not any("no Cert Hash" in t for t in texts)

@@ -22,6 +22,8 @@ from analyzer.readers.certutil.parser import classify_lines, parse_blocks
 __all__ = ["parse_certutil", "read_certutil", "sniff_certutil", "sniff_text"]
 
 KIND = "certutil"
+# Messages kept per input: a damaged 100,000-line dump must not bury the report.
+MAX_MESSAGES = 200
 
 _SEPARATOR = re.compile(r"={16}\s*\S+\s+\d+\s*={16}")
 _CERT_HASH = re.compile(r"\(sha1\)\s*[:：]\s*[0-9a-fA-F]{2}[ ]?[0-9a-fA-F]{2}")
@@ -77,6 +79,11 @@ def parse_certutil(text: str, path: str, encoding: str | None = None) -> ReadRes
         elif result.status is Status.OK:
             result.fail("no certificate block found")
     result.messages.sort(key=lambda m: m.source.line or 0)
+    if len(result.messages) > MAX_MESSAGES:
+        dropped = len(result.messages) - MAX_MESSAGES
+        last = result.messages[MAX_MESSAGES - 1].source.line
+        del result.messages[MAX_MESSAGES:]
+        result.warn(f"{dropped} more messages after this line not shown", last)
     return result
 
 

@@ -261,11 +261,11 @@ class Builder:
             thumbprint = next((h for h in fallback if h and _HEX40.match(h)), None)
             if thumbprint is not None:
                 self.result.note(
-                    f"thumbprint {thumbprint} taken from a hash line whose label is not known "
-                    "(a wrong code page or an unknown language?)",
+                    f"thumbprint {thumbprint} taken from CERT_SHA1_HASH_PROP_ID or a hash line "
+                    "whose label is not known (a wrong code page or an unknown language?)",
                     cert.lineno or None,
                 )
-        if thumbprint is None:
+        if thumbprint is None and "cert_hash" not in cert.fields:
             what = "certificate" if cert.index is None else f"certificate {cert.index}"
             self.result.warn(
                 f"{what} has no Cert Hash(sha1) line: thumbprint unknown",

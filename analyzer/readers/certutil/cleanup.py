@@ -10,6 +10,7 @@ line found *inside* a line. Each repair is reported with the physical line it to
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from analyzer.inputs.decode import split_lines
@@ -131,11 +132,8 @@ def line_of(offset: int, lineno: int, offsets: list[tuple[int, int]] | None) -> 
     """The physical line of a character offset in a re-joined region."""
     if not offsets:
         return lineno
-    found = offsets[0][1]
-    for begin, number in offsets:
-        if begin <= offset:
-            found = number
-    return found
+    position = bisect_right(offsets, (offset, float("inf"))) - 1
+    return offsets[max(position, 0)][1]
 
 
 def clean_lines(text: str) -> tuple[list[tuple[str, int]], list[Repair], int]:
@@ -181,7 +179,8 @@ def clean_lines(text: str) -> tuple[list[tuple[str, int]], list[Repair], int]:
             out.extend(_split(" ".join(parts), i + 1, offsets))
             i = j
             continue
-        if len(stripped) > 12 and (search(stripped, 1) or "ertutil" in stripped):
+        framed = stripped[0] == "=" and stripped[-1] == "="  # a whole separator line
+        if len(stripped) > 12 and not framed and (search(stripped, 1) or "ertutil" in stripped):
             pieces = _split(stripped, i + 1, None)
             if len(pieces) > 1:
                 heads = ", ".join(repr(p[0][:24]) for p in pieces[1:])
