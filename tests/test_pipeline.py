@@ -15,6 +15,7 @@ from analyzer.model import Status
 from analyzer.pipeline import AnalysisOptions, run_analysis
 from analyzer.readers import ReaderSpec, registry
 from analyzer.render.json import analysis_document, dumps
+from fixtures.writers.certutil_dump import SDDL_WITHOUT_SYSTEM
 from fixtures.writers.make_tickets import EXPIRED_WWW, INTRANET, SIGNING, WWW, replace
 
 TICKETS = Path(__file__).resolve().parent.parent / "fixtures" / "tickets"
@@ -80,13 +81,14 @@ def test_scenario_1_mixed_findings() -> None:
 
 
 def test_scenario_2_from_the_key_sddl() -> None:
-    verdict = analyse("s2-sddl").diagnoses[0]
-    assert (verdict.id, verdict.scenario, verdict.confidence) == (
-        "machinekeys-permissions",
-        2,
-        "high",
-    )
+    analysis = analyse("s2-sddl")
+    verdict = analysis.diagnoses[0]
+    assert (verdict.id, verdict.scenario) == ("machinekeys-permissions", 2)
+    assert verdict.confidence == "high" and verdict.explains_events
+    assert verdict.certificates == (replace(WWW, sddl=SDDL_WITHOUT_SYSTEM).thumbprint,)
     assert "D:PAI(A;;GAGR;;;BA)" in (verdict.evidence[0].quote or "")
+    assert "non-exportable-broken-keyset" not in ids(analysis)
+    assert [d.kind for d in analysis.diagnoses if d.id == "certificate-expired"] == ["advisory"]
 
 
 @pytest.mark.parametrize(
