@@ -264,3 +264,13 @@ def test_damaged_inputs_are_reported_and_the_rest_is_analysed(tmp_path: Path) ->
         result = next(r for r in analysis.inputs if r.path.endswith(name))
         assert result.status is Status.PARTIAL, name  # read up to the cut, and said so
         assert result.messages and all(name in str(m) for m in result.messages)
+
+
+def test_ticket_writer_is_deterministic(tmp_path: Path) -> None:
+    from fixtures.writers.make_tickets import TICKETS_WRITERS
+
+    for run in ("a", "b"):
+        (tmp_path / run).mkdir()
+        TICKETS_WRITERS["s1-mixed"](tmp_path / run)
+    for name in ("my.txt", "System.evtx"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
