@@ -6,23 +6,21 @@ from __future__ import annotations
 import functools
 from collections import Counter
 from enum import Enum
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from analyzer.cli.app import EXIT_NO_INPUT, EXIT_OK, EXIT_USAGE, app, guarded, stderr, stdout
 from analyzer.errors import CerttriageError, UsageError
-from analyzer.inputs.files import InputFile, display_path
-from analyzer.model import Event, ReadResult, Status
+from analyzer.inputs.collect import collect_inputs
+from analyzer.inputs.files import InputFile
+from analyzer.model import Event, Level, Message, ReadResult, Status
 from analyzer.readers import ReadOptions, detect
 from analyzer.readers.exports import EVENT_EXPORT_KINDS
 from analyzer.render.json import dumps, event_sort_key, events_document
 
 EVENT_KINDS: tuple[str, ...] = ("evtx", *EVENT_EXPORT_KINDS)
 EVTX_MAGIC = b"ElfFile\x00"
-# Files a folder argument may hold before we stop walking it (a ticket folder, not a disk).
-MAX_FOLDER_FILES = 10000
 
 
 class Engine(str, Enum):
@@ -30,32 +28,16 @@ class Engine(str, Enum):
     python_evtx = "python-evtx"
 
 
-def _expand(argument: str) -> list[str]:
-    """A file as given, or the files of a folder (sorted, recursively, bounded)."""
-    path = Path(argument)
-    if not path.is_dir():
-        return [argument]
-    found = sorted(p for p in path.rglob("*") if p.is_file())[:MAX_FOLDER_FILES]
-    return [display_path(p) for p in found]
-
-
-def read_event_input(argument: str, options: ReadOptions) -> ReadResult:
+def read_event_input(file: InputFile, options: ReadOptions) -> ReadResult:
     """Detect and read one input; a whole unusable input becomes an `error` result."""
-    display = display_path(argument)
-    try:
-        file = InputFile.from_path(argument)
-    except OSError as exc:
-        result = ReadResult(display, "unknown")
-        result.fail(f"cannot open: {exc.strerror or exc}")
-        return result
     try:
         spec = detect(file, only=EVENT_KINDS)
     except OSError as exc:
-        result = ReadResult(display, "unknown")
+        result = ReadResult(file.display, "unknown")
         result.fail(f"cannot read: {exc.strerror or exc}")
         return result
     if spec is None:
-        result = ReadResult(display, "unknown")
+        result = ReadResult(file.display, "unknown")
         if file.head(8) == EVTX_MAGIC:
             result.fail("binary .evtx file, but no .evtx reader is available in this installation")
         else:
@@ -66,10 +48,34 @@ def read_event_input(argument: str, options: ReadOptions) -> ReadResult:
     except UsageError:
         raise
     except CerttriageError as exc:
-        result = ReadResult(display, spec.kind)
-        text = str(exc)
-        result.fail(text.removeprefix(f"{display}: "))
+        result = ReadResult(file.display, spec.kind)
+        result.fail(str(exc).removeprefix(f"{file.display}: "))
         return result
+
+
+def collection_results(messages: list[Message]) -> list[ReadResult]:
+    """What collecting the inputs said (not found, link not followed, archive refused), as
+    results of their own so that they show in the table, the JSON and the exit code."""
+    by_path: dict[str, ReadResult] = {}
+    for message in messages:
+        result = by_path.setdefault(message.source.path, ReadResult(message.source.path, "unknown"))
+        result.messages.append(message)
+        if message.level is Level.ERROR:
+            result.status = Status.ERROR
+        elif result.status is Status.OK:
+            result.status = Status.SKIPPED
+    return list(by_path.values())
+
+
+def read_all(paths: list[str], options: ReadOptions) -> list[ReadResult]:
+    """Every file named, found in folders or inside archives, read by its event reader."""
+    with collect_inputs(paths) as collected:
+        results = collection_results(collected.messages)
+        for file in collected.files:
+            results.append(
+                guarded(file.display, functools.partial(read_event_input, file, options))
+            )
+    return sorted(results, key=lambda r: r.path)
 
 
 def _detail(event: Event) -> str:
@@ -187,7 +193,8 @@ def events_command(
     files: Annotated[
         list[str],
         typer.Argument(
-            metavar="FILE...", help="Event logs (.evtx) or exports (XML, text, CSV), or folders."
+            metavar="FILE...",
+            help="Event logs (.evtx) or exports (XML, text, CSV); folders and archives too.",
         ),
     ],
     as_json: Annotated[
@@ -206,14 +213,11 @@ def events_command(
     """List the events that bear on a private-key failure (Schannel 36867-36889, HttpEvent,
     IIS, CAPI2 70, RDP 1057/1058, boot events) and what part of each log was read."""
     options = ReadOptions(engine=engine.value if engine else None)
-    results: list[ReadResult] = []
-    for argument in files:
-        for path in _expand(argument):
-            try:
-                results.append(guarded(path, functools.partial(read_event_input, path, options)))
-            except UsageError as exc:
-                stderr.print(f"certtriage: {exc}", markup=False)
-                raise typer.Exit(EXIT_USAGE) from None
+    try:
+        results = read_all(files, options)
+    except UsageError as exc:
+        stderr.print(f"certtriage: {exc}", markup=False)
+        raise typer.Exit(EXIT_USAGE) from None
     if as_json:
         typer.echo(dumps(events_document(results)), nl=False)
     else:

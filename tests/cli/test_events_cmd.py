@@ -34,13 +34,16 @@ def test_json_is_pure_deterministic_and_sorted() -> None:
     assert first.stdout == second.stdout  # byte-identical
     document = json.loads(first.stdout)  # nothing but JSON on stdout
     assert document["schema"] == "certtriage.events/1"
-    assert [i["kind"] for i in document["inputs"]] == ["evtx-xml", "evtx-xml"]
+    assert [i["path"].rsplit("/", 1)[-1] for i in document["inputs"]] == [
+        "single_36870.xml",
+        "wevtutil_many_no_root.xml",
+    ]
     keys = [(e["source"]["path"], e["record_id"]) for e in document["events"]]
     assert keys == sorted(keys) and len(keys) == 7
     schannel = next(e for e in document["events"] if e["event_id"] == 36870)
     assert schannel["data"] == {"ErrorCode": "0x8009030d", "ErrorStatus": 10001, "Type": "server"}
     assert schannel["role"] == "server" and schannel["time"] == "2022-10-16T20:27:36.222854Z"
-    assert document["inputs"][0]["coverage"]["os"] == {
+    assert document["inputs"][1]["coverage"]["os"] == {  # inputs sorted by path
         "build": 9600,
         "record": 2101,
         "version": "6.3",
@@ -79,13 +82,14 @@ def test_no_usable_input_exits_3(tmp_path: Path) -> None:
     note.write_text("customer says: it broke after the renewal\n", encoding="utf-8")
     result = run("--json", str(note), str(EXPORTS / "hostile_xxe.xml"), str(tmp_path / "gone.evtx"))
     assert result.exit_code == EXIT_NO_INPUT
-    inputs = json.loads(result.stdout)["inputs"]
-    assert [(i["kind"], i["status"]) for i in inputs] == [
-        ("unknown", "skipped"),
-        ("evtx-xml", "error"),
-        ("unknown", "error"),
-    ]
-    assert "XML refused" in inputs[1]["messages"][0]
+    inputs = {Path(i["path"]).name: i for i in json.loads(result.stdout)["inputs"]}
+    assert {name: (i["kind"], i["status"]) for name, i in inputs.items()} == {
+        "notes.txt": ("unknown", "skipped"),
+        "hostile_xxe.xml": ("evtx-xml", "error"),
+        "gone.evtx": ("unknown", "error"),
+    }
+    assert "XML refused" in inputs["hostile_xxe.xml"]["messages"][0]
+    assert inputs["gone.evtx"]["messages"][0].endswith("gone.evtx: not found")
 
 
 def test_folder_with_locale_metadata(tmp_path: Path) -> None:
@@ -103,13 +107,28 @@ def test_folder_with_locale_metadata(tmp_path: Path) -> None:
     }
 
 
+def test_archives_are_opened(tmp_path: Path) -> None:
+    import zipfile
+
+    ticket = tmp_path / "ticket.zip"
+    with zipfile.ZipFile(ticket, "w") as archive:
+        archive.write(EXPORTS / "eventviewer_saved.csv", "logs/System.csv")
+    result = run("--json", str(ticket))
+    assert result.exit_code == EXIT_OK
+    document = json.loads(result.stdout)
+    assert [i["path"] for i in document["inputs"]] == [f"{ticket.as_posix()}!/logs/System.csv"]
+    assert {e["source"]["path"] for e in document["events"]} == {
+        f"{ticket.as_posix()}!/logs/System.csv"
+    }
+
+
 def test_bad_engine_is_a_usage_error() -> None:
     result = run("--engine", "libevtx", str(EXPORTS / "single_36870.xml"))
     assert result.exit_code == EXIT_USAGE
 
 
 def test_internal_error_is_one_line_and_exit_70(monkeypatch: pytest.MonkeyPatch) -> None:
-    def explode(argument: str, options: object) -> None:
+    def explode(file: object, options: object) -> None:
         raise RuntimeError("boom")
 
     monkeypatch.setattr(events_cmd, "read_event_input", explode)
