@@ -15,7 +15,7 @@ from analyzer.acl_defaults import deviations, key_file_name
 from analyzer.case import Case
 from analyzer.correlate import Correlation
 from analyzer.model import Certificate, Evidence, Key, Source
-from analyzer.rules.common import is_ksp, lower_confidence
+from analyzer.rules.common import has_unknown_credentials, is_ksp, lower_confidence
 from analyzer.wellknown import EVERYONE
 
 SYSTEM_SIDS = frozenset({"SY", "S-1-5-18"})
@@ -172,7 +172,7 @@ def classify(case: Case, correlation: Correlation, cert: Certificate) -> KeyAcce
     if key is None or key.state == "no-key-info" or cert.user_store is True:
         return None
     denied = tuple(system_denied_evidence(case, cert))
-    with_36870 = any(e.data.get("ErrorCode") == "0x8009030d" for e in correlation.failures)
+    with_36870 = has_unknown_credentials(correlation)
     if denied:
         strong = any(not e.text.startswith("the key's security descriptor") for e in denied)
         confidence = "high" if with_36870 or strong else "medium"
