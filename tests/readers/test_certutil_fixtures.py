@@ -519,3 +519,19 @@ def test_a_damaged_hash_value_is_named_once() -> None:
     texts = [m.text for m in result.messages if m.level is Level.WARNING]
     assert texts[0] == "Cert Hash(sha1) value '1234' is not 40 hex digits"
     assert not any("no Cert Hash" in t for t in texts)
+
+
+def test_a_not_found_failure_after_a_healthy_key_is_a_warning_not_a_broken_key() -> None:
+    from analyzer.readers.certutil import parse_certutil
+
+    text = (
+        'my "Personal"\n================ Certificate 0 ================\nSerial Number: 01\n'
+        "Cert Hash(sha1): 1111111111111111111111111111111111111111\n  Key Container = x\n"
+        "  Provider = Microsoft Strong Cryptographic Provider\nEncryption test passed\n"
+        "CertUtil: -store command FAILED: 0x80092004 (-2146885628 CRYPT_E_NOT_FOUND)\n"
+        "CertUtil: Cannot find object or property.\n"
+    )
+    result = parse_certutil(text, "x.txt")
+    assert result.certificates[0].key is not None
+    assert result.certificates[0].key.state == "ok" and result.certificates[0].key.error is None
+    assert [(m.source.line, "CRYPT_E_NOT_FOUND" in m.text) for m in result.messages] == [(8, True)]

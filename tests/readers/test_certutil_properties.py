@@ -111,6 +111,13 @@ def test_a_wrong_code_page_keeps_thumbprints_and_key_facts(dump: DumpSpec) -> No
     assert _facts(garbled) == _expected(dump)
 
 
+@SETTINGS
+@given(dump=dumps, wrong=st.sampled_from(["cp1252", "cp850", "latin-1"]))
+def test_utf8_read_with_a_legacy_code_page_keeps_the_facts(dump: DumpSpec, wrong: str) -> None:
+    mojibake = render(dump).encode("utf-8").decode(wrong, errors="replace")
+    assert _facts(mojibake) == _expected(dump)
+
+
 def _mutate(data: bytes, edits: list[tuple[int, int, int]]) -> bytes:
     buf = bytearray(data)
     for kind, where, value in edits:

@@ -231,22 +231,27 @@ class Builder:
             cert.fields.setdefault("template", name)
 
     def _failure(self, cert: _CertFacts, children: list[Any]) -> None:
+        """`CertUtil: -verb command FAILED: 0x...` (+ its message line): a key error of the
+        certificate the command worked on (the last one shown), or just a warning."""
         head = children[0]
-        failure = key_failure(
-            find_code(head.value), children[1].value if len(children) > 1 else None
-        )
-        target = self.certs[-1] if self.certs else None
-        if target is None:
-            said = f": {children[1].value}" if len(children) > 1 else ""
-            self.result.warn(f"certutil -{head.sub}{head.value}{said}", head.lineno)
-            return
-        self.closing = True
+        said = children[1].value if len(children) > 1 else None
+        failure = key_failure(find_code(head.value), said)
         known = lookup(failure.code) if failure.code else None
-        if known is not None and known.category == "export":
-            target.key.setdefault("exportable", False)
-        else:
+        target = self.certs[-1] if self.certs else None
+        if target is not None:
+            self.closing = True
+            target.facts += 1
+        key_verb = (head.sub or "").casefold() in ("repairstore", "exportpfx")
+        if target is not None and known is not None and known.category == "export":
+            target.key.setdefault("exportable", False)  # a healthy key that may not be exported
+        elif target is not None and (
+            (known is not None and known.category in ("key", "access"))
+            or (known is None and key_verb)
+        ):
             target.failures.append(failure)
-        target.facts += 1
+        else:
+            tail = f": {said}" if said else ""
+            self.result.warn(f"certutil -{head.sub}{head.value}{tail}", head.lineno)
 
     def _record(self, cert: _CertFacts, order: DateOrder) -> Certificate:
         thumbprint = cert.fields.get("cert_hash")
