@@ -44,12 +44,20 @@ def _naive_utc(moment: datetime) -> datetime:
     return moment.astimezone(timezone.utc).replace(tzinfo=None)
 
 
+TLS_KEY_USAGES = frozenset({"digitalSignature", "keyEncipherment", "keyAgreement"})
+
+
 def is_server_capable(cert: Certificate) -> bool:
     """Server Authentication EKU, Any Purpose, or no EKU extension at all (= every purpose).
-    A non-verbose dump shows no EKU (``eku`` is None): that cannot rule a certificate out."""
-    if not cert.eku:
+    A non-verbose dump shows no EKU (``eku`` is None): that cannot rule a certificate out.
+    A CA certificate (Certificate Signing key usage) without an explicit Server Authentication
+    EKU is not a web server's certificate: CA keys are AT_SIGNATURE by design."""
+    if cert.eku and SERVER_AUTH in cert.eku:
         return True
-    return SERVER_AUTH in cert.eku or ANY_PURPOSE in cert.eku
+    usages = set(cert.key_usage or ())
+    if usages and ("keyCertSign" in usages or not usages & TLS_KEY_USAGES):
+        return False
+    return not cert.eku or ANY_PURPOSE in cert.eku
 
 
 @dataclass(frozen=True)

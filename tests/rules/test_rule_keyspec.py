@@ -77,3 +77,16 @@ def test_csp_key_with_keyspec_0_is_a_broken_association() -> None:
     analysis = analyse(dump(broken), log(event()))
     assert analysis.diagnoses[0].id == "keyspec-none-csp"
     assert any("-repairstore my" in step for step in analysis.diagnoses[0].remediation)
+
+
+def test_ca_certificate_with_keyspec_2_is_not_a_server_certificate() -> None:
+    ca = cert(
+        "ca",
+        eku=None,
+        key_usage=("digitalSignature", "keyCertSign", "cRLSign"),
+        key=key(keyspec=2, tests=("signature-passed",)),
+    )
+    assert "keyspec-signature" not in ids(analyse(dump(ca, cert()), log(event())))
+    # the same key usage with an explicit Server Authentication EKU is a server certificate
+    both = cert("both", key_usage=("digitalSignature", "keyCertSign"), key=key(keyspec=2))
+    assert "keyspec-signature" in ids(analyse(dump(both), log(event())))
