@@ -68,6 +68,7 @@ UTC_FORMATS = {
     "wevtutil_many_no_root.xml": "evtx-xml",
     "eventviewer_saved_events_root.xml": "evtx-xml",
     "no_namespace_events.xml": "evtx-xml",
+    "rendered_events_utf16.xml": "evtx-xml",
     "eventviewer_copy_as_text.txt": "evtx-text",
     "eventviewer_copy_as_text_utf16.txt": "evtx-text",
 }
@@ -115,6 +116,8 @@ def test_utc_formats_give_the_same_events(name: str, kind: str) -> None:
             expected.role,
         )
         assert event.data == expected.data
+        if name == "rendered_events_utf16.xml":
+            assert event.message and event.message.startswith(("A ", "An ", "Microsoft", "The "))
         if kind == "evtx-text":  # the copy's local date is UTC+2 in the fixtures
             assert event.local_time is not None and event.local_time.endswith("+02:00")
 
