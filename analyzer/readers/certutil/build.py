@@ -88,7 +88,6 @@ class Builder:
         self.store: str | None = None
         self.user_store: bool | None = None
         self.closing = False
-        self.failed_commands: list[tuple[Line, KeyFailure]] = []
         self.certs: list[_CertFacts] = []
 
     def line(self, token: Token) -> Line:
