@@ -28,8 +28,8 @@ def summary(
         )
     if analysis.diagnoses:
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-        for column in ("kind", "confidence", "diagnosis", "certificate"):
-            table.add_column(column, overflow="fold", no_wrap=column != "diagnosis")
+        for column in ("kind", "confidence", "diagnosis", "certificates"):
+            table.add_column(column, overflow="ellipsis", no_wrap=True)
         for diagnosis in analysis.diagnoses[:8]:
             table.add_row(
                 Text(diagnosis.kind, style=_STYLE.get(diagnosis.kind, "")),
@@ -38,14 +38,16 @@ def summary(
                     diagnosis.id
                     + (f" (scenario {diagnosis.scenario})" if diagnosis.scenario else "")
                 ),
-                ", ".join(diagnosis.certificates[:2]),
+                str(len(diagnosis.certificates)) if diagnosis.certificates else "",
             )
         if len(analysis.diagnoses) > 8:
             table.add_row("", "", Text(f"... {len(analysis.diagnoses) - 8} more"), "")
         verdict = analysis.diagnoses[0]
         headline = Text("verdict: ", style="bold")
         headline.append(verdict.id, style=_STYLE.get(verdict.kind, ""))
-        parts += [headline, table]
+        parts.append(headline)
+        parts += [Text(f"  certificate: {t}") for t in verdict.certificates[:3]]
+        parts.append(table)
     else:
         parts.append(Text("verdict: none", style="bold"))
     for message in (m for r in analysis.inputs if not r.usable for m in r.messages[:1]):
