@@ -535,3 +535,27 @@ def test_a_not_found_failure_after_a_healthy_key_is_a_warning_not_a_broken_key()
     assert result.certificates[0].key is not None
     assert result.certificates[0].key.state == "ok" and result.certificates[0].key.error is None
     assert [(m.source.line, "CRYPT_E_NOT_FOUND" in m.text) for m in result.messages] == [(8, True)]
+
+
+def test_the_sniffer_scores_zero_for_other_evidence() -> None:
+    """Event exports, icacls, netsh, procmon and PowerShell listings are not certutil dumps."""
+    from analyzer.readers import sample_of
+    from analyzer.readers.certutil import sniff_certutil
+
+    others = [
+        p
+        for folder in ("exports", "evidence")
+        for p in sorted((FIXTURES / folder).rglob("*"))
+        if p.is_file() and p.suffix.lower() in (".txt", ".csv", ".xml", ".log", ".pml", "")
+    ]
+    assert others, "no other-evidence fixtures found"
+    scores = {p.name: sniff_certutil(sample_of(InputFile.from_path(p))) for p in others}
+    assert {name: s for name, s in scores.items() if s} == {}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_the_sniffer_scores_every_certutil_fixture(name: str) -> None:
+    from analyzer.readers import sample_of
+    from analyzer.readers.certutil import sniff_certutil
+
+    assert sniff_certutil(sample_of(InputFile.from_path(FOLDER / name))) >= 30
