@@ -2,7 +2,8 @@
 `machinekeys-permissions`).
 
 `key-file-missing`: the listing shows the key folder's files (icacls `/t` or `<folder>\\*`) and
-the certificate's key file is not among them: the key is gone, whatever the permissions.
+the certificate's key file is not among them, or Process Monitor saw NAME NOT FOUND on it: the
+key is gone, whatever the permissions.
 `key-folder-acl-advice`: the key folders' ACLs differ from the KB 278381 defaults in a way that
 does not stop SYSTEM but weakens security (Everyone with more than the defaults, inherited by
 every key file; Administrators without Full Control).
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from analyzer.acl_defaults import deviations, is_key_folder, key_file_name
 from analyzer.case import Case
-from analyzer.model import AclEntry, Diagnosis, Evidence, Key, Source
+from analyzer.model import AclEntry, Diagnosis, Evidence, FileAccess, Key, Source
 from analyzer.rules import remedies
 from analyzer.rules.common import (
     REFERENCES,
@@ -45,15 +46,28 @@ def _listing_damaged(case: Case, paths: set[str]) -> bool:
     return any(r.path in paths and r.status.value == "partial" for r in listings)
 
 
+NOT_FOUND = ("NAME NOT FOUND", "PATH NOT FOUND")
+
+
+def not_found_rows(case: Case, key_file: str) -> list[FileAccess]:
+    """Process Monitor rows where a process looked for this key file and it was not there."""
+    wanted = key_file.lower()
+    return [
+        row
+        for row in case.file_access
+        if row.result.upper() in NOT_FOUND and (key_file_name(row.path) or "").lower() == wanted
+    ]
+
+
 @register
 class KeyFileMissing(Rule):
     id = "key-file-missing"
-    title = "The certificate's key file is not in the key folder listing"
+    title = "The certificate's key file is not in the key folder"
     kind = "fault"
     scenario = None
     fires_when = (
         "an icacls listing of the key folder's files does not contain the key file of a "
-        "certificate in the machine store"
+        "certificate in the machine store, or procmon shows NAME NOT FOUND on that file"
     )
 
     def check(self, context: RuleContext) -> list[Diagnosis]:
@@ -64,36 +78,48 @@ class KeyFileMissing(Rule):
             if key is None or not key.key_file or not cert.thumbprint:
                 continue
             names, entries = listed_files(case, key)
-            if not names or key.key_file.lower() in names:
+            if key.key_file.lower() in names:
+                continue  # the listing shows it: a NAME NOT FOUND looked elsewhere
+            rows = not_found_rows(case, key.key_file)
+            if not names and not rows:
                 continue
-            paths = {e.source.path for e in entries}
-            damaged = _listing_damaged(case, paths)
-            explains = correlation.explains((cert.thumbprint,))
+            evidence = [
+                cert_evidence(cert, f"the certificate's key file is {key.key_file}", key.key_file)
+            ]
+            reasons = []
+            damaged = False
+            if names:
+                damaged = _listing_damaged(case, {e.source.path for e in entries})
+                evidence.append(
+                    Evidence(
+                        f"icacls lists {len(names)} other key file(s) in {key_folder(key)}",
+                        entries[0].source,
+                    )
+                )
+                reasons.append(
+                    f"{len(names)} key file(s) listed in {key_folder(key)}, not {key.key_file}"
+                    + ("; the listing is damaged (elisions or unreadable files)" if damaged else "")
+                )
+            for row in rows[:3]:
+                evidence.append(
+                    Evidence(
+                        f"Process Monitor: {row.process or 'a process'} got {row.result} on {row.path}",
+                        row.source,
+                        f"{row.time or ''} {row.process or ''} {row.operation or ''} {row.path} {row.result}".strip(),
+                    )
+                )
+            if rows:
+                reasons.append(f"Process Monitor: {rows[0].result} on the key file")
             out.append(
                 Diagnosis(
                     id=self.id,
                     kind=self.kind,
                     scenario=None,
                     title=f"{self.title}: {label(cert)}",
-                    confidence="medium" if damaged else "high",
-                    confidence_reason=(
-                        f"{len(names)} key file(s) listed in {key_folder(key)}, not {key.key_file}"
-                        + (
-                            "; the listing is damaged (elisions or unreadable files)"
-                            if damaged
-                            else ""
-                        )
-                    ),
+                    confidence="medium" if damaged and not rows else "high",
+                    confidence_reason="; ".join(reasons),
                     certificates=(cert.thumbprint,),
-                    evidence=(
-                        cert_evidence(
-                            cert, f"the certificate's key file is {key.key_file}", key.key_file
-                        ),
-                        Evidence(
-                            f"icacls lists {len(names)} other key file(s) in {key_folder(key)}",
-                            entries[0].source,
-                        ),
-                    ),
+                    evidence=tuple(evidence),
                     remediation=(
                         f'dir /a "{key_folder(key)}\\{key.key_file}"   (confirm it is gone)',
                         remedies.import_keyexchange(cert, "<original>.pfx")
@@ -101,10 +127,10 @@ class KeyFileMissing(Rule):
                         *remedies.new_request(cert),
                     ),
                     references=(REFERENCES["machinekeys"], REFERENCES["key-storage"]),
-                    explains_events=explains,
+                    explains_events=correlation.explains((cert.thumbprint,)),
                     summary=(
                         f"The key of {label(cert)} should be the file {key.key_file} in "
-                        f"{key_folder(key)}; the folder listing does not have it, so the key is gone."
+                        f"{key_folder(key)}; it is not there, so the key is gone."
                     ),
                 )
             )

@@ -186,3 +186,25 @@ def test_an_attached_pfx_answers_the_pfx_question() -> None:
     assert question in {a.what for a in analyse(certs, log(event())).ask_for}
     pfx = ReadResult("www.pfx", "pfx")
     assert question not in {a.what for a in analyse(certs, log(event()), pfx).ask_for}
+
+
+def test_procmon_name_not_found_on_the_key_file_means_it_is_gone() -> None:
+    from analyzer.model import FileAccess
+
+    row = FileAccess(
+        "10:00:01",
+        "lsass.exe",
+        640,
+        "CreateFile",
+        f"{FOLDER}\\{KEY_FILE}",
+        "NAME NOT FOUND",
+        source=Source("pm.csv", 7),
+    )
+    procmon = ReadResult("pm.csv", "procmon-csv", file_access=[row])
+    analysis = analyse(dump(cert("www")), log(event()), procmon)
+    (diagnosis,) = by_id(analysis, "key-file-missing")
+    assert diagnosis.confidence == "high" and str(diagnosis.evidence[1].source) == "pm.csv:7"
+    listed = icacls(
+        *DEFAULT_FOLDER, (f"{FOLDER}\\{KEY_FILE}", "NT AUTHORITY\\SYSTEM", "S-1-5-18", ("F",))
+    )
+    assert "key-file-missing" not in ids(analyse(dump(cert("www")), log(event()), procmon, listed))
