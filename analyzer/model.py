@@ -181,14 +181,14 @@ class Event:
 class AclEntry:
     """One ACE of an icacls listing or a key SDDL."""
 
-    path: str
-    account: str
-    sid: str | None
-    rights: tuple[str, ...]
-    allow: bool = True
-    inherited: bool = False
-    inheritance: tuple[str, ...] = ()
-    owner: str | None = None
+    path: str  # as the listing prints it
+    account: str  # as printed, in the machine's language
+    sid: str | None  # a well-known account's or a printed SID; None when unknown
+    rights: tuple[str, ...]  # icacls spelling: ("F",), ("R", "W"), ("RD", "WA")
+    allow: bool = True  # False for (DENY)
+    inherited: bool = False  # (I)
+    inheritance: tuple[str, ...] = ()  # OI, CI, IO, NP
+    owner: str | None = None  # Get-Acl shows it, icacls does not
     source: Source = field(default=Source(""), compare=False)
 
 
@@ -196,7 +196,7 @@ class AclEntry:
 class FileAccess:
     """One Process Monitor row kept for the diagnosis."""
 
-    time: str | None
+    time: str | None  # Time of Day as exported (no date)
     process: str | None
     pid: int | None
     operation: str | None
@@ -210,8 +210,8 @@ class FileAccess:
 class Binding:
     """An SSL binding from ``netsh http show sslcert`` or ``applicationHost.config``."""
 
-    endpoint: str
-    certificate_hash: str | None
+    endpoint: str  # 0.0.0.0:443, www.contoso.com:443 (SNI), ccs:443; IIS bindings named as netsh does
+    certificate_hash: str | None  # 40 lower-case hex, or the text as given when not hash_valid
     store: str | None = None
     app_id: str | None = None
     site: str | None = None
