@@ -189,3 +189,44 @@ def test_skimmed_events_match_the_full_parse() -> None:
             assert (skimmed.computer, skimmed.channel) == (full.computer, full.channel)
         else:
             assert skimmed is None  # wanted events always get the full parse
+
+
+def test_format_list_star_keeps_record_machine_log_and_level() -> None:
+    from analyzer.model import ReadResult
+    from analyzer.readers.exports import pslist
+
+    text = (
+        "\r\n\r\nMessage              : A fatal error occurred when attempting to access the TLS"
+        " server credential private key. The error\r\n"
+        "                       code returned from the cryptographic module is 0x8009030D. The"
+        " internal error state is 10001.\r\n"
+        "Id                   : 36870\r\nVersion              : 0\r\nQualifiers           : \r\n"
+        "Level                : 2\r\nRecordId             : 2213\r\n"
+        "ProviderName         : Schannel\r\nLogName              : System\r\n"
+        "MachineName          : nt0000000\r\nTimeCreated          : 16.10.2022 22:27:36\r\n"
+        "KeywordsDisplayNames : {Klassisch}\r\n"
+        "Properties           : {System.Diagnostics.Eventing.Reader.EventProperty,\r\n"
+        "                       System.Diagnostics.Eventing.Reader.EventProperty}\r\n\r\n"
+    )
+    assert pslist.score(text) == 85
+    result = ReadResult("fl.txt", "evtx-text")
+    (record,) = pslist.records(text, result)
+    assert result.messages == []
+    assert (record.provider, record.event_id, record.record_id, record.level) == (
+        "Schannel",
+        36870,
+        2213,
+        2,
+    )
+    assert (record.time, record.time_is_local, record.computer, record.channel, record.line) == (
+        "2022-10-16T22:27:36",
+        True,
+        "nt0000000",
+        "System",
+        3,
+    )
+    assert fields_from_message("Schannel", 36870, record.message or "") == {
+        "Type": "server",
+        "ErrorCode": "0x8009030D",
+        "ErrorStatus": "10001",
+    }

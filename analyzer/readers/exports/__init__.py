@@ -2,8 +2,9 @@
 
 Kinds, each detected from content:
   evtx-xml          wevtutil / Event Viewer / PowerShell event XML (`xmlexport`)
-  evtx-text         Event Viewer "Copy details as text" (`textcopy`) and "Save as" tab-delimited
-                    text (`delimited`)
+  evtx-text         Event Viewer "Copy details as text" and `wevtutil /f:text` (`textcopy`),
+                    "Save as" tab-delimited text (`delimited`), `Get-WinEvent | Format-List`
+                    (`pslist`)
   evtx-csv          Event Viewer "Save as" CSV and `Get-WinEvent | Export-Csv` (`delimited`)
   evtx-locale-meta  `LocaleMetaData/*.MTA` beside an exported `.evtx`: noted, not read
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 from analyzer.inputs.files import InputFile
 from analyzer.model import ReadResult
 from analyzer.readers import ReaderSpec, ReadOptions, Sample, register
-from analyzer.readers.exports import delimited, localemeta, textcopy, xmlexport
+from analyzer.readers.exports import delimited, localemeta, pslist, textcopy, xmlexport
 from analyzer.readers.exports.common import finish, read_text
 
 EVENT_EXPORT_KINDS: tuple[str, ...] = ("evtx-xml", "evtx-text", "evtx-csv", "evtx-locale-meta")
@@ -27,7 +28,7 @@ def _delimited_score(sample: Sample, kind: str) -> int:
 
 
 def _sniff_text(sample: Sample) -> int:
-    return max(textcopy.sniff(sample), _delimited_score(sample, "evtx-text"))
+    return max(textcopy.sniff(sample), pslist.sniff(sample), _delimited_score(sample, "evtx-text"))
 
 
 def _sniff_csv(sample: Sample) -> int:
@@ -47,10 +48,13 @@ def _read_delimited(file: InputFile, kind: str) -> ReadResult:
 def _read_text(file: InputFile, options: ReadOptions) -> ReadResult:
     result = ReadResult(file.display, "evtx-text")
     decoded = read_text(file, result)
-    found = delimited.classify(decoded.text)
+    text = decoded.text
+    found = delimited.classify(text)
     if found is not None and found[0].kind == "evtx-text":
-        return finish(result, delimited.records(decoded.text, found[0], result))
-    return finish(result, textcopy.records(decoded.text, result))
+        return finish(result, delimited.records(text, found[0], result))
+    if pslist.score(text) > textcopy.score(text):
+        return finish(result, pslist.records(text, result))
+    return finish(result, textcopy.records(text, result))
 
 
 def _read_csv(file: InputFile, options: ReadOptions) -> ReadResult:

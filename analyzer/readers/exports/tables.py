@@ -153,7 +153,8 @@ MESSAGE_PATTERNS: dict[tuple[str, int], tuple[re.Pattern[str], ...]] = {
 
 def fields_from_message(provider: str, event_id: int, message: str) -> dict[str, str]:
     """EventData values a known English message states, in manifest order; {} if none match."""
-    head = message[:MESSAGE_SCAN_CHARS]
+    # Wrapped or pasted text breaks lines anywhere: compare on single spaces.
+    head = " ".join(message[:MESSAGE_SCAN_CHARS].split())
     for pattern in MESSAGE_PATTERNS.get((provider, event_id), ()):
         match = pattern.search(head)
         if match:

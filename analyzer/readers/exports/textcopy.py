@@ -82,16 +82,19 @@ def headers_in(lines: list[str], first_line: int) -> list[Header]:
     return headers
 
 
-def sniff(sample: Sample) -> int:
-    if sample.text is None:
-        return 0
-    lines = split_lines(sample.text.text[:8192])[:40]
+def score(text: str) -> int:
+    """95 for a copy with its XML, 80 for labels alone (wevtutil text, a copy without XML)."""
+    lines = split_lines(text[:8192])[:40]
     names = {labelled[0] for labelled in map(_label_of, lines) if labelled}
-    if {"event_id", "provider"} <= names and "<Event" in sample.text.text:
+    if {"event_id", "provider"} <= names and "<Event" in text:
         return 95
     if {"event_id", "provider", "date"} <= names:
         return 80
     return 0
+
+
+def sniff(sample: Sample) -> int:
+    return score(sample.text.text) if sample.text is not None else 0
 
 
 def _record_from_header(header: Header, order: DateOrder, result: ReadResult) -> RawRecord | None:
