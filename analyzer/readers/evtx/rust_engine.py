@@ -29,9 +29,9 @@ from analyzer.readers.evtx.layout import (
 from analyzer.readers.evtx.values import RawEvent, XmlNode, common_value, flatten_userdata
 
 ENGINE = "evtx"
-_PROVIDER = re.compile(r'"Provider":\{"#attributes":\{"Name":"((?:[^"\\]|\\.)*)"')
 _REPEATED = re.compile(r"(.+)_\d+")
-_EVENT_ID = re.compile(r'"EventID":(?:(\d+)|\{"#attributes":\{[^}]*\},"#text":(\d+))')
+_DIGITS = re.compile(r"\d+")
+_PROVIDER_NAME = '"Provider":{"#attributes":{"Name":"'
 
 
 def available() -> bool:
@@ -102,6 +102,30 @@ def _xml_node(name: str, value: Any) -> XmlNode:
     return node
 
 
+def _head(text: str) -> tuple[str, int] | None:
+    """Provider name and event id from evtx's JSON text without parsing it (str.find is far
+    cheaper than json.loads); None when the text is not in the expected shape."""
+    at = text.find(_PROVIDER_NAME)
+    if at < 0:
+        return None
+    start = at + len(_PROVIDER_NAME)
+    end = text.find('"', start)
+    name = text[start:end]
+    if end < 0 or "\\" in name:
+        return None
+    at = text.find('"EventID":', end)
+    if at < 0:
+        return None
+    at += 10
+    if text.startswith("{", at):
+        at = text.find('"#text":', at)
+        if at < 0:
+            return None
+        at += 8
+    digits = _DIGITS.match(text, at)
+    return (name, int(digits.group())) if digits else None
+
+
 def _attr(node: Any, name: str) -> Any:
     if isinstance(node, dict):
         attrs = node.get("#attributes")
@@ -134,6 +158,7 @@ def read_chunks(
     meta: tuple[str | None, str | None] = (None, None)
     last_id: int | None = None
     records = parser.records_json()
+    decided: dict[tuple[str, int], bool] = {}
     while True:
         try:
             record = next(records)
@@ -149,24 +174,23 @@ def read_chunks(
             counts[ranges[at][2]] = counts.get(ranges[at][2], 0) + 1
         text = record["data"]
         # Cheap look at provider and id first: most records of a chunk are not wanted.
-        provider = _PROVIDER.search(text)
-        event_id = _EVENT_ID.search(text)
         event: dict[str, Any] | None = None
-        if provider and event_id:
-            name = provider.group(1)
-            if "\\" in name:
-                name = json.loads(f'"{name}"')
-            number = int(event_id.group(1) or event_id.group(2))
-        else:
+        head = _head(text)
+        if head is None:
             event = json.loads(text)["Event"]
             name = str(_attr(event["System"].get("Provider"), "Name") or "")
             number = _text(event["System"].get("EventID"))
             if not isinstance(number, int):
                 continue
+        else:
+            name, number = head
         if meta == (None, None) or record_id == meta_record:
             event = event or json.loads(text)["Event"]
             meta = (event["System"].get("Channel"), event["System"].get("Computer"))
-        if not want(name, number):
+        wanted = decided.get((name, number))
+        if wanted is None:
+            wanted = decided[(name, number)] = want(name, number)
+        if not wanted:
             continue
         event = event or json.loads(text)["Event"]
         system = event["System"]
