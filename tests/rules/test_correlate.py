@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 from engine_records import LOG, cert, correlation_of, dump, event, log, thumb
 from hypothesis import given
 from hypothesis import strategies as st
 
 from analyzer.case import normalise_thumbprint, parse_at
+from analyzer.correlate import validity_at
 from analyzer.errors import UsageError
 from analyzer.model import Coverage, Event, OsInfo, ReadResult, Source
+from analyzer.rules.key_access import sddl_system_access
 
 
 def test_thumbprint_forms_from_the_certificate_dialog() -> None:
@@ -135,3 +139,21 @@ def test_36868_names_the_certificate_by_its_key_container() -> None:
     corr = correlation_of(dump(cert(), other), log(named, event()))
     assert corr.in_use == (thumb("www"),) and corr.in_use_from == "36868"
     assert "36868" in corr.notes[0]
+
+
+@given(
+    st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2090, 1, 1)),
+    st.integers(min_value=-5000, max_value=5000),
+)
+def test_validity_uses_exactly_one_day_of_slack(not_after: datetime, minutes: int) -> None:
+    certificate = cert(valid_from=None, valid_to=not_after.replace(microsecond=0).isoformat())
+    when = (not_after.replace(microsecond=0) + timedelta(minutes=minutes)).replace(
+        tzinfo=timezone.utc
+    )
+    state = validity_at(certificate, when).state
+    assert state == ("expired" if minutes > 24 * 60 else "valid")
+
+
+@given(st.text(max_size=200))
+def test_sddl_reading_never_raises(text: str) -> None:
+    assert sddl_system_access(text) in (None, "allowed", "denied", "absent")
