@@ -40,9 +40,15 @@ def test_help_names_every_option() -> None:
     ("ticket", "code"),
     [
         ("demo-keyspec2", 1),
+        ("s3-mixed", 1),
+        ("s3-nonverbose", 1),
         ("s1-mixed", 1),
         ("s2-sddl", 1),
+        ("s2-procmon", 1),
         ("nearmiss-codesigning-keyspec2", 4),
+        ("nearmiss-ksp-keyspec0", 4),
+        ("nearmiss-not-elevated", 4),
+        ("nearmiss-expired-predecessor", 4),
         ("healthy", 0),
     ],
 )
