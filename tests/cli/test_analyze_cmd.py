@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from analyzer.cli.app import app
-from analyzer.cli.commands import analyze_cmd  # noqa: F401  (registers the command)
+from analyzer.cli.commands import analyze_cmd  # importing it registers the command
 from fixtures.writers.make_tickets import INTRANET
 
 TICKETS = Path(__file__).resolve().parents[2] / "fixtures" / "tickets"
@@ -142,3 +142,14 @@ def test_default_report_in_the_current_folder(tmp_path: Path) -> None:
     result = run(str(TICKETS / "healthy"), cwd=tmp_path)
     assert result.exit_code == 0
     assert (tmp_path / "certtriage-report.html").is_file()
+
+
+def test_internal_error_is_one_line_and_exit_70(monkeypatch: pytest.MonkeyPatch) -> None:
+    def crash(paths, options):
+        raise RuntimeError("engine exploded")
+
+    monkeypatch.setattr(analyze_cmd, "run_analysis", crash)
+    result = run(str(TICKETS / "healthy"))
+    assert result.exit_code == 70
+    assert "internal error" in result.output and "RuntimeError: engine exploded" in result.output
+    assert "Traceback" not in result.output
