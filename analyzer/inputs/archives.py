@@ -77,6 +77,10 @@ class LimitReached(Exception):
     """A limit shared by the whole collection is exhausted: stop extracting anything more."""
 
 
+class CorruptArchive(Exception):
+    """A format module's own "this archive is damaged" (zipfile and tarfile have theirs)."""
+
+
 class _MemberRefused(Exception):
     """This member (and, for a bomb, the rest of its archive) is not extracted."""
 
@@ -147,7 +151,7 @@ class Budget:
 
 
 @dataclass
-class _ArchiveRun:
+class ArchiveRun:
     """Per-archive state: where it is, how deep, and how much it has produced so far."""
 
     display: str
@@ -173,7 +177,7 @@ class Unpacker:
 
     # ------------------------------------------------------------------ reporting
 
-    def _say(self, level: Level, path: str, text: str) -> None:
+    def say(self, level: Level, path: str, text: str) -> None:
         self.messages.append(Message(level, text, Source(path)))
 
     # ------------------------------------------------------------------ entry point
@@ -182,30 +186,30 @@ class Unpacker:
         try:
             head = file.head(TAR_MAGIC_OFFSET + 8)
         except OSError as exc:
-            self._say(Level.ERROR, file.display, f"cannot read: {exc.strerror or exc}")
+            self.say(Level.ERROR, file.display, f"cannot read: {exc.strerror or exc}")
             return []
         kind = archive_kind(head)
         if kind is None:
             other = unsupported_archive(head)
             if other:
-                self._say(
+                self.say(
                     Level.WARNING,
                     file.display,
                     f"{other} archive: this format is not supported; extract it and send the files",
                 )
             return [file]
         if depth + 1 > self.limits.max_depth:
-            self._say(
+            self.say(
                 Level.WARNING,
                 file.display,
                 f"archive not opened: nested deeper than {self.limits.max_depth} levels",
             )
             return []
         if self.budget.exhausted:
-            self._say(Level.WARNING, file.display, f"archive not opened: {self.budget.exhausted}")
+            self.say(Level.WARNING, file.display, f"archive not opened: {self.budget.exhausted}")
             return []
-        run = _ArchiveRun(file.display, file.local, depth + 1, max(file.size, 1))
-        opener: dict[str, Callable[[_ArchiveRun], Any]] = {
+        run = ArchiveRun(file.display, file.local, depth + 1, max(file.size, 1))
+        opener: dict[str, Callable[[ArchiveRun], Any]] = {
             "zip": self._zip,
             "7z": self._7z,
             "tar": self._tar,
@@ -218,19 +222,19 @@ class Unpacker:
             if isinstance(result, InputFile):
                 return [result]  # a document in a zip container, not an archive
         except LimitReached as exc:
-            self._say(Level.ERROR, run.display, f"extraction stopped: {exc}")
+            self.say(Level.ERROR, run.display, f"extraction stopped: {exc}")
         except _MemberRefused as exc:
-            self._say(Level.ERROR, run.display, f"extraction stopped: {exc}")
+            self.say(Level.ERROR, run.display, f"extraction stopped: {exc}")
         except (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError) as exc:
-            self._say(Level.ERROR, run.display, f"corrupt or truncated {kind} archive: {exc}")
-        except (zipfile.BadZipFile, tarfile.TarError) as exc:
-            self._say(Level.ERROR, run.display, f"corrupt {kind} archive: {exc}")
+            self.say(Level.ERROR, run.display, f"corrupt or truncated {kind} archive: {exc}")
+        except (zipfile.BadZipFile, tarfile.TarError, CorruptArchive) as exc:
+            self.say(Level.ERROR, run.display, f"corrupt {kind} archive: {exc}")
         said = any(
             m.source.path == run.display or m.source.path.startswith(f"{run.display}!/")
             for m in self.messages
         )
         if not run.members and not said:
-            self._say(Level.INFO, run.display, "archive holds no files")
+            self.say(Level.INFO, run.display, "archive holds no files")
         expanded: list[InputFile] = []
         for member in run.members:
             expanded.extend(self._expand_member(member, run.depth))
@@ -244,15 +248,15 @@ class Unpacker:
 
     # ------------------------------------------------------------------ copying
 
-    def _new_local(self) -> Path:
+    def new_local(self) -> Path:
         self._serial += 1
         return self.workdir / f"m{self._serial:06d}"
 
-    def _copy(self, run: _ArchiveRun, name: str, source: IO[bytes], packed: int | None) -> None:
+    def _copy(self, run: ArchiveRun, name: str, source: IO[bytes], packed: int | None) -> None:
         """Copy one member, counting bytes against every limit as they arrive."""
         display = f"{run.display}!/{name}"
         self.budget.count_file()
-        local = self._new_local()
+        local = self.new_local()
         written = 0
         try:
             with local.open("wb") as out:
@@ -260,20 +264,20 @@ class Unpacker:
                     written += len(chunk)
                     run.produced += len(chunk)
                     self.budget.add_bytes(len(chunk))
-                    self._check_member(run, written, packed)
+                    self.check_member(run, written, packed)
                     out.write(chunk)
         except _MemberRefused as exc:
             local.unlink(missing_ok=True)
             if exc.whole_archive:
                 raise _MemberRefused(f"member '{name}': {exc}", whole_archive=True) from None
-            self._say(Level.WARNING, display, f"not extracted: {exc}")
+            self.say(Level.WARNING, display, f"not extracted: {exc}")
             return
         except BaseException:
             local.unlink(missing_ok=True)
             raise
         run.members.append(InputFile(display, local, written))
 
-    def _check_member(self, run: _ArchiveRun, written: int, packed: int | None) -> None:
+    def check_member(self, run: ArchiveRun, written: int, packed: int | None) -> None:
         lim = self.limits
         if written > lim.max_member_bytes:
             raise _MemberRefused(f"larger than the per-file limit ({lim.max_member_bytes} bytes)")
@@ -289,19 +293,17 @@ class Unpacker:
                 whole_archive=True,
             )
 
-    def _refuse(self, run: _ArchiveRun, raw: str, why: str) -> None:
+    def refuse(self, run: ArchiveRun, raw: str, why: str) -> None:
         shown = _CONTROL.sub("\ufffd", raw)
-        self._say(Level.WARNING, run.display, f"member '{shown}' refused: {why}")
+        self.say(Level.WARNING, run.display, f"member '{shown}' refused: {why}")
 
     # ------------------------------------------------------------------ formats
 
-    def _zip(self, run: _ArchiveRun) -> InputFile | None:
+    def _zip(self, run: ArchiveRun) -> InputFile | None:
         with zipfile.ZipFile(run.local) as archive:
             infos = archive.infolist()
             if any(i.filename == "[Content_Types].xml" for i in infos):
-                self._say(
-                    Level.INFO, run.display, "Office document (zip container), not an archive"
-                )
+                self.say(Level.INFO, run.display, "Office document (zip container), not an archive")
                 return InputFile(run.display, run.local, run.size)
             encrypted = 0
             for info in infos:
@@ -309,20 +311,20 @@ class Unpacker:
                     continue
                 mode = info.external_attr >> 16
                 if stat.S_ISLNK(mode):
-                    self._refuse(run, info.filename, "symbolic link")
+                    self.refuse(run, info.filename, "symbolic link")
                     continue
                 if mode and stat.S_IFMT(mode) and not stat.S_ISREG(mode):
-                    self._refuse(run, info.filename, "special file (device, fifo or socket)")
+                    self.refuse(run, info.filename, "special file (device, fifo or socket)")
                     continue
                 if info.flag_bits & 0x1:
                     encrypted += 1
                     continue
                 name, why = clean_member_name(info.filename)
                 if name is None:
-                    self._refuse(run, info.filename, why or "unsafe name")
+                    self.refuse(run, info.filename, why or "unsafe name")
                     continue
                 if self._declared_bomb(info):
-                    self._say(
+                    self.say(
                         Level.WARNING,
                         f"{run.display}!/{name}",
                         f"not extracted: declared compression ratio above "
@@ -333,11 +335,11 @@ class Unpacker:
                     with archive.open(info) as member:
                         self._copy(run, name, member, info.compress_size)
                 except (zipfile.BadZipFile, NotImplementedError, zlib.error, EOFError) as exc:
-                    self._say(
+                    self.say(
                         Level.WARNING, f"{run.display}!/{name}", f"unreadable zip member: {exc}"
                     )
             if encrypted:
-                self._say(
+                self.say(
                     Level.ERROR,
                     run.display,
                     f"encrypted (password-protected) archive: {encrypted} member(s) not read; "
@@ -352,7 +354,7 @@ class Unpacker:
             info.compress_size, 1
         )
 
-    def _tar(self, run: _ArchiveRun, stream: IO[bytes] | None = None) -> None:
+    def _tar(self, run: ArchiveRun, stream: IO[bytes] | None = None) -> None:
         source = stream if stream is not None else run.local.open("rb")
         try:
             # Stream mode reads strictly forward: no seeks, and a truncated tail loses only itself.
@@ -363,29 +365,27 @@ class Unpacker:
             if stream is None:
                 source.close()
 
-    def _tar_member(
-        self, run: _ArchiveRun, archive: tarfile.TarFile, info: tarfile.TarInfo
-    ) -> None:
+    def _tar_member(self, run: ArchiveRun, archive: tarfile.TarFile, info: tarfile.TarInfo) -> None:
         if info.isdir():
             return
         if info.issym():
-            self._refuse(run, info.name, f"symbolic link to '{info.linkname}'")
+            self.refuse(run, info.name, f"symbolic link to '{info.linkname}'")
             return
         if info.islnk():
-            self._refuse(run, info.name, f"hard link to '{info.linkname}'")
+            self.refuse(run, info.name, f"hard link to '{info.linkname}'")
             return
         if not info.isreg():
-            self._refuse(run, info.name, "special file (device, fifo or socket)")
+            self.refuse(run, info.name, "special file (device, fifo or socket)")
             return
         name, why = clean_member_name(info.name)
         if name is None:
-            self._refuse(run, info.name, why or "unsafe name")
+            self.refuse(run, info.name, why or "unsafe name")
             return
         member = archive.extractfile(info)
         if member is not None:
             self._copy(run, name, member, None)
 
-    def _compressed(self, run: _ArchiveRun) -> None:
+    def _compressed(self, run: ArchiveRun) -> None:
         """gzip/bzip2/xz: a compressed tar, or one compressed file named after the archive."""
         openers: dict[bytes, Callable[[Path], Any]] = {
             b"\x1f\x8b": gzip.GzipFile,
@@ -406,145 +406,7 @@ class Unpacker:
             name, _ = clean_member_name(stem)
             self._copy(run, name or "content", stream, None)
 
-    def _7z(self, run: _ArchiveRun) -> None:
-        import py7zr  # imported here: only tickets with a 7z pay for it
+    def _7z(self, run: ArchiveRun) -> None:
+        from analyzer.inputs.sevenzip import read_7z  # only tickets with a 7z pay for py7zr
 
-        with run.local.open("rb") as fh:
-            try:
-                archive = py7zr.SevenZipFile(fh)
-            except py7zr.exceptions.PasswordRequired:
-                self._say(
-                    Level.ERROR,
-                    run.display,
-                    "encrypted (password-protected) 7z archive, file names hidden; "
-                    "ask for the files without a password",
-                )
-                return
-            except (py7zr.exceptions.ArchiveError, KeyError, IndexError) as exc:
-                raise zipfile.BadZipFile(f"{type(exc).__name__}: {exc}") from None
-            with archive:
-                self._7z_members(run, archive)
-
-    def _7z_members(self, run: _ArchiveRun, archive: Any) -> None:
-        import py7zr
-
-        if "7zAES" in archive._get_method_names():
-            self._say(
-                Level.ERROR,
-                run.display,
-                "encrypted (password-protected) 7z archive; ask for the files without a password",
-            )
-            return
-        wanted: dict[str, str] = {}  # name py7zr will use -> our clean name
-        for entry in archive.files:
-            if entry.is_directory:
-                continue
-            if entry.is_symlink or entry.is_junction:
-                self._refuse(run, entry.filename, "symbolic link or junction")
-                continue
-            mode = entry.posix_mode
-            if entry.is_socket or (mode and stat.S_IFMT(mode) and not stat.S_ISREG(mode)):
-                self._refuse(run, entry.filename, "special file (device, fifo or socket)")
-                continue
-            name, why = clean_member_name(entry.filename)
-            if name is None:
-                self._refuse(run, entry.filename, why or "unsafe name")
-                continue
-            if name in wanted.values():
-                self._refuse(run, entry.filename, "duplicate name")
-                continue
-            wanted[entry.filename] = name
-        if not wanted:
-            return
-        # Solid 7z blocks make a damaged archive's members unreliable: on any failure none is
-        # kept; on success every member is.
-        factory = _SevenZipSink(self, run, wanted)
-        try:
-            archive.extract(targets=list(wanted), factory=factory)
-        except py7zr.exceptions.PasswordRequired:
-            factory.discard_all()
-            self._say(Level.ERROR, run.display, "encrypted (password-protected) 7z archive")
-            return
-        except (py7zr.exceptions.ArchiveError, KeyError, IndexError) as exc:
-            factory.discard_all()
-            raise zipfile.BadZipFile(f"{type(exc).__name__}: {exc}") from None
-        except BaseException:
-            factory.discard_all()
-            raise
-        factory.keep_all()
-
-
-class _SevenZipSink:
-    """py7zr writer factory: each member streams into a numbered file, limits checked per write."""
-
-    def __init__(self, unpacker: Unpacker, run: _ArchiveRun, wanted: dict[str, str]) -> None:
-        self.unpacker = unpacker
-        self.run = run
-        self.by_output = {Path(raw).as_posix().lstrip("/"): clean for raw, clean in wanted.items()}
-        self.open: list[_SevenZipMember] = []
-
-    def create(self, filename: str) -> _SevenZipMember:
-        clean = self.by_output.get(Path(filename).as_posix(), filename)
-        member = _SevenZipMember(self.unpacker, self.run, clean)
-        self.open.append(member)
-        return member
-
-    def keep_all(self) -> None:
-        for member in self.open:
-            member.keep()
-
-    def discard_all(self) -> None:
-        for member in self.open:
-            member.discard()
-
-
-class _SevenZipMember:
-    """One member being written; implements the parts of py7zr's Py7zIO that extraction uses."""
-
-    def __init__(self, unpacker: Unpacker, run: _ArchiveRun, name: str) -> None:
-        self.unpacker = unpacker
-        self.run = run
-        self.name = name
-        self.local = unpacker._new_local()
-        self.written = 0
-        self.out: IO[bytes] | None = None
-        unpacker.budget.count_file()
-
-    def write(self, data: bytes | bytearray) -> int:
-        if self.out is None:
-            self.out = self.local.open("wb")
-        self.written += len(data)
-        self.run.produced += len(data)
-        self.unpacker.budget.add_bytes(len(data))
-        self.unpacker._check_member(self.run, self.written, None)
-        self.out.write(data)
-        return len(data)
-
-    def read(self, size: int | None = None) -> bytes:
-        return b""
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        return 0
-
-    def flush(self) -> None:
-        if self.out is not None:
-            self.out.flush()
-
-    def size(self) -> int:
-        return self.written
-
-    def close(self) -> None:
-        if self.out is not None:
-            self.out.close()
-
-    def discard(self) -> None:
-        self.close()
-        self.local.unlink(missing_ok=True)
-
-    def keep(self) -> None:
-        self.close()
-        if not self.local.exists():
-            self.local.write_bytes(b"")  # an empty member is still a file of the ticket
-        self.run.members.append(
-            InputFile(f"{self.run.display}!/{self.name}", self.local, self.written)
-        )
+        read_7z(self, run)
