@@ -87,10 +87,17 @@ def classify_lines(text: str) -> tuple[list[Line], list[Repair], int]:
     return lines, repairs, physical
 
 
-# Kinds whose consecutive lines become one token spanning ``start_pos``..``end_pos``: the grammar
-# only needs to know that values (or unused labels, or blank lines) follow, and fewer tokens keep
-# the parse fast.
-_MERGED = frozenset({"OTHER", "LABEL", "BLANK"})
+# Runs of lines that become one token spanning ``start_pos``..``end_pos``, by the kind of the
+# run's first line. The grammar gives each merged kind the same role as the lines it swallows:
+# OTHER values continue the field, property or extension above; a LABEL ends a field but not a
+# property or an extension, and OTHER lines after it are in the same place; a BLANK ends a field
+# and an extension, after which LABEL and OTHER lines are items of the certificate (or values of
+# the property it is in). Fewer tokens keep the LALR parse fast; the builder still sees every line.
+_RUN_CONTINUES: dict[str, frozenset[str]] = {
+    "OTHER": frozenset({"OTHER"}),
+    "LABEL": frozenset({"LABEL", "OTHER"}),
+    "BLANK": frozenset({"BLANK", "LABEL", "OTHER"}),
+}
 
 
 def parse_blocks(lines: list[Line]) -> list[Any]:
@@ -101,8 +108,9 @@ def parse_blocks(lines: list[Line]) -> list[Any]:
     while i < count:
         kind = lines[i].kind
         j = i + 1
-        if kind in _MERGED:
-            while j < count and lines[j].kind == kind:
+        continues = _RUN_CONTINUES.get(kind)
+        if continues:
+            while j < count and lines[j].kind in continues:
                 j += 1
         tokens.append(Token(kind, "", start_pos=i, end_pos=j))
         i = j
