@@ -57,14 +57,26 @@ def _parser() -> Lark:
     return Lark(grammar, parser="lalr", lexer=_LineLexer, transformer=_Blocks())
 
 
+_CLASSIFY_CACHE = 20000  # distinct line texts remembered per dump
+
+
 def classify_lines(text: str) -> tuple[list[Line], list[Repair], int]:
     """Clean and classify; then fix the two kinds that need their neighbours."""
     cleaned, repairs, physical = clean_lines(text)
     lines: list[Line] = []
+    # Most lines of a store dump repeat from certificate to certificate ("Version: 3",
+    # "Provider = ...", "Encryption test passed"): classify each distinct text once.
+    seen: dict[str, tuple[str, str | None, str]] = {}
     for stripped, lineno in cleaned:
+        known = seen.get(stripped)
+        if known is not None:
+            lines.append(Line(known[0], known[1], stripped, known[2], lineno))
+            continue
         line = classify(stripped)
         line.lineno = lineno
         lines.append(line)
+        if len(seen) < _CLASSIFY_CACHE and line.sub != "hex":
+            seen[stripped] = (line.kind, line.sub, line.value)
     previous: Line | None = None
     for i, line in enumerate(lines):
         if line.kind == "BLANK":
