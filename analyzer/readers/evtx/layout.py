@@ -68,7 +68,6 @@ class Layout:
     base: int  # offset of the first chunk slot
     chunks: list[Chunk] = field(default_factory=list)
     bad: list[int] = field(default_factory=list)  # non-empty slots without a chunk magic
-    empty: int = 0  # all-zero chunk slots (preallocated, never written)
     trailing: int = 0  # bytes after the last whole chunk slot
 
     def newest_first(self) -> list[Chunk]:
@@ -143,14 +142,10 @@ def read_layout(buf: bytes) -> Layout:
         magic = buf[at : at + 8]
         if magic == CHUNK_MAGIC:
             chunk = _chunk_at(buf, index, at, available)
-            if chunk.records:
+            if chunk.records:  # (a chunk header without records has nothing to read)
                 layout.chunks.append(chunk)
-            elif available == CHUNK_SIZE:
-                layout.empty += 1  # a chunk header without records: nothing to read
-        elif buf[at : at + available].count(0) == available:
-            layout.empty += 1
-        elif available == CHUNK_SIZE:
-            layout.bad.append(index)
+        elif available == CHUNK_SIZE and buf[at : at + available].count(0) != available:
+            layout.bad.append(index)  # an all-zero slot is preallocated, never written: not bad
         at += CHUNK_SIZE
         index += 1
     return layout

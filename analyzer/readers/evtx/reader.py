@@ -183,7 +183,7 @@ def _moment(text: str | None) -> datetime | None:
         return None
 
 
-def _note_layout(result: ReadResult, layout: Layout, size: int) -> None:
+def _note_layout(result: ReadResult, layout: Layout) -> None:
     header = layout.header
     if not header.present:
         result.note("no file header: read as chunks carved out of a log")
@@ -216,13 +216,13 @@ def read_evtx_bytes(buf: bytes, result: ReadResult, engine: str, *, prefilter: b
         tail = buf[len(buf) - layout.trailing :] if layout.trailing else b""
         intact = layout.header.crc_ok or layout.header.no_crc
         if layout.header.present and intact and not layout.bad and not tail.strip(b"\0"):
-            _note_layout(result, layout, len(buf))
+            _note_layout(result, layout)
             result.note("the log holds no records")
             result.coverage = Coverage(chunks_bad=0)
         else:
             result.fail("not a readable .evtx file: no chunk with records was found")
         return
-    _note_layout(result, layout, len(buf))
+    _note_layout(result, layout)
     run = _Run(buf, layout, engine, result)
     if prefilter:
         capi2_log = holds(buf, run.newest, (CAPI2_CHANNEL,))
