@@ -51,6 +51,7 @@ CASES: dict[str, tuple[int, str, list[tuple[int, str]]]] = {
     "en-store-rewrapped.txt": (1, "utf-8", [(2, "re-wrapped")]),
     "en-v-truncated-crlf.txt": (2, "utf-8", [(27, "no Cert Hash"), (45, "closing line")]),
     "zh-CN-dump-gbk-read-as-utf8.txt": (1, "utf-8", []),
+    "en-two-stores-my-user-root-crlf.txt": (2, "utf-8", []),
 }
 
 # file -> (position, the record spelled out); `source` is not part of equality.
@@ -559,3 +560,11 @@ def test_the_sniffer_scores_every_certutil_fixture(name: str) -> None:
     from analyzer.readers.certutil import sniff_certutil
 
     assert sniff_certutil(sample_of(InputFile.from_path(FOLDER / name))) >= 30
+
+
+def test_two_dumps_in_one_file_keep_their_own_store_and_user_flag() -> None:
+    mine, root = _read("en-two-stores-my-user-root-crlf.txt").certificates
+    assert (mine.index, mine.store, mine.user_store) == (0, "my", False)
+    assert (root.index, root.store, root.user_store) == (0, "root", True)
+    assert root.key is not None and root.key.state == "no-key-info"
+    assert mine.valid_from == "2025-01-14T09:12:00" and root.valid_to == "2021-05-10T01:28:00"
