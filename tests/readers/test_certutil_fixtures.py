@@ -559,7 +559,12 @@ def test_the_sniffer_scores_every_certutil_fixture(name: str) -> None:
     from analyzer.readers import sample_of
     from analyzer.readers.certutil import sniff_certutil
 
-    assert sniff_certutil(sample_of(InputFile.from_path(FOLDER / name))) >= 30
+    from analyzer.readers import detect
+
+    file = InputFile.from_path(FOLDER / name)
+    assert sniff_certutil(sample_of(file)) >= 30
+    spec = detect(file)
+    assert spec is not None and spec.kind == "certutil"
 
 
 def test_two_dumps_in_one_file_keep_their_own_store_and_user_flag() -> None:
