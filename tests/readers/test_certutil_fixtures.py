@@ -556,10 +556,8 @@ def test_the_sniffer_scores_zero_for_other_evidence() -> None:
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_the_sniffer_scores_every_certutil_fixture(name: str) -> None:
-    from analyzer.readers import sample_of
+    from analyzer.readers import detect, sample_of
     from analyzer.readers.certutil import sniff_certutil
-
-    from analyzer.readers import detect
 
     file = InputFile.from_path(FOLDER / name)
     assert sniff_certutil(sample_of(file)) >= 30
