@@ -52,6 +52,7 @@ CASES: dict[str, tuple[int, str, list[tuple[int, str]]]] = {
     "en-v-truncated-crlf.txt": (2, "utf-8", [(27, "no Cert Hash"), (45, "closing line")]),
     "zh-CN-dump-gbk-read-as-utf8.txt": (1, "utf-8", []),
     "en-two-stores-my-user-root-crlf.txt": (2, "utf-8", []),
+    "ja-store-cp932.txt": (1, "cp932", []),
 }
 
 # file -> (position, the record spelled out); `source` is not part of equality.
@@ -571,3 +572,18 @@ def test_two_dumps_in_one_file_keep_their_own_store_and_user_flag() -> None:
     assert (root.index, root.store, root.user_store) == (0, "root", True)
     assert root.key is not None and root.key.state == "no-key-info"
     assert mine.valid_from == "2025-01-14T09:12:00" and root.valid_to == "2021-05-10T01:28:00"
+
+
+def test_japanese_cp932_dump_with_the_guessed_labels() -> None:
+    (cert,) = _read("ja-store-cp932.txt").certificates
+    assert (cert.index, cert.thumbprint) == (2, "0a1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3")
+    assert cert.subject == "CN=www.contoso.co.jp" and cert.valid_from == "2025-01-14T09:12:00"
+    assert cert.key is not None
+    assert (
+        cert.key.key_file == "5b7d9f1b3d5f7b9d1f3b5d7f9b1d3f5b_4be58f30-7127-42f5-9b76-f47187495247"
+    )
+    assert (cert.key.exportable, cert.key.state, cert.key.tests) == (
+        False,
+        "ok",
+        ("encryption-passed",),
+    )

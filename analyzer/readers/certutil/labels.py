@@ -5,8 +5,8 @@ separators, hex values, OIDs, `*_PROP_ID(n)` names, provider names, `CertUtil: -
 codes). The reader anchors on that structure and uses these tables to name what it found.
 
 Sources: en from the real samples; fr/de/zh-CN rows marked "real" come from published real
-output quoted in the certutil format notes; entries marked "guess" are Windows translations that
-no real sample confirmed yet. A wrong guess costs little: the language-independent facts (a
+output quoted in the certutil format notes; entries marked "guess" (all of es and ja) are Windows
+translations that no real sample confirmed yet. A wrong guess costs little: the language-independent facts (a
 `FAILED` code, a KeySpec value, a key container) still set the key state.
 """
 
@@ -70,6 +70,17 @@ FIELD_LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "template": ("Plantilla",),
         "root": ("Certificado raíz",),
     },
+    "ja": {  # guess: no real Japanese dump was found
+        "x509": ("X509 証明書",),
+        "serial": ("シリアル番号",),
+        "issuer": ("発行者",),
+        "subject": ("サブジェクト",),
+        "not_before": ("NotBefore",),
+        "not_after": ("NotAfter",),
+        "cert_hash": ("証明書のハッシュ(sha1)", "証明書ハッシュ(sha1)"),
+        "template": ("テンプレート",),
+        "root": ("ルート証明書",),
+    },
 }
 
 KEY_LABELS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -109,6 +120,13 @@ KEY_LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "simple_container": ("Nombre de contenedor simple",),
         "provider": ("Proveedor",),
         "provider_type": ("Tipo de proveedor",),
+    },
+    "ja": {  # guess
+        "key_container": ("キー コンテナー", "キー コンテナ"),
+        "unique_container": ("一意なコンテナー名", "一意のコンテナー名"),
+        "simple_container": ("単純なコンテナー名",),
+        "provider": ("プロバイダー", "プロバイダ"),
+        "provider_type": ("プロバイダーの種類",),
     },
 }
 
@@ -187,6 +205,18 @@ STATUS_LINES: dict[str, dict[str, tuple[str, ...]]] = {
             "No se encuentran el certificado y la clave privada para el descifrado",
         ),
         "non_root": ("Certificado no raíz",),
+    },
+    "ja": {  # guesses
+        "not_plain_exportable": ("秘密キーはプレーン テキストとしてエクスポートできません",),
+        "not_exportable": ("秘密キーはエクスポートできません",),
+        "encryption_passed": ("暗号化テストが成功しました", "暗号化テストに合格しました"),
+        "encryption_failed": ("暗号化テストが失敗しました", "暗号化テストに失敗しました"),
+        "signature_passed": ("署名テストが成功しました", "署名テストに合格しました"),
+        "signature_failed": ("署名テストが失敗しました", "署名テストに失敗しました"),
+        "missing_keyset": ("格納されているキー セットがありません",),
+        "no_key_info": ("キー プロバイダー情報がありません",),
+        "cannot_find_key": ("暗号化解除用の証明書と秘密キーが見つかりません",),
+        "non_root": ("ルート証明書ではありません",),
     },
 }
 
