@@ -30,6 +30,9 @@ def triaged(queue: Queue, tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = runner.invoke(app, ["triage", str(queue.root), "--out", str(out), "--workers", "2"])
     assert result.exit_code == EXIT_OK, result.output
     assert f"{len(queue.tickets)} tickets in" in result.output
+    # Not a terminal: one plain progress line per finished ticket instead of a bar.
+    assert f"triage: {len(queue.tickets)} tickets" in result.output
+    assert "T-1001-keyspec2: keyspec-signature" in result.output
     return out
 
 
