@@ -2,8 +2,9 @@
 `-exportPFX`, `-dump`) in any encoding and UI language -> `Certificate` records.
 
 Pipeline: decode (analyzer.inputs.decode) -> clean up lines (cleanup.py) -> classify each line
-into one terminal (classify.py) -> lark LALR over the terminals (grammars/certutil.lark,
-parser.py) -> certificates and keys (build.py).
+into one terminal (classify.py, with the language tables of labels.py) -> lark LALR over the
+terminals (grammars/certutil.lark, parser.py) -> certificates (build.py, dates.py) and their
+keys (keys.py).
 """
 
 from __future__ import annotations
