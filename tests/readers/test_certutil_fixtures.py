@@ -587,3 +587,22 @@ def test_japanese_cp932_dump_with_the_guessed_labels() -> None:
         "ok",
         ("encryption-passed",),
     )
+
+
+def test_a_key_line_under_a_long_spaced_hash_is_not_a_wrapped_tail() -> None:
+    from analyzer.readers.certutil import parse_certutil
+
+    text = (
+        "My\n================ Certificate 1 ================\n"
+        "Serial Number: 0a\n"
+        "Cert Hash(sha1): 7f d8 5c 00 27 bf 37 74 3d 71 5b 54 4e c0 94 20 45 75 bc 65\n"
+        "  Контейнер ключа = {11111111-2222-3333-4444-555555555555}\n"
+        "  Поставщик = Microsoft Enhanced Cryptographic Provider v1.0\n"
+        "CertUtil: -store command completed successfully.\n"
+    )
+    result = parse_certutil(text, "ru.txt")
+    (cert,) = result.certificates
+    assert cert.thumbprint == "7fd85c0027bf37743d715b544ec094204575bc65"
+    assert cert.key is not None
+    assert cert.key.provider == "Microsoft Enhanced Cryptographic Provider v1.0"
+    assert result.messages == []

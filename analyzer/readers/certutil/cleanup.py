@@ -29,6 +29,7 @@ _DASHES = re.compile(r"\s[\u2014\u2013]\s")
 
 # Wrapped text: the publisher's wrap width is at least this wide.
 _WRAP_MIN_WIDTH = 60
+_WRAP_MIN_HANGING = 3
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,9 @@ def _continues(previous: str, line: str, region_indent: int | None) -> bool:
     indent = _indent(line)
     if region_indent is not None:
         return indent == region_indent
-    if indent <= _indent(previous):
+    # Wrapped tails are indented well past their line (the publisher's hanging indent); a key
+    # line two columns under a spaced "Cert Hash(sha1)" line is not one.
+    if indent < _indent(previous) + _WRAP_MIN_HANGING:
         return False
     if previous.rstrip().endswith(","):
         return True
