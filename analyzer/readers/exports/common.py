@@ -47,7 +47,8 @@ def read_text(file: InputFile, result: ReadResult) -> DecodedText:
             f"file is {file.size:,} bytes; only the first {MAX_EXPORT_BYTES:,} bytes were read"
         )
     try:
-        data = file.read_bytes(MAX_EXPORT_BYTES)
+        # Ask for no more than the file holds: a read of N bytes reserves N bytes first.
+        data = file.read_bytes(min(MAX_EXPORT_BYTES, file.size + 1))
     except OSError as exc:
         raise InputError(f"{file.display}: cannot read the file: {exc.strerror or exc}") from exc
     decoded = decode_bytes(data)

@@ -14,6 +14,7 @@ import io
 from dataclasses import dataclass
 
 from analyzer.model import ReadResult
+from analyzer.readers.eventfields import is_wanted
 from analyzer.readers.exports.common import RawRecord, warn_some
 from analyzer.readers.exports.localtime import date_order, parse_local
 from analyzer.readers.exports.tables import (
@@ -120,12 +121,28 @@ def classify(text: str) -> tuple[Layout, int] | None:
     return None
 
 
-def records(text: str, layout: Layout, result: ReadResult) -> list[RawRecord]:
+_KEPT_CELLS = (
+    "event_id",
+    "provider",
+    "time",
+    "record_id",
+    "computer",
+    "channel",
+    "level",
+    "level_name",
+)
+
+
+def _rows(text: str, layout: Layout, result: ReadResult) -> list[tuple[int, dict[str, str]]]:
+    """The cells each row needs, by field, with the line the row starts on. The message is kept
+    only for events a reader wants: a System log export is mostly other events."""
     body = io.StringIO(text)
     for _ in range(layout.header_line + 1):
         body.readline()
     reader = csv.reader(body, delimiter=layout.delimiter)
-    rows: list[tuple[int, list[str]]] = []
+    columns = [(name, layout.columns[name]) for name in _KEPT_CELLS if name in layout.columns]
+    message_at = layout.columns.get("message")
+    rows: list[tuple[int, dict[str, str]]] = []
     errors = 0
     line = layout.header_line + 2
     while True:
@@ -142,38 +159,42 @@ def records(text: str, layout: Layout, result: ReadResult) -> list[RawRecord]:
             line = layout.header_line + 2 + reader.line_num
             continue
         if any(cell.strip() for cell in row):
-            rows.append((line, row))
+            cells = {name: row[i].strip() for name, i in columns if i < len(row)}
+            event_id = cells.get("event_id", "")
+            if (
+                message_at is not None
+                and message_at < len(row)
+                and event_id.isdigit()
+                and is_wanted(cells.get("provider", ""), int(event_id))
+            ):
+                cells["message"] = row[message_at].strip()
+            rows.append((line, cells))
         line = layout.header_line + 2 + reader.line_num
+    return rows
 
-    cols = layout.columns
-    if "provider" not in cols:
+
+def records(text: str, layout: Layout, result: ReadResult) -> list[RawRecord]:
+    if "provider" not in layout.columns:
         result.warn(
             "no ProviderName column: events cannot be told apart by provider, so none are kept"
         )
         return []
-
-    def cell(row: list[str], name: str) -> str:
-        index = cols.get(name)
-        return row[index].strip() if index is not None and index < len(row) else ""
-
+    rows = _rows(text, layout, result)
     problems: list[tuple[int | None, str]] = []
-    order = date_order(cell(row, "time") for _, row in rows)
+    order = date_order(cells.get("time", "") for _, cells in rows)
     if order.ambiguous and rows:
         result.note("local dates can be read day- or month-first; read as month/day")
     out: list[RawRecord] = []
-    for line, row in rows:
-        event_id, provider = cell(row, "event_id"), cell(row, "provider")
+    for line, cells in rows:
+        event_id, provider = cells.get("event_id", ""), cells.get("provider", "")
         if not event_id.isdigit() or not provider:
             problems.append((line, "row without a source or a numeric event id; skipped"))
             continue
-        stamp = cell(row, "time")
+        stamp = cells.get("time", "")
         local = parse_local(stamp, order)
         if local is None and stamp:
             problems.append((line, f"date {stamp[:40]!r} not understood"))
-        record_id = cell(row, "record_id")
-        level = level_number(cell(row, "level")) or level_number(cell(row, "level_name"))
-        index = cols.get("message")
-        message = row[index].strip() if index is not None and index < len(row) else ""
+        record_id = cells.get("record_id", "")
         out.append(
             RawRecord(
                 provider=provider,
@@ -182,10 +203,11 @@ def records(text: str, layout: Layout, result: ReadResult) -> list[RawRecord]:
                 time=local,
                 time_is_local=local is not None,
                 record_id=int(record_id) if record_id.isdigit() else None,
-                computer=cell(row, "computer") or None,
-                channel=cell(row, "channel") or None,
-                level=level,
-                message=message or None,
+                computer=cells.get("computer") or None,
+                channel=cells.get("channel") or None,
+                level=level_number(cells.get("level", ""))
+                or level_number(cells.get("level_name", "")),
+                message=cells.get("message") or None,
             )
         )
     warn_some(result, problems)
