@@ -116,7 +116,7 @@ def coverage_line(result: ReadResult) -> str:
     if coverage is None:
         return head
     count = sum(1 for e in result.events if e.provider == "Schannel" and e.event_id == 36870)
-    parts = [f"{coverage.channel or 'unknown'} log"]
+    parts = [f"{coverage.channel} log" if coverage.channel else "log name not in the export"]
     if coverage.first and coverage.last:
         local = "" if coverage.first.endswith("Z") else " (local time)"
         parts.append(f"{coverage.first[:10]} → {coverage.last[:10]}{local}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from hypothesis import given
@@ -230,3 +231,25 @@ def test_format_list_star_keeps_record_machine_log_and_level() -> None:
         "ErrorCode": "0x8009030D",
         "ErrorStatus": "10001",
     }
+
+
+@given(st.text(max_size=60), st.booleans())
+def test_local_dates_parse_to_iso_or_none(text: str, day_first: bool) -> None:
+    parsed = parse_local(text, DateOrder(day_first=day_first))
+    assert parsed is None or datetime.fromisoformat(parsed).tzinfo is None
+    date_order([text, text[::-1]])
+
+
+@given(st.datetimes(min_value=datetime(1990, 1, 1)), st.booleans())
+def test_printed_dates_read_back(moment: datetime, twelve_hour: bool) -> None:
+    moment = moment.replace(microsecond=0)
+    if twelve_hour:
+        hour = moment.hour % 12 or 12
+        text = f"{moment.month}/{moment.day}/{moment.year} {hour}:{moment:%M:%S} " + (
+            "AM" if moment.hour < 12 else "PM"
+        )
+        order = US
+    else:
+        text = moment.strftime("%d.%m.%Y %H:%M:%S")
+        order = EU
+    assert parse_local(text, order) == moment.strftime("%Y-%m-%dT%H:%M:%S")
