@@ -70,17 +70,21 @@ def test_worker_killed_mid_ticket_costs_only_a_retry(tmp_path: Path) -> None:
     assert not remote.failed
     assert remote.analysed == len(queue.tickets)
     assert next(r for r in remote.rows if r.ticket == HOLD_TICKET).status == "analysed"
-    assert files(tmp_path / "dask") == files(tmp_path / "local")
+    remote_files, local_files = files(tmp_path / "dask"), files(tmp_path / "local")
+    assert sorted(remote_files) == sorted(local_files)
+    assert [n for n in local_files if remote_files[n] != local_files[n]] == []
 
 
-def test_unreachable_scheduler_is_a_usage_error(tmp_path: Path) -> None:
+def test_unreachable_scheduler_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pytest.importorskip("distributed")
     from analyzer.errors import UsageError
     from analyzer.triage import dask_runner
 
     (tmp_path / "queue" / "T-1").mkdir(parents=True)
     (tmp_path / "queue" / "T-1" / "a.txt").write_text("x")
-    dask_runner.CONNECT_TIMEOUT = "2s"
+    monkeypatch.setattr(dask_runner, "CONNECT_TIMEOUT", "2s")
     with pytest.raises(UsageError, match="cannot reach the Dask scheduler"):
         run_triage(
             tmp_path / "queue", tmp_path / "out", TriageOptions(scheduler="tcp://127.0.0.1:9")
