@@ -253,3 +253,37 @@ def test_printed_dates_read_back(moment: datetime, twelve_hour: bool) -> None:
         text = moment.strftime("%d.%m.%Y %H:%M:%S")
         order = EU
     assert parse_local(text, order) == moment.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def test_german_and_french_text_copies() -> None:
+    from analyzer.model import ReadResult
+    from analyzer.readers.exports import textcopy
+    from fixtures.writers.export_writer import event_xml, sample_events
+
+    xml = event_xml(sample_events()[3])
+    german = (
+        "Protokollname: System\r\nQuelle:        Schannel\r\nDatum:         16.10.2022 22:27:36\r\n"
+        "Ereignis-ID:   36870\r\nAufgabenkategorie:Keine\r\nEbene:         Fehler\r\n"
+        "Schlüsselwörter:\r\nBenutzer:      SYSTEM\r\nComputer:      WEB01.contoso.local\r\n"
+        "Beschreibung:\r\nSchwerwiegender Fehler beim Zugriff auf den privaten Schlüssel.\r\n"
+        "Ereignis-XML:\r\n" + xml
+    )
+    french = (
+        "Nom du journal :System\r\nSource :        Schannel\r\nDate :          16/10/2022 22:27:36\r\n"
+        "ID de l’événement :36870\r\nNiveau :        Erreur\r\nOrdinateur :    WEB01.contoso.local\r\n"
+        "Description :\r\nUne erreur irrécupérable s’est produite.\r\nXML de l’événement :\r\n"
+        + xml
+    )
+    for text, message in (
+        (german, "Schwerwiegender Fehler beim Zugriff auf den privaten Schlüssel."),
+        (french, "Une erreur irrécupérable s’est produite."),
+    ):
+        assert textcopy.score(text) == 95
+        result = ReadResult("copy.txt", "evtx-text")
+        (record,) = textcopy.records(text, result)
+        assert result.messages == []
+        assert (record.message, record.local_time, record.record_id) == (
+            message,
+            "2022-10-16T22:27:36+02:00",
+            2213,
+        )

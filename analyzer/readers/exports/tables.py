@@ -65,6 +65,7 @@ TEXT_COPY_LABELS: dict[str, str] = {
     "event id": "event_id",
     "ereignis-id": "event_id",
     "id de l'événement": "event_id",
+    "id de l’événement": "event_id",
     "id. del evento": "event_id",
     "事件 id": "event_id",
     "level": "level",
