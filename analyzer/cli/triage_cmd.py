@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, NoReturn, Optional
 
 import typer
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -67,7 +68,9 @@ class _Display:
         elif step.event == "finished":
             label = step.status if step.status != "analysed" else step.verdict
             if self.bar is not None and self.task is not None:
-                self.bar.update(self.task, advance=1, description=f"{step.ticket}: {label}")
+                # Ticket names are the customer's: never rich markup.
+                text = escape(f"{step.ticket}: {label}")
+                self.bar.update(self.task, advance=1, description=text)
             else:
                 stderr.print(f"{step.ticket}: {label}", markup=False, soft_wrap=True)
 
