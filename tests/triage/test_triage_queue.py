@@ -129,6 +129,13 @@ def test_changed_ticket_is_analysed_again(tmp_path: Path) -> None:
     assert result.exit_code == EXIT_OK
     assert f"1 analysed, {len(queue.tickets) - 1} unchanged" in result.output
 
+    # An interrupted run: the report was being replaced and the stamp never written.
+    (out / "T-1005-nested.zip" / ".certtriage-ticket.json").unlink()
+    (out / "T-1005-nested.zip" / "report.html").write_text("<html><body>half")
+    result = runner.invoke(app, ["triage", str(queue.root), "--out", str(out)])
+    assert f"1 analysed, {len(queue.tickets) - 1} unchanged" in result.output
+    assert (out / "T-1005-nested.zip" / "report.html").read_text().rstrip().endswith("</html>")
+
 
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symlinks on this platform")
 def test_failed_tickets_exit_5_and_are_listed(tmp_path: Path) -> None:
