@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +33,9 @@ class InputFile:
     def read_bytes(self, limit: int = MAX_INPUT_BYTES) -> bytes:
         """Read at most ``limit`` bytes (callers check ``size`` first to report truncation)."""
         with self.local.open("rb") as fh:
-            return fh.read(limit)
+            # read(n) reserves n bytes up front: ask for no more than the file can hold.
+            actual = os.fstat(fh.fileno()).st_size
+            return fh.read(min(limit, actual + 1))
 
     def head(self, n: int = 8192) -> bytes:
         with self.local.open("rb") as fh:
