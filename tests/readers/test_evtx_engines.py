@@ -37,10 +37,6 @@ CANNOT_DECODE: dict[str, dict[str, set[int]]] = {
     "rustevtx_sample_with_a_bad_chunk_magic.evtx": {"python-evtx": {46742, 47641, 45934}},
     "rustevtx_System_zero_data_size_event.evtx": {"evtx": {3}, "python-evtx": {3}},
 }
-# The CAPI2 log's UserData is a nested element tree without a template instance and without
-# dependency ids, which python-evtx cannot parse: every record's data fails there (its
-# provider and id are read, so a CAPI2 70 would still be reported, with a warning).
-CANNOT_DECODE_DATA = {"rustevtx_CAPI2_Operational.evtx": set(range(1, 341))}
 # Every record (not only wanted ones), where the engines differ beyond an undecodable record:
 # a broken UTF-16 string (U+FFFF kept by python, dropped by evtx) and a garbage record.
 ALL_RECORDS_DIFFER: dict[str, set[int]] = {
@@ -89,7 +85,6 @@ def test_engines_agree_on_every_record(path: Path) -> None:
     )
     by_id = {e.record_id: e for e in python}
     cannot = CANNOT_DECODE.get(path.name, {}).get("python-evtx", set())
-    cannot |= CANNOT_DECODE_DATA.get(path.name, set())
     assert failed["python-evtx"] - {-1} == cannot
     differ = {
         e.record_id for e in rust if by_id.get(e.record_id) != e and e.record_id not in cannot

@@ -16,7 +16,8 @@ from analyzer.errors import UsageError
 from analyzer.inputs.files import InputFile
 from analyzer.model import Event, Level, OsInfo, Status
 from analyzer.readers import ReadOptions, detect
-from analyzer.readers.evtx import read_evtx
+from analyzer.readers.evtx import pyevtx_engine, read_evtx
+from analyzer.readers.evtx.layout import read_layout
 from analyzer.readers.evtx.rust_engine import available as rust_available
 from fixtures.writers.evtx_events import schannel_36870
 from fixtures.writers.evtx_writer import write_evtx
@@ -216,3 +217,29 @@ def test_copied_real_samples_are_the_judges(tmp_path: Path) -> None:
             assert original.read_bytes() == copy.read_bytes()
         result = _read(copy, "python-evtx")
         assert result.status in (Status.OK, Status.PARTIAL)
+
+
+def test_python_engine_reads_capi2_userdata_element_trees() -> None:
+    """CAPI2 keeps UserData as a template-less element tree (python-evtx's own record.xml()
+    fails on every record of this log); the python-evtx engine reads it, entities included."""
+    buf = (FIXTURE_ROOT / "real" / "evtx" / "rustevtx_CAPI2_Operational.evtx").read_bytes()
+    failures: list[tuple[int | None, str]] = []
+    events, counts, meta = pyevtx_engine.read_chunks(
+        buf, read_layout(buf).chunks, lambda p, i: True, lambda r, t: failures.append((r, t))
+    )
+    assert (len(events), sum(counts.values()), failures) == (340, 340, [])
+    assert meta == ("Microsoft-Windows-CAPI2/Operational", "WIN-M5327EF98B9")
+    first = events[0]
+    assert (first.provider, first.event_id, first.time) == (
+        "Microsoft-Windows-CAPI2",
+        80,
+        "2017-05-19T02:02:36.000000Z",
+    )
+    assert first.data == {
+        "Operation": "WinVerifyTrustStart",
+        "EventAuxInfo.ProcessName": "Setup.exe",
+        "CorrelationAuxInfo.SeqNumber": "1",
+        "CorrelationAuxInfo.TaskId": "{1CB1FE4B-D685-48FC-A3FA-42893E4C1717}",
+    }
+    url = next(e for e in events if e.record_id == 25).data["URL"]
+    assert url == "http://crl.microsoft.com/pki/crl/products/microsoftrootcert.crl"

@@ -28,6 +28,7 @@ from Evtx.Nodes import (
 )
 
 from analyzer.readers.evtx.layout import CHUNK_HEADER_SIZE, CHUNK_SIZE, RECORD_MAGIC, Chunk
+from analyzer.readers.evtx.plainxml import is_plain_element, read_element_tree
 from analyzer.readers.evtx.values import (
     T_BINXML,
     RawEvent,
@@ -230,6 +231,10 @@ class _ChunkReader:
         for index, context in tmap.nested:
             if index < len(values) and values[index][2] and depth < 4:
                 _, start, size = values[index]
+                if context[-1:] == ("UserData",) and is_plain_element(self.buf, start):
+                    limit = min(start + size, end)
+                    user = user or read_element_tree(self.buf, start, limit, self.chunk.offset)
+                    continue
                 inner_map, inner = self.fragment(start, min(start + size, end), context)
                 more_items, more_user = self.data(inner_map, inner, end, depth + 1)
                 items += more_items
