@@ -53,7 +53,6 @@ class Chunk:
     last_id: int
     end: int  # chunk-relative offset where records stop
     last_record: int  # chunk-relative offset of the last record
-    header_crc_ok: bool
     flags: int
     truncated: bool = False
 
@@ -117,16 +116,13 @@ def _walk_records(buf: bytes, offset: int, limit: int) -> tuple[int, int, int, i
 def _chunk_at(buf: bytes, index: int, offset: int, available: int) -> Chunk:
     first_id, last_id = struct.unpack_from("<QQ", buf, offset + 24)
     last_record, free = struct.unpack_from("<II", buf, offset + 44)
-    flags, crc = struct.unpack_from("<II", buf, offset + 120)
-    header_crc_ok = zlib.crc32(buf[offset : offset + 120] + buf[offset + 128 : offset + 512]) == crc
+    flags = struct.unpack_from("<I", buf, offset + 120)[0]
     end = free if CHUNK_HEADER_SIZE <= free <= CHUNK_SIZE else CHUNK_SIZE
     truncated = available < CHUNK_SIZE
     if truncated or not CHUNK_HEADER_SIZE <= last_record < end or last_id < first_id:
         # Cut file or implausible header: believe only the whole records that are there.
         end, last_record, first_id, last_id = _walk_records(buf, offset, min(end, available))
-    return Chunk(
-        index, offset, first_id, last_id, end, last_record, header_crc_ok, flags, truncated
-    )
+    return Chunk(index, offset, first_id, last_id, end, last_record, flags, truncated)
 
 
 def read_layout(buf: bytes) -> Layout:
@@ -157,6 +153,13 @@ def record_time(buf: bytes, chunk: Chunk, relative: int) -> str | None:
     if buf[at : at + 4] != RECORD_MAGIC or at + RECORD_HEADER_SIZE > len(buf):
         return None
     return filetime_iso(struct.unpack_from("<Q", buf, at + 16)[0])
+
+
+def header_crc_ok(buf: bytes, chunk: Chunk) -> bool:
+    """CRC-32 of the chunk header (bytes 0-119 and 128-511; only checked for chunks we parse)."""
+    at = chunk.offset
+    stored = struct.unpack_from("<I", buf, at + 124)[0]
+    return zlib.crc32(buf[at : at + 120] + buf[at + 128 : at + 512]) == stored
 
 
 def data_crc_ok(buf: bytes, chunk: Chunk) -> bool:

@@ -31,6 +31,7 @@ from analyzer.readers.evtx.layout import (
     Chunk,
     Layout,
     data_crc_ok,
+    header_crc_ok,
     read_layout,
     record_time,
 )
@@ -139,7 +140,7 @@ class _Run:
     def _check(self, chunk: Chunk, read: int) -> None:
         no_crc = bool(self.layout.header.no_crc or chunk.flags & FLAG_NO_CRC)
         where = f"chunk {chunk.index} (offset {chunk.offset})"
-        if not no_crc and not chunk.header_crc_ok:
+        if not no_crc and not header_crc_ok(self.buf, chunk):
             self.result.warn(f"{where}: header checksum mismatch; read anyway")
         if not no_crc and not chunk.truncated and not data_crc_ok(self.buf, chunk):
             self.result.warn(f"{where}: records checksum mismatch; read anyway")

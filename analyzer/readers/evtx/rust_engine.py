@@ -154,6 +154,7 @@ def read_chunks(
     parser = evtx.PyEvtxParser(io.BytesIO(image), number_of_threads=1)
     ranges = sorted((chunk.first_id, chunk.last_id, chunk.index) for chunk in chunks)
     firsts = [first for first, _, _ in ranges]
+    current = (1, 0, -1)  # (first id, last id, chunk index) of the chunk being read
     counts: dict[int, int] = {}
     events: list[RawEvent] = []
     meta: tuple[str | None, str | None] = (None, None)
@@ -170,9 +171,10 @@ def read_chunks(
             continue
         record_id = record["event_record_id"]
         last_id = record_id
-        at = bisect.bisect_right(firsts, record_id) - 1
-        if at >= 0 and record_id <= ranges[at][1]:
-            counts[ranges[at][2]] = counts.get(ranges[at][2], 0) + 1
+        if not current[0] <= record_id <= current[1]:  # records come chunk by chunk
+            at = bisect.bisect_right(firsts, record_id) - 1
+            current = ranges[at] if at >= 0 and record_id <= ranges[at][1] else (1, 0, -1)
+        counts[current[2]] = counts.get(current[2], 0) + 1
         text = record["data"]
         # Cheap look at provider and id first: most records of a chunk are not wanted.
         event: dict[str, Any] | None = None
