@@ -243,3 +243,21 @@ def test_python_engine_reads_capi2_userdata_element_trees() -> None:
     }
     url = next(e for e in events if e.record_id == 25).data["URL"]
     assert url == "http://crl.microsoft.com/pki/crl/products/microsoftrootcert.crl"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_positional_schannel_data_gets_manifest_names(engine: str) -> None:
+    result = _read(FIXTURE_DIR / "system_2008_6009.evtx", engine)
+    found = [(e.role, e.data) for e in result.events if e.event_id == 36870]
+    assert found == [
+        ("server", {"Type": "server", "ErrorCode": "0x8009030d", "ErrorStatus": 10001}),
+        ("client", {"Type": "client", "ErrorCode": "0x8009030d", "ErrorStatus": 10001}),
+    ]
+    boot = next(e for e in result.events if e.event_id == 6009)
+    assert boot.data == {
+        "Version": "6.00.",
+        "Build": 6002,
+        "ServicePack": "",
+        "KernelType": "Multiprocessor Free",
+        "Revision": 0,
+    }
