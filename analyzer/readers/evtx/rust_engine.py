@@ -69,9 +69,9 @@ def _data_of(event: dict[str, Any]) -> dict[str, Any] | list[Any]:
             if isinstance(items, dict):
                 items = items.get("#text", [])
             items = items if isinstance(items, list) else [items]
-            return [common_value(item) for item in items]
+            return [item if type(item) is int else common_value(item) for item in items]
         return {
-            key: common_value(value)
+            key: value if type(value) is int else common_value(value)
             for key, value in data.items()
             if key not in ("#attributes", "Binary") and not isinstance(value, dict)
         }
@@ -213,34 +213,33 @@ def read_chunks(
     return events, counts, meta
 
 
-def _plain_string(text: str, key: str, start: int = 0) -> tuple[str, int] | None:
-    """The value of ``"key":"..."`` found after ``start`` when it holds no escape."""
-    at = text.find(key, start)
-    if at < 0:
-        return None
-    at += len(key)
-    end = text.find('"', at)
-    value = text[at:end]
-    return None if end < 0 or "\\" in value else (value, end)
-
-
 def _fast_event(text: str, name: str, number: int, record_id: int) -> RawEvent | None:
     """A wanted record without decoding its System part: the few System values are read with
     ``str.find`` and only the EventData / UserData value is decoded (a Schannel-heavy log has
-    ~60,000 wanted records). None when the text is not in the expected shape."""
-    time = _plain_string(text, '"SystemTime":"')
+    ~60,000 wanted records, so this is written flat). None when the text is not in the
+    expected shape."""
+    time = text.find('"SystemTime":"')
     level = text.find('"Level":')
-    channel = _plain_string(text, '"Channel":"')
-    # All three belong to System, which comes first: found after Channel, they would not.
-    if time is None or channel is None or not 0 <= level < channel[1] or time[1] > channel[1]:
+    channel = text.find('"Channel":"', time)
+    # Level and SystemTime belong to System, which comes before Channel.
+    if time < 0 or channel < 0 or not 0 <= level < channel:
         return None
-    computer = _plain_string(text, '"Computer":"', channel[1])
+    time += 14
+    time_end = text.find('"', time)
+    channel += 11
+    channel_end = text.find('"', channel)
+    computer = text.find('"Computer":"', channel_end)
+    if computer < 0:
+        return None
+    computer += 12
+    computer_end = text.find('"', computer)
     level_digits = _DIGITS.match(text, level + 8)
-    if computer is None or level_digits is None:
+    strings = text[time:time_end], text[channel:channel_end], text[computer:computer_end]
+    if level_digits is None or "\\" in "".join(strings):
         return None
     event: dict[str, Any] = {}
     for key in ("EventData", "UserData"):
-        at = text.find(f',"{key}":', computer[1])
+        at = text.find(f',"{key}":', computer_end)
         if at >= 0:
             try:
                 event[key] = _DECODER.raw_decode(text, at + len(key) + 4)[0]
@@ -248,12 +247,12 @@ def _fast_event(text: str, name: str, number: int, record_id: int) -> RawEvent |
                 return None
             break
     return RawEvent(
-        provider=name,
-        event_id=number,
-        record_id=record_id,
-        time=time[0],
-        level=int(level_digits.group()),
-        channel=channel[0],
-        computer=computer[0],
-        data=_data_of(event),
+        name,
+        number,
+        record_id,
+        strings[0],
+        int(level_digits.group()),
+        strings[1],
+        strings[2],
+        _data_of(event),
     )

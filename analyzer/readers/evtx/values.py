@@ -35,7 +35,7 @@ _GUID_TEXT = re.compile(
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class RawEvent:
     """One wanted record as an engine read it, before `build_event` normalises it."""
 
