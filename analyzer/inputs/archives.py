@@ -307,9 +307,9 @@ class Unpacker:
                 return InputFile(run.display, run.local, run.size)
             encrypted = 0
             for info in infos:
-                if info.is_dir():
-                    continue
                 mode = info.external_attr >> 16
+                if info.is_dir() or stat.S_ISDIR(mode):
+                    continue
                 if stat.S_ISLNK(mode):
                     self.refuse(run, info.filename, "symbolic link")
                     continue

@@ -128,7 +128,9 @@ def _gather(paths: Sequence[str | Path], collector: _Collector, base: Path | Non
             break
     unique: dict[str, InputFile] = {}
     for file in collector.files:
-        unique.setdefault(file.display, file)  # the same file named twice is one input
+        first = unique.setdefault(file.display, file)  # the same file named twice is one input
+        if first.local != file.local:  # two archive members with one name
+            collector.say(Level.WARNING, file.display, "duplicate name: only the first is read")
     messages = sorted(collector.messages, key=lambda m: m.source.path)  # stable within a path
     return Collected(
         files=[unique[d] for d in sorted(unique)],

@@ -89,6 +89,24 @@ def test_backslash_separators_become_slashes(tmp_path: Path) -> None:
     assert list(contents) == [f"{archive}!/logs/System.evtx"]
 
 
+def test_duplicate_member_names_are_reported(tmp_path: Path) -> None:
+    import zipfile
+
+    archive = tmp_path / "dup.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        out.writestr("my.txt", b"first")
+        with pytest.warns(UserWarning, match="Duplicate name"):
+            out.writestr("my.txt", b"second")  # written all the same
+        dir_entry = zipfile.ZipInfo("folder-without-slash")
+        dir_entry.external_attr = 0o040755 << 16
+        out.writestr(dir_entry, b"")
+    collected, contents = run([archive])
+    assert contents == {f"{archive}!/my.txt": b"first"}
+    assert texts(collected) == [
+        ("warning", f"{archive}!/my.txt", "duplicate name: only the first is read")
+    ]
+
+
 def test_office_document_is_not_opened(tmp_path: Path) -> None:
     doc = write(tmp_path / "screens.docx", zip_bytes({"[Content_Types].xml": b"<x/>", "w/d": b""}))
     collected, contents = run([doc])
