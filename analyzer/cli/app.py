@@ -12,6 +12,7 @@ Exit codes, shared by every command that reads inputs:
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -42,8 +43,17 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-stdout = Console(soft_wrap=True, highlight=False)
-stderr = Console(stderr=True, soft_wrap=True, highlight=False)
+
+def _console(stderr: bool) -> Console:
+    # Piped or redirected output (a ticket note, a file) gets a wide page instead of rich's
+    # 80-column default, so that 40-digit thumbprints and subjects stay on one line.
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() or os.environ.get("COLUMNS") else 160
+    return Console(stderr=stderr, soft_wrap=True, highlight=False, width=width)
+
+
+stdout = _console(stderr=False)
+stderr = _console(stderr=True)
 
 
 class State:
