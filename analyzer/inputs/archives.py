@@ -225,10 +225,14 @@ class Unpacker:
             self.say(Level.ERROR, run.display, f"extraction stopped: {exc}")
         except _MemberRefused as exc:
             self.say(Level.ERROR, run.display, f"extraction stopped: {exc}")
-        except (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError) as exc:
+        except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
             self.say(Level.ERROR, run.display, f"corrupt or truncated {kind} archive: {exc}")
         except (zipfile.BadZipFile, tarfile.TarError, CorruptArchive) as exc:
             self.say(Level.ERROR, run.display, f"corrupt {kind} archive: {exc}")
+        except Exception as exc:  # the format libraries raise many more types on damaged input
+            self.say(
+                Level.ERROR, run.display, f"corrupt {kind} archive: {type(exc).__name__}: {exc}"
+            )
         said = any(
             m.source.path == run.display or m.source.path.startswith(f"{run.display}!/")
             for m in self.messages

@@ -10,6 +10,8 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analyzer.inputs.archives import Limits, archive_kind, clean_member_name
 from analyzer.inputs.collect import Collected, collect_inputs
@@ -385,3 +387,40 @@ def test_archive_kind_by_content() -> None:
     assert archive_kind(b"\0" * 257 + b"ustar\x0000") == "tar"
     assert archive_kind(b"7z\xbc\xaf\x27\x1c") == "7z"
     assert archive_kind(b"plain text") is None
+
+
+# --------------------------------------------------------------------------- damaged input
+
+
+_SAMPLES = {
+    "zip": zip_bytes({"a/my.txt": DUMP, "b.zip": zip_bytes({"c.txt": b"c" * 300})}),
+    "7z": sevenzip_bytes({"my.txt": DUMP, "x.bin": bytes(range(256)) * 4}),
+    "tgz": tar_bytes([("my.txt", DUMP), ("y", b"y" * 700)], "gz"),
+    "tar": tar_bytes([("my.txt", DUMP), ("z", b"z" * 700)]),
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    kind=st.sampled_from(sorted(_SAMPLES)),
+    cut=st.floats(min_value=0.0, max_value=1.0),
+    flips=st.lists(st.tuples(st.floats(0.0, 0.999), st.integers(1, 255)), max_size=4),
+)
+def test_damaged_archives_never_raise(
+    tmp_path_factory: pytest.TempPathFactory,
+    kind: str,
+    cut: float,
+    flips: list[tuple[float, int]],
+) -> None:
+    """Truncated or bit-flipped archives give messages and whatever could be read, never an
+    exception."""
+    data = bytearray(_SAMPLES[kind])
+    for where, mask in flips:
+        data[int(where * len(data))] ^= mask
+    data = data[: max(1, int(cut * len(data)))] if cut < 1.0 else data
+    path = write(tmp_path_factory.mktemp("damaged") / f"t.{kind}", bytes(data))
+    with collect_inputs([path]) as collected:
+        for file in collected.files:
+            assert file.local.is_file()
+        for message in collected.messages:
+            assert message.source.path.startswith(str(path))
