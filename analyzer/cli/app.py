@@ -43,17 +43,18 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-
-def _console(stderr: bool) -> Console:
-    # Piped or redirected output (a ticket note, a file) gets a wide page instead of rich's
-    # 80-column default, so that 40-digit thumbprints and subjects stay on one line.
-    stream = sys.stderr if stderr else sys.stdout
-    width = None if stream.isatty() or os.environ.get("COLUMNS") else 160
-    return Console(stderr=stderr, soft_wrap=True, highlight=False, width=width)
+stdout = Console(soft_wrap=True, highlight=False)
+stderr = Console(stderr=True, soft_wrap=True, highlight=False)
 
 
-stdout = _console(stderr=False)
-stderr = _console(stderr=True)
+def _widen_piped_output() -> None:
+    """Piped or redirected output (a ticket note, a file) gets a wide page instead of rich's
+    80-column default, so that 40-digit thumbprints and subjects stay on one line."""
+    if os.environ.get("COLUMNS"):
+        return
+    for console, stream in ((stdout, sys.stdout), (stderr, sys.stderr)):
+        if not stream.isatty():
+            console.width = 160
 
 
 class State:
@@ -106,4 +107,5 @@ def main() -> None:
     # Commands register themselves on `app` when their module is imported.
     from analyzer.cli import commands  # noqa: F401
 
+    _widen_piped_output()
     app()
