@@ -57,6 +57,8 @@ def check_folders(queue: Path, out: Path) -> None:
     """Refuse a queue that is no folder and an OUTDIR that is the queue or inside a ticket."""
     if not queue.is_dir():
         raise UsageError(f"{queue}: not a folder of tickets")
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} exists and is not a folder")
     q, o = queue.resolve(), out.resolve()
     if o == q:
         raise UsageError("--out must not be the queue folder itself")

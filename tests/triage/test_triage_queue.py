@@ -171,6 +171,7 @@ def test_output_folder_inside_the_queue_is_not_a_ticket(tmp_path: Path) -> None:
         (["missing-dir", "--out", "o"], "not a folder of tickets"),
         (["queue", "--out", "queue/T-1/out"], "inside a ticket"),
         (["queue", "--out", "o", "--workers", "0"], "--workers must be at least 1"),
+        (["queue", "--out", "a-file"], "exists and is not a folder"),
         (["queue", "--out", "o", "--engine", "fast"], "--engine must be one of"),
         (["queue", "--out", "o", "--scheduler", "localhost"], "tcp://HOST:PORT"),
     ],
@@ -179,6 +180,7 @@ def test_usage_errors_exit_2(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], message: str
 ) -> None:
     (tmp_path / "queue" / "T-1").mkdir(parents=True)
+    (tmp_path / "a-file").write_text("not a folder")
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["triage", *args])
     assert result.exit_code == EXIT_USAGE
