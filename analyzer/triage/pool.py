@@ -10,6 +10,7 @@ Workers are started with "spawn" on every platform, so Linux behaves as Windows 
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -24,6 +25,9 @@ STOP_GRACE_SECONDS = 5.0
 
 def _worker_main(conn: Connection, job_function: JobFunction) -> None:
     """Worker loop: one job in, one outcome out, until told to stop (None) or the pipe closes."""
+    # Ctrl-C is the parent's to handle: it stops the batch and kills the workers; a worker that
+    # caught it too would only print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     while True:
         try:
             job = conn.recv()
