@@ -59,7 +59,8 @@ class Limits:
     max_total_bytes: int = 2 * 1024**3
     max_member_bytes: int = MAX_INPUT_BYTES
     max_ratio: int = 200  # uncompressed / compressed; evtx and dumps stay well below 50
-    ratio_floor_bytes: int = 16 * 1024**2  # small members may compress better; not bombs
+    # Below this, a high ratio is normal: a copied live .evtx is partly preallocated zeros.
+    ratio_floor_bytes: int = 64 * 1024**2
     max_files: int = 10_000
     max_depth: int = 4  # archives within archives (the outer archive is depth 1)
     max_folder_depth: int = 32

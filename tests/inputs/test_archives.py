@@ -223,11 +223,21 @@ def test_zip_bomb_member_refused_rest_kept(tmp_path: Path) -> None:
 
 
 def test_zip_bomb_refused_with_default_limits(tmp_path: Path) -> None:
-    archive = write(tmp_path / "bomb.zip", zip_bytes({"zeros.bin": b"\0" * (40 * 1024**2)}))
+    archive = write(tmp_path / "bomb.zip", zip_bytes({"zeros.bin": b"\0" * (100 * 1024**2)}))
     collected, contents = run([archive])
     assert contents == {}
     assert collected.messages[0].level is Level.WARNING
     assert "compression ratio above 200:1" in collected.messages[0].text
+
+
+def test_mostly_empty_log_is_not_taken_for_a_bomb(tmp_path: Path) -> None:
+    """A live System.evtx copied with its preallocated, zeroed chunks compresses far beyond
+    200:1; below the ratio floor that is no reason to refuse it."""
+    log = b"ElfFile\0" + bytes(range(256)) * 1024 + b"\0" * (30 * 1024**2)
+    archive = write(tmp_path / "logs.zip", zip_bytes({"System.evtx": log}))
+    collected, contents = run([archive])
+    assert contents == {f"{archive}!/System.evtx": log}
+    assert collected.messages == []
 
 
 def test_7z_bomb_is_stopped_while_streaming(tmp_path: Path) -> None:
