@@ -62,6 +62,8 @@ def check_folders(queue: Path, out: Path) -> None:
     q, o = queue.resolve(), out.resolve()
     if o == q:
         raise UsageError("--out must not be the queue folder itself")
+    if q.is_relative_to(o):  # a ticket's output folder could then be an input folder
+        raise UsageError(f"--out {out} must not contain the queue folder {queue}")
     if o.is_relative_to(q) and len(o.relative_to(q).parts) > 1:
         raise UsageError(
             f"--out {out} is inside a ticket of {queue}: nothing is written into inputs"
