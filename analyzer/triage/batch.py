@@ -147,7 +147,7 @@ def run_triage(
     if jobs and options.scheduler:
         from analyzer.triage.dask_runner import run_on_dask
 
-        run_on_dask(jobs, options.scheduler, start, done, job_function)
+        run_on_dask(jobs, options.scheduler, start, done, job_function, options.timeout)
     elif jobs:
         from analyzer.triage.pool import LocalPool
 

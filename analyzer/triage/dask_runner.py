@@ -3,19 +3,34 @@
 Workers read the tickets from the queue path, which they must see at the same place (a shared
 mount); they return report texts and the client writes OUTDIR, so results are the same bytes
 as a local run. When a worker is lost mid-ticket the scheduler runs that ticket again
-elsewhere (Dask's own reassignment); only that ticket is repeated. The per-ticket time limit
-is not enforced here: a Dask task cannot be stopped from outside its worker.
+elsewhere (Dask's own reassignment); only that ticket is repeated.
+
+The time limit counts from when a worker really starts a ticket (each job announces its start
+as a worker event). A Dask task cannot be stopped from outside its worker, so a ticket over the
+limit is reported failed and abandoned; the worker thread stays busy until it ends.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from analyzer.errors import UsageError
 from analyzer.triage.job import JobFunction, TicketJob, TicketOutcome
 
 CONNECT_TIMEOUT = "20s"
+POLL_SECONDS = 0.5
+
+
+def announced(job_function: JobFunction, topic: str, key: str, job: TicketJob) -> TicketOutcome:
+    """On a worker: say that ``key`` starts now, then run the job."""
+    from distributed import get_worker
+
+    get_worker().log_event(topic, {"key": key})
+    return job_function(job)
 
 
 def run_on_dask(
@@ -24,9 +39,10 @@ def run_on_dask(
     on_start: Callable[[TicketJob], None],
     on_done: Callable[[TicketOutcome], None],
     job_function: JobFunction,
+    timeout: float | None = None,
 ) -> None:
     try:
-        from distributed import Client, as_completed
+        from distributed import Client
     except ImportError:
         raise UsageError(
             "--scheduler needs the Dask extra: pip install 'certtriage[dask]'"
@@ -36,20 +52,55 @@ def run_on_dask(
     except (OSError, TimeoutError) as exc:
         raise UsageError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
     batch = uuid.uuid4().hex[:8]
+    topic = f"certtriage-started-{batch}"
     with client:
-        by_key: dict[str, TicketJob] = {}
-        futures = []
-        for index, job in enumerate(jobs):
-            key = f"certtriage-{batch}-{index:06d}"
-            by_key[key] = job
-            futures.append(client.submit(job_function, job, key=key, pure=False))
-            on_start(job)
-        for future in as_completed(futures):
-            job = by_key[future.key]
-            try:
-                outcome = future.result()
-            except Exception as exc:  # the task failed on the cluster (e.g. KilledWorker)
-                outcome = TicketOutcome(
-                    job.name, "failed", reason=f"on the cluster: {type(exc).__name__}: {exc}"
-                )
-            on_done(outcome)
+        by_key = {f"certtriage-{batch}-{i:06d}": job for i, job in enumerate(jobs)}
+        started: dict[str, float] = {}  # written by the client's event thread
+        lock = threading.Lock()
+
+        def heard(event: Any) -> None:
+            _, message = event
+            with lock:
+                started[message["key"]] = time.monotonic()  # a retry restarts the clock
+
+        client.subscribe_topic(topic, heard)
+        wake = threading.Event()  # set by a future that finishes, so results are not polled
+        pending = set()
+        for key, job in by_key.items():
+            future = client.submit(announced, job_function, topic, key, job, key=key, pure=False)
+            future.add_done_callback(lambda _future: wake.set())
+            pending.add(future)
+        announced_keys: set[str] = set()
+        while pending:
+            wake.wait(POLL_SECONDS)
+            wake.clear()
+            with lock:
+                now, starts = time.monotonic(), dict(started)
+            for key in sorted(starts.keys() - announced_keys):
+                announced_keys.add(key)
+                on_start(by_key[key])
+            for future in sorted(pending, key=lambda f: str(f.key)):
+                job = by_key[str(future.key)]
+                if future.done():
+                    pending.discard(future)
+                    on_done(_outcome(future, job))
+                elif timeout and now - starts.get(str(future.key), now) > timeout:
+                    pending.discard(future)
+                    future.cancel()
+                    on_done(
+                        TicketOutcome(
+                            job.name,
+                            "failed",
+                            reason=f"timed out after {timeout:g} s (abandoned on the cluster)",
+                        )
+                    )
+
+
+def _outcome(future: Any, job: TicketJob) -> TicketOutcome:
+    try:
+        outcome: TicketOutcome = future.result()
+        return outcome
+    except Exception as exc:  # the task failed on the cluster (e.g. KilledWorker)
+        return TicketOutcome(
+            job.name, "failed", reason=f"on the cluster: {type(exc).__name__}: {exc}"
+        )

@@ -13,7 +13,7 @@ import pytest
 
 from analyzer.triage.batch import TriageOptions, run_triage
 from fixtures.writers.make_queue import make_queue
-from tests.triage.jobs import HOLD_TICKET, RELEASED, STARTED, VICTIM, held_on_dask
+from tests.triage.jobs import HOLD_TICKET, RELEASED, STARTED, VICTIM, behaving_badly, held_on_dask
 
 WAIT_SECONDS = 120
 
@@ -89,3 +89,24 @@ def test_unreachable_scheduler_is_a_usage_error(
         run_triage(
             tmp_path / "queue", tmp_path / "out", TriageOptions(scheduler="tcp://127.0.0.1:9")
         )
+
+
+@pytest.mark.slow
+def test_ticket_over_the_time_limit_is_failed_and_the_batch_goes_on(tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    queue = tmp_path / "queue"
+    for name in ("a", "b-hang", "c"):
+        (queue / name).mkdir(parents=True)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        result = run_triage(
+            queue,
+            tmp_path / "out",
+            TriageOptions(scheduler=cluster.scheduler_address, timeout=3),
+            job_function=behaving_badly,
+        )
+    rows = {row.ticket: row for row in result.rows}
+    assert rows["b-hang"].status == "failed"
+    assert rows["b-hang"].reason == "timed out after 3 s (abandoned on the cluster)"
+    assert rows["a"].status == rows["c"].status == "analysed"
