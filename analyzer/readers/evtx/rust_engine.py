@@ -220,9 +220,9 @@ def _fast_event(text: str, name: str, number: int, record_id: int) -> RawEvent |
     expected shape."""
     time = text.find('"SystemTime":"')
     level = text.find('"Level":')
-    channel = text.find('"Channel":"', time)
-    # Level and SystemTime belong to System, which comes before Channel.
-    if time < 0 or channel < 0 or not 0 <= level < channel:
+    channel = text.find('"Channel":"')
+    # Level and SystemTime belong to System, which comes first and ends after Channel.
+    if channel < 0 or not 0 <= time < channel or not 0 <= level < channel:
         return None
     time += 14
     time_end = text.find('"', time)
