@@ -149,7 +149,7 @@ def test_json_is_byte_identical_for_identical_inputs() -> None:
     first = dumps(analysis_document(analyse("s1-mixed")))
     second = dumps(analysis_document(analyse("s1-mixed")))
     assert first == second
-    assert '"schema": "certtriage.analysis/1"' in first and '"name": "certtriage"' in first
+    assert '"schema":"certtriage.analysis/1"' in first and '"name":"certtriage"' in first
 
 
 def test_archive_members_have_stable_virtual_paths(tmp_path: Path) -> None:
