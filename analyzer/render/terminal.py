@@ -45,8 +45,13 @@ def summary(
         verdict = analysis.diagnoses[0]
         headline = Text("verdict: ", style="bold")
         headline.append(verdict.id, style=_STYLE.get(verdict.kind, ""))
+        headline.append(f" ({verdict.confidence}): {verdict.title}")
         parts.append(headline)
         parts += [Text(f"  certificate: {t}") for t in verdict.certificates[:3]]
+        if verdict.kind == "fault" and verdict.remediation:
+            # The first step is the one to start with; the report and --markdown have them all.
+            first = verdict.remediation[0].splitlines()[0]
+            parts.append(Text(f"  first fix step: {first}"))
         parts.append(table)
     else:
         parts.append(Text("verdict: none", style="bold"))
