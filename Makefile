@@ -36,7 +36,8 @@ browser-deps:
 	fi
 
 test: $(VENV)/.installed-test browser-deps
-	$(BIN)/ruff check analyzer tests bench
+	$(BIN)/ruff check analyzer tests bench fixtures/writers
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 typecheck: $(VENV)/.installed-test
