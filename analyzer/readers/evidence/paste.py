@@ -9,6 +9,7 @@ the same damage in the same way and names the same line numbers in its warnings.
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -199,4 +200,10 @@ def sniff_lines(sample: DecodedText | None, limit: int = 400) -> list[str]:
     """The first lines of a sample, with paste prefixes removed, for content sniffers."""
     if sample is None:
         return []
-    return [strip_prefixes(line) for line in split_lines(sample.text[:200_000])[:limit]]
+    return list(_sniff_lines(sample, limit))
+
+
+@functools.lru_cache(maxsize=8)
+def _sniff_lines(sample: DecodedText, limit: int) -> tuple[str, ...]:
+    # Every evidence sniffer looks at the same sample: clean its lines once per file.
+    return tuple(strip_prefixes(line) for line in split_lines(sample.text[:200_000])[:limit])
