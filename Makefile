@@ -25,7 +25,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 demo: $(VENV)/.installed-demo
 	$(BIN)/certtriage analyze $(DEMO_TICKET) --out out/demo; status=$$?; \
-	  echo "report: out/demo/certtriage-report.html (exit code $$status: 1 means a fault was found)"; \
+	  echo "exit code $$status (1: a fault was found). Open out/demo/certtriage-report.html in a browser."; \
 	  [ $$status -le 4 ]
 
 browser-deps:
