@@ -1,3 +1,3 @@
-from analyzer.cli.app import main
+from analyzer.cli.commands import main
 
 main()

@@ -12,7 +12,6 @@ Exit codes, shared by every command that reads inputs:
 
 from __future__ import annotations
 
-import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -45,16 +44,6 @@ app = typer.Typer(
 
 stdout = Console(soft_wrap=True, highlight=False)
 stderr = Console(stderr=True, soft_wrap=True, highlight=False)
-
-
-def _widen_piped_output() -> None:
-    """Piped or redirected output (a ticket note, a file) gets a wide page instead of rich's
-    80-column default, so that 40-digit thumbprints and subjects stay on one line."""
-    if os.environ.get("COLUMNS"):
-        return
-    for console, stream in ((stdout, sys.stdout), (stderr, sys.stderr)):
-        if not stream.isatty():
-            console.width = 160
 
 
 class State:
@@ -100,12 +89,3 @@ def guarded(what: str, action: Callable[[], T]) -> T:
             markup=False,
         )
         raise typer.Exit(EXIT_INTERNAL) from None
-
-
-def main() -> None:
-    """Console-script entry point."""
-    # Commands register themselves on `app` when their module is imported.
-    from analyzer.cli import commands  # noqa: F401
-
-    _widen_piped_output()
-    app()
