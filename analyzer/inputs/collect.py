@@ -71,7 +71,10 @@ class _Collector:
             self.say(Level.ERROR, display, f"cannot read: {exc.strerror or exc}")
             return
         if stat.S_ISDIR(info.st_mode):
+            found_before = (len(self.files), len(self.messages))
             self.walk(path, display, 1)
+            if (len(self.files), len(self.messages)) == found_before:
+                self.say(Level.WARNING, display, "empty folder: no files to read")
         elif stat.S_ISREG(info.st_mode):
             self.add_file(path, display, info.st_size)
         else:

@@ -65,6 +65,17 @@ def test_no_usable_input_is_exit_3(tmp_path: Path) -> None:
     assert run(str(junk), "--out", str(tmp_path / "out")).exit_code == 3
 
 
+def test_empty_folder_is_named_and_exit_3(tmp_path: Path) -> None:
+    empty = tmp_path / "T-9 empty"
+    empty.mkdir()
+    result = run(str(empty), "--json", "-", "--out", str(tmp_path / "out"))
+    assert result.exit_code == 3
+    inputs = json.loads(result.stdout)["inputs"]
+    assert [(i["path"], i["status"], i["messages"]) for i in inputs] == [
+        (str(empty), "skipped", [f"{empty}: empty folder: no files to read"])
+    ]
+
+
 def test_usage_errors_are_exit_2(tmp_path: Path) -> None:
     demo = str(TICKETS / "demo-keyspec2")
     assert run(str(tmp_path / "missing")).exit_code == 2

@@ -92,6 +92,12 @@ def test_no_usable_input_exits_3(tmp_path: Path) -> None:
     assert inputs["gone.evtx"]["messages"][0].endswith("gone.evtx: not found")
 
 
+def test_empty_folder_is_named(tmp_path: Path) -> None:
+    result = run(str(tmp_path))
+    assert result.exit_code == EXIT_NO_INPUT
+    assert f"{tmp_path}: empty folder: no files to read" in result.output
+
+
 def test_folder_with_locale_metadata(tmp_path: Path) -> None:
     (tmp_path / "LocaleMetaData").mkdir()
     (tmp_path / "LocaleMetaData" / "System_1033.MTA").write_bytes(b"\x00\x00\x01\x02")

@@ -87,6 +87,17 @@ def test_missing_path_is_reported(tmp_path: Path) -> None:
         ]
 
 
+def test_empty_folder_is_named(tmp_path: Path) -> None:
+    """A folder the user named that holds nothing (even in subfolders) is said, not silent."""
+    (tmp_path / "T-1" / "logs").mkdir(parents=True)
+    ticket = make_ticket(tmp_path)
+    with collect_inputs([tmp_path / "T-1", ticket]) as collected:
+        assert len(collected.files) == 5
+        assert [(m.source.path, m.level.value, m.text) for m in collected.messages] == [
+            (f"{tmp_path}/T-1", "warning", "empty folder: no files to read")
+        ]
+
+
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symlinks on this platform")
 def test_symlinks_in_folders_are_not_followed(tmp_path: Path) -> None:
     outside = write(tmp_path / "secret" / "id_rsa", b"key")
