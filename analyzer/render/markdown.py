@@ -6,6 +6,8 @@ Customer text is quoted in code spans or fenced blocks so that it cannot turn in
 
 from __future__ import annotations
 
+import re
+
 from analyzer import __version__
 from analyzer.model import Analysis, Diagnosis
 
@@ -16,16 +18,34 @@ SCENARIO_NAMES = {
 }
 
 
+def _longest_backtick_run(text: str) -> int:
+    return max((len(run) for run in re.findall(r"`+", text)), default=0)
+
+
 def code(text: str) -> str:
-    """Inline code that survives backticks inside the text."""
+    """Inline code that survives any run of backticks inside the text."""
     text = text.replace("\n", " ")
-    fence = "``" if "`" in text else "`"
-    return f"{fence} {text} {fence}" if fence == "``" else f"`{text}`"
+    longest = _longest_backtick_run(text)
+    if not longest:
+        return f"`{text}`"
+    fence = "`" * (longest + 1)
+    return f"{fence} {text} {fence}"
 
 
 def block(text: str, lang: str = "") -> list[str]:
-    fence = "````" if "```" in text else "```"
+    fence = "`" * max(3, _longest_backtick_run(text) + 1)
     return [f"{fence}{lang}", *text.split("\n"), fence]
+
+
+# Prose that carries customer text (subjects, paths in titles and summaries): brackets, `<` and
+# `*` would make links, images, HTML or emphasis, and a backslash before punctuation would undo
+# an escape. Backticks stay: the rules' own text uses code spans, which are inert.
+_MARKDOWN_ACTIVE = re.compile(r"([\[\]<*]|\\(?=[!-/:-@\[-`{-~]))")
+
+
+def prose(text: str) -> str:
+    """Customer-derived prose, inert in Markdown; Windows paths keep their single backslashes."""
+    return _MARKDOWN_ACTIVE.sub(r"\\\1", text.replace("\n", " "))
 
 
 COMMANDS = ("certutil", "certreq", "icacls", "netsh", "reg ", "powershell", "wevtutil", "procmon")
@@ -65,7 +85,7 @@ def render_markdown(analysis: Analysis) -> str:
         lines.append(f"- Certificate selected in IIS: {code(analysis.thumbprint)}")
     if analysis.at:
         assumed = " (given without offset, taken as UTC)" if context.get("at_assumed_utc") else ""
-        lines.append(f"- Time of the attempt: {analysis.at}{assumed}")
+        lines.append(f"- Time of the attempt: {prose(analysis.at)}{assumed}")
     if lines[-1] != "":
         lines.append("")
     for number, diagnosis in enumerate(faults or analysis.diagnoses[:1], start=1):
@@ -73,7 +93,7 @@ def render_markdown(analysis: Analysis) -> str:
     advisories = [d for d in analysis.diagnoses if d.kind == "advisory"]
     if faults and advisories:
         lines += ["### Also worth fixing", ""]
-        lines += [f"- {d.title}" for d in advisories]
+        lines += [f"- {prose(d.title)}" for d in advisories]
         lines.append("")
     if analysis.ask_for:
         lines += ["### Please send", "", "From an elevated command prompt:", ""]
@@ -88,18 +108,19 @@ def render_markdown(analysis: Analysis) -> str:
 
 def _headline(diagnosis: Diagnosis) -> str:
     scenario = f" ({SCENARIO_NAMES[diagnosis.scenario]})" if diagnosis.scenario else ""
-    return f"{diagnosis.title}{scenario}, confidence {diagnosis.confidence}."
+    return f"{prose(diagnosis.title)}{scenario}, confidence {diagnosis.confidence}."
 
 
 def _diagnosis(number: int, diagnosis: Diagnosis) -> list[str]:
-    lines = [f"### {number}. {diagnosis.title}", ""]
+    lines = [f"### {number}. {prose(diagnosis.title)}", ""]
     if diagnosis.summary:
-        lines += [diagnosis.summary, ""]
-    lines += [f"Confidence: **{diagnosis.confidence}** ({diagnosis.confidence_reason})", ""]
+        lines += [prose(diagnosis.summary), ""]
+    reason = prose(diagnosis.confidence_reason)
+    lines += [f"Confidence: **{diagnosis.confidence}** ({reason})", ""]
     if diagnosis.evidence:
         lines += ["Evidence:", ""]
         for item in diagnosis.evidence:
-            lines.append(f"- {item.text} ({code(str(item.source))})")
+            lines.append(f"- {prose(item.text)} ({code(str(item.source))})")
             if item.quote:
                 lines += ["", *("  " + q for q in block(item.quote)), ""]
         lines.append("")
