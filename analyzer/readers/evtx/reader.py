@@ -40,7 +40,7 @@ from analyzer.readers.evtx.prefilter import (
     BOOT_MARKERS,
     CAPI2_CHANNEL,
     chunks_with,
-    finding_patterns,
+    finding_search,
     holds,
 )
 from analyzer.readers.evtx.values import RawEvent
@@ -227,7 +227,7 @@ def read_evtx_bytes(buf: bytes, result: ReadResult, engine: str, *, prefilter: b
     run = _Run(buf, layout, engine, result)
     if prefilter:
         capi2_log = holds(buf, run.newest, (CAPI2_CHANNEL,))
-        wanted = chunks_with(buf, layout, finding_patterns(capi2_log))
+        wanted = chunks_with(buf, layout, finding_search(capi2_log))
         run.parse([chunk for chunk in layout.chunks if chunk.index in wanted])
         run.last_boot()
         if run.newest.index not in run.parsed:  # for the log's channel and computer
