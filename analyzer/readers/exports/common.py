@@ -14,7 +14,8 @@ from analyzer.inputs.files import InputFile
 from analyzer.model import Coverage, ReadResult, Source
 from analyzer.readers.bootinfo import last_boot_os
 from analyzer.readers.eventfields import build_event, canonical_provider, is_wanted, utc_iso
-from analyzer.readers.exports.tables import fields_from_message
+from analyzer.readers.exports.localtime import date_order, parse_local
+from analyzer.readers.exports.tables import fields_from_message, level_number
 
 # Warnings listed per input; a file damaged throughout gets one summary line for the rest.
 MAX_WARNINGS = 50
@@ -64,6 +65,74 @@ def warn_some(result: ReadResult, problems: list[tuple[int | None, str]]) -> Non
         result.warn(text, line=line)
     if len(problems) > MAX_WARNINGS:
         result.warn(f"{len(problems) - MAX_WARNINGS:,} more problems of this kind not listed")
+
+
+@dataclass(frozen=True)
+class Columns:
+    """The names under which a tabular export (CSV row, `Format-List` block) keeps each field."""
+
+    provider: str
+    event_id: str
+    time: str
+    record_id: str
+    computer: str
+    channel: str
+    level: str
+    level_name: str
+    message: str
+
+
+# Get-WinEvent's property names (its CSV columns and `Format-List` lines).
+GET_WINEVENT_COLUMNS = Columns(
+    provider="ProviderName",
+    event_id="Id",
+    time="TimeCreated",
+    record_id="RecordId",
+    computer="MachineName",
+    channel="LogName",
+    level="Level",
+    level_name="LevelDisplayName",
+    message="Message",
+)
+
+
+def local_time_records(
+    rows: list[tuple[int, dict[str, str]]], columns: Columns, result: ReadResult, unusable: str
+) -> list[RawRecord]:
+    """Raw records from (line, cells) rows whose times are local display times; a row without a
+    provider or a numeric id is skipped with the warning ``unusable``."""
+    order = date_order(cells.get(columns.time, "") for _, cells in rows)
+    if order.ambiguous and rows:
+        result.note("local dates can be read day- or month-first; read as month/day")
+    out: list[RawRecord] = []
+    problems: list[tuple[int | None, str]] = []
+    for line, cells in rows:
+        provider, event_id = cells.get(columns.provider, ""), cells.get(columns.event_id, "")
+        if not provider or not event_id.isdigit():
+            problems.append((line, unusable))
+            continue
+        stamp = cells.get(columns.time, "")
+        local = parse_local(stamp, order)
+        if local is None and stamp:
+            problems.append((line, f"date {stamp[:40]!r} not understood"))
+        record_id = cells.get(columns.record_id, "")
+        out.append(
+            RawRecord(
+                provider=provider,
+                event_id=int(event_id),
+                line=line,
+                time=local,
+                time_is_local=local is not None,
+                record_id=int(record_id) if record_id.isdigit() else None,
+                computer=cells.get(columns.computer) or None,
+                channel=cells.get(columns.channel) or None,
+                level=level_number(cells.get(columns.level, ""))
+                or level_number(cells.get(columns.level_name, "")),
+                message=cells.get(columns.message) or None,
+            )
+        )
+    warn_some(result, problems)
+    return out
 
 
 def _most_common(values: list[str | None]) -> str | None:

@@ -11,22 +11,33 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from analyzer.model import ReadResult
 from analyzer.readers.eventfields import is_wanted
-from analyzer.readers.exports.common import RawRecord, warn_some
-from analyzer.readers.exports.localtime import date_order, parse_local
-from analyzer.readers.exports.tables import (
-    EV_COLUMNS,
-    WINEVENT_COLUMNS,
-    WINEVENT_TYPE_LINE,
-    level_number,
+from analyzer.readers.exports.common import (
+    GET_WINEVENT_COLUMNS,
+    Columns,
+    RawRecord,
+    local_time_records,
 )
+from analyzer.readers.exports.tables import EV_COLUMNS, WINEVENT_COLUMNS, WINEVENT_TYPE_LINE
 
 MAX_ROW_ERRORS = 20
 _DELIMITERS = ("\t", ",", ";", "|")
 _EV_FIELDS = ("level", "time", "provider", "event_id", "task")
+# Rows are read into cells named by role (see `_rows`).
+CSV_COLUMNS = Columns(
+    provider="provider",
+    event_id="event_id",
+    time="time",
+    record_id="record_id",
+    computer="computer",
+    channel="channel",
+    level="level",
+    level_name="level_name",
+    message="message",
+)
 
 
 @dataclass(frozen=True)
@@ -60,17 +71,7 @@ def _winevent_columns(header: list[str]) -> dict[str, int] | None:
     names = {cell.strip().strip("\ufeff"): i for i, cell in enumerate(header)}
     if "Id" not in names or len(WINEVENT_COLUMNS & names.keys()) < 3:
         return None
-    wanted = {
-        "event_id": "Id",
-        "provider": "ProviderName",
-        "time": "TimeCreated",
-        "record_id": "RecordId",
-        "computer": "MachineName",
-        "channel": "LogName",
-        "level": "Level",
-        "level_name": "LevelDisplayName",
-        "message": "Message",
-    }
+    wanted = asdict(GET_WINEVENT_COLUMNS)
     return {field: names[column] for field, column in wanted.items() if column in names}
 
 
@@ -180,35 +181,6 @@ def records(text: str, layout: Layout, result: ReadResult) -> list[RawRecord]:
         )
         return []
     rows = _rows(text, layout, result)
-    problems: list[tuple[int | None, str]] = []
-    order = date_order(cells.get("time", "") for _, cells in rows)
-    if order.ambiguous and rows:
-        result.note("local dates can be read day- or month-first; read as month/day")
-    out: list[RawRecord] = []
-    for line, cells in rows:
-        event_id, provider = cells.get("event_id", ""), cells.get("provider", "")
-        if not event_id.isdigit() or not provider:
-            problems.append((line, "row without a source or a numeric event id; skipped"))
-            continue
-        stamp = cells.get("time", "")
-        local = parse_local(stamp, order)
-        if local is None and stamp:
-            problems.append((line, f"date {stamp[:40]!r} not understood"))
-        record_id = cells.get("record_id", "")
-        out.append(
-            RawRecord(
-                provider=provider,
-                event_id=int(event_id),
-                line=line,
-                time=local,
-                time_is_local=local is not None,
-                record_id=int(record_id) if record_id.isdigit() else None,
-                computer=cells.get("computer") or None,
-                channel=cells.get("channel") or None,
-                level=level_number(cells.get("level", ""))
-                or level_number(cells.get("level_name", "")),
-                message=cells.get("message") or None,
-            )
-        )
-    warn_some(result, problems)
-    return out
+    return local_time_records(
+        rows, CSV_COLUMNS, result, "row without a source or a numeric event id; skipped"
+    )

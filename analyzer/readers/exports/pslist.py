@@ -12,9 +12,11 @@ import re
 from analyzer.inputs.decode import split_lines
 from analyzer.model import ReadResult
 from analyzer.readers import Sample
-from analyzer.readers.exports.common import RawRecord, warn_some
-from analyzer.readers.exports.localtime import date_order, parse_local
-from analyzer.readers.exports.tables import level_number
+from analyzer.readers.exports.common import (
+    GET_WINEVENT_COLUMNS,
+    RawRecord,
+    local_time_records,
+)
 
 # EventLogRecord properties (not localized) -> raw record field.
 PROPERTIES: dict[str, str] = {
@@ -76,35 +78,9 @@ def _blocks(lines: list[str]) -> list[tuple[int, dict[str, str]]]:
 
 def records(text: str, result: ReadResult) -> list[RawRecord]:
     blocks = _blocks(split_lines(text))
-    order = date_order(block.get("TimeCreated", "") for _, block in blocks)
-    if order.ambiguous and blocks:
-        result.note("local dates can be read day- or month-first; read as month/day")
-    out: list[RawRecord] = []
-    problems: list[tuple[int | None, str]] = []
-    for line, block in blocks:
-        provider, event_id = block.get("ProviderName", ""), block.get("Id", "")
-        if not provider or not event_id.isdigit():
-            problems.append((line, "event without a ProviderName or a numeric Id; skipped"))
-            continue
-        stamp = block.get("TimeCreated", "")
-        local = parse_local(stamp, order)
-        if local is None and stamp:
-            problems.append((line, f"date {stamp[:40]!r} not understood"))
-        record_id = block.get("RecordId", "")
-        out.append(
-            RawRecord(
-                provider=provider,
-                event_id=int(event_id),
-                line=line,
-                time=local,
-                time_is_local=local is not None,
-                record_id=int(record_id) if record_id.isdigit() else None,
-                computer=block.get("MachineName") or None,
-                channel=block.get("LogName") or None,
-                level=level_number(block.get("Level", ""))
-                or level_number(block.get("LevelDisplayName", "")),
-                message=block.get("Message") or None,
-            )
-        )
-    warn_some(result, problems)
-    return out
+    return local_time_records(
+        blocks,
+        GET_WINEVENT_COLUMNS,
+        result,
+        "event without a ProviderName or a numeric Id; skipped",
+    )
