@@ -610,3 +610,17 @@ def test_a_key_line_under_a_long_spaced_hash_is_not_a_wrapped_tail() -> None:
     assert cert.key is not None
     assert cert.key.provider == "Microsoft Enhanced Cryptographic Provider v1.0"
     assert result.messages == []
+
+
+def test_a_utf16_dump_cut_at_an_odd_byte_is_read_with_a_warning(tmp_path: Path) -> None:
+    data = (FOLDER / "en-v-utf16le-bom-crlf.txt").read_bytes()
+    clean = read_certutil(InputFile.from_path(FOLDER / "en-v-utf16le-bom-crlf.txt"), ReadOptions())
+    odd = tmp_path / "odd.txt"
+    odd.write_bytes(data + b"A")  # a copy cut or padded to an odd length
+    result = read_certutil(InputFile.from_path(odd), ReadOptions())
+    assert result.status is Status.PARTIAL
+    assert [c.thumbprint for c in result.certificates] == [c.thumbprint for c in clean.certificates]
+    last_line = data.decode("utf-16").count("\n") + 1
+    assert [(m.level, m.source.line, m.text) for m in result.messages] == [
+        (Level.WARNING, last_line, "some bytes are not valid utf-16-le; they were replaced")
+    ]

@@ -103,7 +103,13 @@ def read_certutil(file: InputFile, options: ReadOptions) -> ReadResult:
         result = ReadResult(path=file.display, kind=KIND, encoding=decoded.encoding)
         result.skip("not a certutil dump")
         return result
-    return parse_certutil(decoded.text, file.display, decoded.encoding)
+    result = parse_certutil(decoded.text, file.display, decoded.encoding)
+    if decoded.replaced:  # e.g. UTF-16 cut at an odd byte, or a byte invalid in its code page
+        first = decoded.text.find("\ufffd")
+        line = decoded.text.count("\n", 0, first) + 1 if first >= 0 else None
+        result.warn(f"some bytes are not valid {decoded.encoding}; they were replaced", line)
+        result.messages.sort(key=lambda m: m.source.line or 0)
+    return result
 
 
 register(
