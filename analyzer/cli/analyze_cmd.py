@@ -6,6 +6,7 @@ Exit codes (precedence in this order): 2 usage error; 3 no usable input; 1 at le
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Annotated
 
@@ -78,8 +79,26 @@ def check_target(target: Path, paths: list[Path], option: str) -> None:
 def write_text(target: Path, text: str) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(target.name + ".tmp")
-    temporary.write_text(text, encoding="utf-8", newline="\n")
-    temporary.replace(target)
+    try:
+        temporary.write_text(text, encoding="utf-8", newline="\n")
+        temporary.replace(target)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
+        raise
+
+
+def _write(option: str, target: Path, text: str) -> None:
+    """Write one output; a target that cannot be written (a folder, no permission, a full
+    disk) is the user's to fix: one line naming the option and the file, exit 2."""
+    try:
+        write_text(target, text)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        if isinstance(exc, FileExistsError) and not target.parent.is_dir():
+            reason = f"{target.parent} is a file, not a folder"
+        stderr.print(f"certtriage analyze: cannot write {option} {target}: {reason}", markup=False)
+        raise typer.Exit(EXIT_USAGE) from None
 
 
 @app.command("analyze")
@@ -180,14 +199,14 @@ def _write_outputs(
         if json_out == "-":
             typer.echo(text, nl=False)
         else:
-            write_text(Path(json_out), text)
+            _write("--json", Path(json_out), text)
     if markdown is not None:
         text = render_markdown(analysis)
         if markdown == "-":
             typer.echo(text, nl=False)
         else:
-            write_text(Path(markdown), text)
+            _write("--markdown", Path(markdown), text)
     from analyzer.render.html import render_report
 
-    write_text(report, render_report(analysis))
+    _write("--html/--out", report, render_report(analysis))
     return str(report)

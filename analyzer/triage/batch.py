@@ -68,6 +68,10 @@ def check_folders(queue: Path, out: Path) -> None:
         raise UsageError(
             f"--out {out} is inside a ticket of {queue}: nothing is written into inputs"
         )
+    try:  # an OUTDIR that cannot be made is the user's to fix, before any ticket is read
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--out {out} cannot be created: {exc.strerror or exc}") from None
 
 
 def _failed_row(name: str, reason: str) -> SummaryRow:

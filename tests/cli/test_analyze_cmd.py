@@ -86,6 +86,25 @@ def test_usage_errors_are_exit_2(tmp_path: Path) -> None:
     assert not (TICKETS / "demo-keyspec2" / "r.html").exists()
 
 
+def test_an_output_that_cannot_be_written_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    demo = str(TICKETS / "demo-keyspec2")
+    folder = tmp_path / "taken"
+    folder.mkdir()
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder")
+    html = ("--html", str(tmp_path / "r.html"))  # written last: never reached here
+    for args, message in (
+        (("--json", str(folder), *html), f"cannot write --json {folder}: "),
+        (("--markdown", str(a_file / "r.md"), *html), f"{a_file} is a file, not a folder"),
+        (("--out", str(a_file)), f"cannot write --html/--out {a_file / 'certtriage-report.html'}"),
+    ):
+        result = run(demo, *args)
+        assert result.exit_code == 2, result.output
+        assert message in result.output
+        assert "internal error" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "taken"]  # no .tmp left
+
+
 def test_json_on_stdout_alone_and_markdown_file(tmp_path: Path) -> None:
     md = tmp_path / "reply.md"
     completed = subprocess.run(

@@ -172,6 +172,7 @@ def test_output_folder_inside_the_queue_is_not_a_ticket(tmp_path: Path) -> None:
         (["queue", "--out", "queue/T-1/out"], "inside a ticket"),
         (["queue", "--out", "o", "--workers", "0"], "--workers must be at least 1"),
         (["queue", "--out", "a-file"], "exists and is not a folder"),
+        (["queue", "--out", "a-file/reports"], "--out a-file/reports cannot be created"),
         (["queue", "--out", "."], "must not contain the queue folder"),
         (["queue", "--out", "o", "--engine", "fast"], "--engine must be one of"),
         (["queue", "--out", "o", "--scheduler", "localhost"], "tcp://HOST:PORT"),
