@@ -45,7 +45,8 @@ class FileHeader:
 @dataclass(frozen=True)
 class Chunk:
     """One chunk with a valid magic. ``end`` is where its records stop (free-space offset, or the
-    end of the last whole record when the file is cut inside the chunk)."""
+    end of the last whole record when the file is cut inside the chunk, or where the pre-filter
+    trimmed it: ``trimmed``)."""
 
     index: int  # physical position: 0 = first chunk after the file header
     offset: int  # absolute offset in the file
@@ -55,6 +56,7 @@ class Chunk:
     last_record: int  # chunk-relative offset of the last record
     flags: int
     truncated: bool = False
+    trimmed: bool = False
 
     @property
     def records(self) -> int:

@@ -14,10 +14,18 @@ the newest backwards, so the many EventLog chunks of a long log (the daily 6013)
 from __future__ import annotations
 
 import re
+import struct
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from analyzer.readers.evtx.layout import CHUNK_HEADER_SIZE, CHUNK_SIZE, Chunk, Layout
+from analyzer.readers.evtx.layout import (
+    CHUNK_HEADER_SIZE,
+    CHUNK_SIZE,
+    RECORD_HEADER_SIZE,
+    RECORD_MAGIC,
+    Chunk,
+    Layout,
+)
 
 
 def _needle(name: str) -> bytes:
@@ -61,10 +69,11 @@ class FindingSearch:
     pattern: re.Pattern[bytes]
     heads: tuple[bytes, ...]  # per group of ``pattern``: the bytes that must precede the hit
 
-    def confirmed(self, buf: bytes, match: re.Match[bytes]) -> bool:
+    def name_start(self, buf: bytes, match: re.Match[bytes]) -> int | None:
+        """Where the whole name of ``match`` starts, or None when it is not a finding name."""
         head = self.heads[(match.lastindex or 1) - 1]
-        at = match.start()
-        return at >= len(head) and buf[at - len(head) : at] == head
+        start = match.start() - len(head)
+        return start if start >= 0 and buf[start : match.start()] == head else None
 
 
 def _split(name: str) -> tuple[bytes, bytes]:
@@ -98,13 +107,55 @@ def chunks_with(buf: bytes, layout: Layout, search: FindingSearch) -> set[int]:
             match = pattern.search(buf, slot + CHUNK_HEADER_SIZE)
             continue
         if chunk is not None and at - slot < chunk.end:
-            if not search.confirmed(buf, match):
+            if search.name_start(buf, match) is None:
                 match = pattern.search(buf, at + 1)
                 continue
             found.add(index)
         # Found, slack past the free-space offset, or no chunk here: on to the next slot.
         match = pattern.search(buf, slot + CHUNK_SIZE)
     return found
+
+
+# A chunk with few finding names is read only up to the record that holds the last of them:
+# the engines render records one after another, so the records after it are work for nothing.
+MAX_TRIM_HITS = 8  # more hits: the names are all over the chunk, there is little to leave out
+# Binary XML template text: value text (token, type 0x01 string, length, text) and CDATA (token,
+# length, text). Real logs do hold finding names so (HttpEvent, RemoteConnectionManager, CAPI2).
+VALUE_TEXT_TOKENS = (0x05, 0x45)
+CDATA_TOKENS = (0x07, 0x47)
+
+
+def trimmed(buf: bytes, chunk: Chunk, search: FindingSearch) -> Chunk:
+    """``chunk`` ending after the record that holds its last finding name, or ``chunk`` itself.
+
+    Safe only when each name is a substitution value of the record it is in. A name in template
+    text (a value-text token) may name the provider of later records using that template, so
+    such a chunk is read whole; so is one whose records cannot be walked."""
+    start, end = chunk.offset + CHUNK_HEADER_SIZE, chunk.offset + chunk.end
+    last = -1
+    for count, match in enumerate(search.pattern.finditer(buf, start, end)):
+        name = search.name_start(buf, match)
+        if count == MAX_TRIM_HITS or (name is not None and _in_template_text(buf, name)):
+            return chunk
+        if name is not None:
+            last = match.end()
+    at = CHUNK_HEADER_SIZE
+    while last >= 0 and at + RECORD_HEADER_SIZE <= chunk.end:
+        size, record_id = struct.unpack_from("<IQ", buf, chunk.offset + at + 4)
+        magic = buf[chunk.offset + at : chunk.offset + at + 4]
+        if magic != RECORD_MAGIC or size < RECORD_HEADER_SIZE + 4 or at + size > chunk.end:
+            return chunk
+        if chunk.offset + at + size >= last:
+            if at + size == chunk.end:  # the last record holds it: nothing to leave out
+                return chunk
+            return replace(chunk, end=at + size, last_record=at, last_id=record_id, trimmed=True)
+        at += size
+    return chunk
+
+
+def _in_template_text(buf: bytes, name: int) -> bool:
+    value_text = name >= 4 and buf[name - 4] in VALUE_TEXT_TOKENS and buf[name - 3] == 0x01
+    return value_text or (name >= 3 and buf[name - 3] in CDATA_TOKENS)
 
 
 def holds(buf: bytes, chunk: Chunk, needles: Sequence[bytes]) -> bool:

@@ -42,6 +42,7 @@ from analyzer.readers.evtx.prefilter import (
     chunks_with,
     finding_search,
     holds,
+    trimmed,
 )
 from analyzer.readers.evtx.values import RawEvent
 
@@ -104,6 +105,7 @@ class _Run:
         self.events: list[RawEvent] = []
         self.meta: tuple[str | None, str | None] = (None, None)
         self.newest = layout.newest_first()[0]
+        self.written = {chunk.index: chunk for chunk in layout.chunks}  # untrimmed
         self.record_warnings = 0
 
     def failure(self, record_id: int | None, text: str) -> None:
@@ -132,17 +134,19 @@ class _Run:
             return
         self.events.extend(events)
         # Channel and computer as the newest record has them (a host may have been renamed).
-        if self.meta == (None, None) or self.newest in batch:
+        if self.meta == (None, None) or any(chunk is self.newest for chunk in batch):
             self.meta = meta
         for chunk in batch:
             self._check(chunk, counts.get(chunk.index, 0))
 
     def _check(self, chunk: Chunk, read: int) -> None:
+        """Checksums (of the chunk as written, even when trimmed) and the records read."""
         no_crc = bool(self.layout.header.no_crc or chunk.flags & FLAG_NO_CRC)
         where = f"chunk {chunk.index} (offset {chunk.offset})"
         if not no_crc and not header_crc_ok(self.buf, chunk):
             self.result.warn(f"{where}: header checksum mismatch; read anyway")
-        if not no_crc and not chunk.truncated and not data_crc_ok(self.buf, chunk):
+        written = self.written[chunk.index]
+        if not no_crc and not chunk.truncated and not data_crc_ok(self.buf, written):
             self.result.warn(f"{where}: records checksum mismatch; read anyway")
         if read < chunk.records:
             self.result.warn(f"{where}: the header lists {chunk.records} records, {read} were read")
@@ -227,9 +231,18 @@ def read_evtx_bytes(buf: bytes, result: ReadResult, engine: str, *, prefilter: b
     run = _Run(buf, layout, engine, result)
     if prefilter:
         capi2_log = holds(buf, run.newest, (CAPI2_CHANNEL,))
-        wanted = chunks_with(buf, layout, finding_search(capi2_log))
-        run.parse([chunk for chunk in layout.chunks if chunk.index in wanted])
+        search = finding_search(capi2_log)
+        wanted = chunks_with(buf, layout, search)
+        # The last boot first: its chunks are read whole, so trimming the finding chunks (not
+        # the newest: it gives channel and computer) loses none of its events.
         run.last_boot()
+        run.parse(
+            [
+                chunk if chunk is run.newest else trimmed(buf, chunk, search)
+                for chunk in layout.chunks
+                if chunk.index in wanted
+            ]
+        )
         if run.newest.index not in run.parsed:  # for the log's channel and computer
             run.parse([run.newest])
     else:

@@ -6,7 +6,8 @@ case-insensitive file systems), so it is imported lazily and its absence is norm
 The parser reads a file-like object, so the planned chunks are handed over as a small in-memory
 EVTX: the original file header (its chunk count fixed, dirty flag cleared) followed by just
 those chunks. Records keep their own ids, so nothing is renumbered. A chunk cut by a truncated
-file is given a corrected free-space offset and zero padding, so its whole records are read.
+file is given a corrected free-space offset and zero padding, so its whole records are read; a
+chunk trimmed by the pre-filter only a corrected header.
 """
 
 from __future__ import annotations
@@ -52,9 +53,11 @@ def _header(count: int) -> bytes:
 
 def _chunk_bytes(buf: bytes, chunk: Chunk) -> bytes:
     raw = bytes(buf[chunk.offset : chunk.offset + CHUNK_SIZE])
-    if not chunk.truncated and len(raw) == CHUNK_SIZE:
+    if not chunk.truncated and not chunk.trimmed and len(raw) == CHUNK_SIZE:
         return raw
-    fixed = bytearray(raw[: chunk.end].ljust(CHUNK_SIZE, b"\x00"))
+    # Cut by the file's end: zero padding after the whole records. Trimmed by the pre-filter:
+    # only the header says the records end earlier (templates past that point stay intact).
+    fixed = bytearray(raw[: chunk.end].ljust(CHUNK_SIZE, b"\x00") if chunk.truncated else raw)
     struct.pack_into("<QQ", fixed, 24, chunk.first_id, chunk.last_id)
     struct.pack_into("<II", fixed, 44, chunk.last_record, chunk.end)
     return bytes(fixed)

@@ -1,0 +1,77 @@
+"""The pre-filter's trim: a chunk with few finding names is read only up to the record holding
+the last of them, and only when those names are record values, never template text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from analyzer.inputs.files import InputFile
+from analyzer.readers import ReadOptions
+from analyzer.readers.evtx import read_evtx, rust_engine
+from analyzer.readers.evtx.layout import read_layout
+from analyzer.readers.evtx.prefilter import chunks_with, finding_search, trimmed
+from fixtures.writers.evtx_events import iis_system_events, schannel_36870
+from fixtures.writers.evtx_writer import build_evtx
+from tests.conftest import shared_samples
+
+ENGINES = [
+    pytest.param(
+        "evtx",
+        marks=pytest.mark.skipif(not rust_engine.available(), reason="evtx not installed"),
+    ),
+    "python-evtx",
+]
+
+
+def _log_with_one_36870() -> bytes:
+    noise = iis_system_events(120, 0, boots=0)
+    events = [*noise[:50], schannel_36870("2024-03-01T10:00:00Z"), *noise[50:]]
+    return build_evtx(events, records_per_chunk=60)
+
+
+def test_trim_ends_the_chunk_after_the_finding_record() -> None:
+    data = _log_with_one_36870()
+    layout = read_layout(data)
+    search = finding_search(capi2_log=False)
+    [index] = chunks_with(data, layout, search)
+    chunk = next(chunk for chunk in layout.chunks if chunk.index == index)
+    short = trimmed(data, chunk, search)
+    assert short.trimmed
+    # The 36870 is the 51st record of the log: the first chunk's records 1-60 are cut after it.
+    assert (chunk.first_id, chunk.last_id) == (1, 60)
+    assert (short.first_id, short.last_id) == (1, 51)
+    assert short.end < chunk.end and short.last_record < short.end
+    record = data[short.offset + short.last_record : short.offset + short.end]
+    assert record[:4] == b"**\x00\x00" and "Schannel".encode("utf-16-le") in record
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_trimmed_chunk_reads_cleanly(tmp_path: Path, engine: str) -> None:
+    """The finding is read; no checksum or record-count warning for the trimmed chunk (checksums
+    are of the chunk as written; the records after the trim are left out on purpose)."""
+    path = tmp_path / "one_36870.evtx"
+    path.write_bytes(_log_with_one_36870())
+    result = read_evtx(InputFile.from_path(path), ReadOptions(engine=engine))
+    findings = [(e.event_id, e.record_id) for e in result.events if e.provider == "Schannel"]
+    assert findings == [(36870, 51)]
+    assert result.messages == []
+    assert result.status == "ok"
+    full = read_evtx(InputFile.from_path(path), ReadOptions(engine=engine), prefilter=False)
+    assert result.coverage is not None and full.coverage is not None
+    assert result.coverage.records == full.coverage.records == 244
+
+
+def test_names_in_template_text_keep_the_chunk_whole() -> None:
+    """Real logs hold manifest provider names as template text, which serves the later records
+    using that template: such a chunk must not be trimmed."""
+    path = shared_samples("evtx") / "rustevtx_System_zero_data_size_event.evtx"
+    data = path.read_bytes()
+    layout = read_layout(data)
+    search = finding_search(capi2_log=False)
+    wanted = chunks_with(data, layout, search)
+    assert wanted
+    for chunk in layout.chunks:
+        if chunk.index in wanted:
+            assert trimmed(data, chunk, search) == chunk
