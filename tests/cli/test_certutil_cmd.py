@@ -30,6 +30,19 @@ def test_help_documents_the_command() -> None:
     assert "certutil" in runner.invoke(app, ["--help"]).stdout
 
 
+def test_top_level_help_reflows_every_command_summary() -> None:
+    """Docstrings are wrapped at the code's width; the command list must not keep those breaks."""
+    from analyzer.cli import commands  # noqa: F401  (registers every command)
+
+    out = runner.invoke(app, ["--help"], env={"COLUMNS": "200"}).stdout
+    docs = {c.name: c.callback.__doc__ for c in app.registered_commands if c.callback}
+    assert set(docs) == {"analyze", "certutil", "events", "triage"}
+    for name, doc in docs.items():
+        assert doc
+        first_line = " ".join(doc.split())[:150]  # more than the docstring's first line
+        assert first_line in out, name
+
+
 def test_table_shows_the_key_facts_and_the_warnings() -> None:
     result = run(str(ACRN), str(JOINED))
     assert result.exit_code == EXIT_OK
