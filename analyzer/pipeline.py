@@ -18,7 +18,7 @@ from analyzer.correlate import Correlation, correlate
 from analyzer.errors import CerttriageError
 from analyzer.inputs.archives import DEFAULT_LIMITS, Limits
 from analyzer.inputs.collect import Collected, collect_inputs
-from analyzer.inputs.files import InputFile
+from analyzer.inputs.files import EMPTY_FILE, InputFile
 from analyzer.model import Analysis, Level, ReadResult, Status
 from analyzer.readers import ReadOptions, detect
 from analyzer.rules.registry import run_rules
@@ -38,6 +38,10 @@ class AnalysisOptions:
 def read_input(file: InputFile, options: ReadOptions) -> ReadResult:
     """Detect and read one file; never raises for a bad or unknown input."""
     try:
+        if file.size == 0 and not file.head(1):  # (a size of 0 alone: also /proc-like files)
+            result = ReadResult(file.display, "unknown")
+            result.skip(EMPTY_FILE)
+            return result
         spec = detect(file)
     except OSError as exc:
         result = ReadResult(file.display, "unknown")

@@ -13,7 +13,7 @@ import typer
 from analyzer.cli.app import EXIT_NO_INPUT, EXIT_OK, EXIT_USAGE, app, guarded, stderr, stdout
 from analyzer.errors import CerttriageError, UsageError
 from analyzer.inputs.collect import collect_inputs
-from analyzer.inputs.files import InputFile
+from analyzer.inputs.files import EMPTY_FILE, InputFile
 from analyzer.model import Event, Level, Message, ReadResult, Status
 from analyzer.readers import ReadOptions, detect
 from analyzer.readers.exports import EVENT_EXPORT_KINDS
@@ -31,6 +31,10 @@ class Engine(str, Enum):
 def read_event_input(file: InputFile, options: ReadOptions) -> ReadResult:
     """Detect and read one input; a whole unusable input becomes an `error` result."""
     try:
+        if file.size == 0 and not file.head(1):  # (a size of 0 alone: also /proc-like files)
+            result = ReadResult(file.display, "unknown")
+            result.skip(EMPTY_FILE)
+            return result
         spec = detect(file, only=EVENT_KINDS)
     except OSError as exc:
         result = ReadResult(file.display, "unknown")

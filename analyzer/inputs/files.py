@@ -9,6 +9,8 @@ from pathlib import Path
 # The largest single input read into memory. A System log is rarely above 100 MB; a 1 GB
 # "log" is a mistake or an attack, and is refused with a message rather than read.
 MAX_INPUT_BYTES = 512 * 1024 * 1024
+# What every reader says of a 0-byte file (a failed export or copy), rather than "unknown kind".
+EMPTY_FILE = "empty file (0 bytes): nothing to read"
 
 
 def display_path(path: str | Path) -> str:

@@ -65,6 +65,18 @@ def test_no_usable_input_is_exit_3(tmp_path: Path) -> None:
     assert run(str(junk), "--out", str(tmp_path / "out")).exit_code == 3
 
 
+def test_an_empty_file_is_said_to_be_empty(tmp_path: Path) -> None:
+    ticket = tmp_path / "T-8"
+    ticket.mkdir()
+    (ticket / "System.evtx").write_bytes(b"")  # a failed export
+    result = run(str(ticket), "--json", "-", "--out", str(tmp_path / "out"))
+    assert result.exit_code == 3
+    inputs = json.loads(result.stdout)["inputs"]
+    assert [(i["status"], i["messages"]) for i in inputs] == [
+        ("skipped", [f"{ticket}/System.evtx: empty file (0 bytes): nothing to read"])
+    ]
+
+
 def test_empty_folder_is_named_and_exit_3(tmp_path: Path) -> None:
     empty = tmp_path / "T-9 empty"
     empty.mkdir()

@@ -30,6 +30,17 @@ def test_help_documents_the_command() -> None:
     assert "certutil" in runner.invoke(app, ["--help"]).stdout
 
 
+def test_an_empty_file_is_said_to_be_empty(tmp_path: Path) -> None:
+    (tmp_path / "my.txt").write_bytes(b"")
+    result = run("--json", str(tmp_path / "my.txt"))
+    assert result.exit_code == EXIT_NO_INPUT
+    (entry,) = json.loads(result.stdout)["inputs"]
+    assert (entry["status"], entry["messages"]) == (
+        "skipped",
+        [f"{tmp_path}/my.txt: empty file (0 bytes): nothing to read"],
+    )
+
+
 def test_top_level_help_reflows_every_command_summary() -> None:
     """Docstrings are wrapped at the code's width; the command list must not keep those breaks."""
     from analyzer.cli import commands  # noqa: F401  (registers every command)

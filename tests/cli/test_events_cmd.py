@@ -92,6 +92,13 @@ def test_no_usable_input_exits_3(tmp_path: Path) -> None:
     assert inputs["gone.evtx"]["messages"][0].endswith("gone.evtx: not found")
 
 
+def test_an_empty_file_is_said_to_be_empty(tmp_path: Path) -> None:
+    (tmp_path / "System.evtx").write_bytes(b"")
+    result = run(str(tmp_path / "System.evtx"))
+    assert result.exit_code == EXIT_NO_INPUT
+    assert f"{tmp_path}/System.evtx: empty file (0 bytes): nothing to read" in result.output
+
+
 def test_empty_folder_is_named(tmp_path: Path) -> None:
     result = run(str(tmp_path))
     assert result.exit_code == EXIT_NO_INPUT

@@ -13,7 +13,7 @@ import re
 
 from analyzer.errors import InputError
 from analyzer.inputs.decode import decode_bytes
-from analyzer.inputs.files import MAX_INPUT_BYTES, InputFile
+from analyzer.inputs.files import EMPTY_FILE, MAX_INPUT_BYTES, InputFile
 from analyzer.model import ReadResult, Status
 from analyzer.readers import ReaderSpec, ReadOptions, Sample, register
 from analyzer.readers.certutil.build import Builder
@@ -101,7 +101,7 @@ def read_certutil(file: InputFile, options: ReadOptions) -> ReadResult:
     decoded = decode_bytes(data)
     if sniff_text(decoded.text[:65536]) == 0:
         result = ReadResult(path=file.display, kind=KIND, encoding=decoded.encoding)
-        result.skip("not a certutil dump")
+        result.skip(EMPTY_FILE if not data else "not a certutil dump")
         return result
     result = parse_certutil(decoded.text, file.display, decoded.encoding)
     if decoded.replaced:  # e.g. UTF-16 cut at an odd byte, or a byte invalid in its code page
