@@ -115,10 +115,16 @@ def _walk_records(buf: bytes, offset: int, limit: int) -> tuple[int, int, int, i
     return end, last, first_id, last_id
 
 
-def _chunk_at(buf: bytes, index: int, offset: int, available: int) -> Chunk:
-    first_id, last_id = struct.unpack_from("<QQ", buf, offset + 24)
-    last_record, free = struct.unpack_from("<II", buf, offset + 44)
-    flags = struct.unpack_from("<I", buf, offset + 120)[0]
+# The chunk header fields read here, in one unpack per slot: magic, first and last record id,
+# last record offset, free-space offset, flags.
+_CHUNK_HEADER = struct.Struct("<8s16xQQ4xII68xI")
+
+
+def _chunk_at(buf: bytes, index: int, offset: int, available: int) -> Chunk | None:
+    """The chunk in the slot at ``offset``, or None when its magic is not there."""
+    magic, first_id, last_id, last_record, free, flags = _CHUNK_HEADER.unpack_from(buf, offset)
+    if magic != CHUNK_MAGIC:
+        return None
     end = free if CHUNK_HEADER_SIZE <= free <= CHUNK_SIZE else CHUNK_SIZE
     truncated = available < CHUNK_SIZE
     if truncated or not CHUNK_HEADER_SIZE <= last_record < end or last_id < first_id:
@@ -133,19 +139,15 @@ def read_layout(buf: bytes) -> Layout:
     header = read_file_header(buf)
     base = FILE_HEADER_SIZE if header.present else 0
     layout = Layout(header, base, trailing=max(len(buf) - base, 0) % CHUNK_SIZE)
-    index = 0
-    at = base
-    while at + CHUNK_HEADER_SIZE <= len(buf):
-        available = min(CHUNK_SIZE, len(buf) - at)
-        magic = buf[at : at + 8]
-        if magic == CHUNK_MAGIC:
-            chunk = _chunk_at(buf, index, at, available)
+    size = len(buf)
+    for index, at in enumerate(range(base, size - CHUNK_HEADER_SIZE + 1, CHUNK_SIZE)):
+        available = min(CHUNK_SIZE, size - at)
+        chunk = _chunk_at(buf, index, at, available)
+        if chunk is not None:
             if chunk.records:  # (a chunk header without records has nothing to read)
                 layout.chunks.append(chunk)
         elif available == CHUNK_SIZE and buf[at : at + available].count(0) != available:
             layout.bad.append(index)  # an all-zero slot is preallocated, never written: not bad
-        at += CHUNK_SIZE
-        index += 1
     return layout
 
 
