@@ -19,6 +19,7 @@ from analyzer.cli.app import (
     EXIT_OK,
     EXIT_UNEXPLAINED,
     EXIT_USAGE,
+    State,
     app,
     guarded,
     stderr,
@@ -169,7 +170,7 @@ def analyze(
     analysis = guarded(", ".join(str(p) for p in paths), lambda: run_analysis(paths, options))
     console = stderr if "-" in (json_out, markdown) else stdout
     written = guarded("the report", lambda: _write_outputs(analysis, report, json_out, markdown))
-    console.print(summary(analysis, written, note))
+    console.print(summary(analysis, written, note, every_message=State.verbose))
     raise typer.Exit(exit_code(analysis))
 
 

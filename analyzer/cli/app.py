@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 import typer
 from rich.console import Console
 
 from analyzer import __version__
+from analyzer.model import ReadResult
 
 EXIT_OK = 0
 EXIT_FAULT = 1
@@ -69,6 +70,14 @@ def _root(
 ) -> None:
     """certtriage: which scenario broke the SSL binding, on which certificate, and the fix."""
     State.verbose = verbose
+
+
+def print_every_message(results: Iterable[ReadResult]) -> None:
+    """With -v, every message of every input on stderr (a --json run's stdout stays pure)."""
+    if State.verbose:
+        for result in results:
+            for message in result.messages:
+                stderr.print(f"{message.level.value}: {message}", markup=False)
 
 
 T = TypeVar("T")

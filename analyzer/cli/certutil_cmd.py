@@ -10,7 +10,15 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from analyzer.cli.app import EXIT_NO_INPUT, EXIT_OK, app, guarded, stderr, stdout
+from analyzer.cli.app import (
+    EXIT_NO_INPUT,
+    EXIT_OK,
+    app,
+    guarded,
+    print_every_message,
+    stderr,
+    stdout,
+)
 from analyzer.errors import CerttriageError
 from analyzer.inputs.files import InputFile, display_path
 from analyzer.model import Certificate, ReadResult, Status
@@ -100,6 +108,7 @@ def certutil_command(
     results = [guarded(path, partial(read_certutil_input, path)) for path in files]
     if as_json:
         typer.echo(dumps(certutil_document(results)), nl=False)
+        print_every_message(results)
         for result in results:
             if result.status is not Status.OK:
                 stderr.print(

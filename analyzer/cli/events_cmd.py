@@ -10,7 +10,16 @@ from typing import Annotated, Optional
 
 import typer
 
-from analyzer.cli.app import EXIT_NO_INPUT, EXIT_OK, EXIT_USAGE, app, guarded, stderr, stdout
+from analyzer.cli.app import (
+    EXIT_NO_INPUT,
+    EXIT_OK,
+    EXIT_USAGE,
+    app,
+    guarded,
+    print_every_message,
+    stderr,
+    stdout,
+)
 from analyzer.errors import CerttriageError, UsageError
 from analyzer.inputs.collect import collect_inputs
 from analyzer.inputs.files import EMPTY_FILE, InputFile
@@ -224,6 +233,7 @@ def events_command(
         raise typer.Exit(EXIT_USAGE) from None
     if as_json:
         typer.echo(dumps(events_document(results)), nl=False)
+        print_every_message(results)
     else:
         guarded("the event table", lambda: _print_table(results, limit))
     usable = any(r.status in (Status.OK, Status.PARTIAL) for r in results)

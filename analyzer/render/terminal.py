@@ -12,8 +12,13 @@ _STYLE = {"fault": "bold red", "advisory": "yellow"}
 
 
 def summary(
-    analysis: Analysis, report: str | None = None, note: str | None = None
+    analysis: Analysis,
+    report: str | None = None,
+    note: str | None = None,
+    every_message: bool = False,
 ) -> RenderableType:
+    """The summary; an input that was not read shows its first message, or with
+    ``every_message`` (-v) every input shows all of its messages."""
     parts: list[RenderableType] = []
     read = sum(1 for r in analysis.inputs if r.usable)
     failed = sum(1 for r in analysis.inputs if r.status is Status.ERROR)
@@ -55,7 +60,11 @@ def summary(
         parts.append(table)
     else:
         parts.append(Text("verdict: none", style="bold"))
-    for message in (m for r in analysis.inputs if not r.usable for m in r.messages[:1]):
+    if every_message:
+        messages = [m for r in analysis.inputs for m in r.messages]
+    else:
+        messages = [m for r in analysis.inputs if not r.usable for m in r.messages[:1]]
+    for message in messages:
         parts.append(Text(f"  {message}", style="dim"))
     if report:
         parts.append(Text(f"report: {report}", style="bold"))

@@ -41,6 +41,28 @@ def test_an_empty_file_is_said_to_be_empty(tmp_path: Path) -> None:
     )
 
 
+def test_verbose_json_keeps_stdout_pure_and_prints_every_message_on_stderr(
+    tmp_path: Path,
+) -> None:
+    from analyzer.cli import commands  # noqa: F401  (registers every command)
+
+    plain = run("--json", str(JOINED))
+    verbose = runner.invoke(app, ["-v", "certutil", "--json", str(JOINED)])
+    assert verbose.exit_code == EXIT_OK
+    assert verbose.stdout == plain.stdout  # the document alone, byte-identical
+    messages = json.loads(verbose.stdout)["inputs"][0]["messages"]
+    assert len(messages) == 4
+    for message in messages:
+        assert f"warning: {message}" in verbose.stderr
+    # analyze -v: the messages of inputs that were read are shown too, not only of failed ones
+    args = ["analyze", str(JOINED), "--out", str(tmp_path)]
+    quiet, loud = runner.invoke(app, args), runner.invoke(app, ["-v", *args])
+    assert quiet.exit_code == loud.exit_code
+    assert "joined lines split before" not in quiet.output
+    for message in messages:
+        assert message in loud.output
+
+
 def test_top_level_help_reflows_every_command_summary() -> None:
     """Docstrings are wrapped at the code's width; the command list must not keep those breaks."""
     from analyzer.cli import commands  # noqa: F401  (registers every command)
