@@ -97,6 +97,9 @@ class Key:
     tests: tuple[str, ...] = ()
     error: KeyFailure | None = None
     acl_sddl: str | None = None
+    # Dump line of each fact above ("keyspec", "provider", "state", "exportable", "error",
+    # "acl_sddl", ...), so evidence can cite the very line; not part of the key's identity.
+    lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True)

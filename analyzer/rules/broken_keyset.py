@@ -65,7 +65,7 @@ class NonExportableBrokenKeyset(Rule):
                     certificates=(cert.thumbprint,),
                     events=events if explains else (),
                     evidence=(
-                        cert_evidence(cert, "the key cannot be used", "\n".join(quotes)),
+                        cert_evidence(cert, "the key cannot be used", "\n".join(quotes), "state"),
                         *(event_evidence if explains else ()),
                     ),
                     remediation=(

@@ -55,7 +55,9 @@ class CngKeyOn2008(Rule):
                         ),
                         certificates=(scoped.thumbprint,),
                         events=tuple(e.source for e in correlation.failures) if known else (),
-                        evidence=(cert_evidence(cert, "KSP key", "\n".join(key_quotes(key))),),
+                        evidence=(
+                            cert_evidence(cert, "KSP key", "\n".join(key_quotes(key)), "provider"),
+                        ),
                         remediation=(
                             "Re-import the certificate into a CSP: "
                             + remedies.import_keyexchange(cert, "<original>.pfx"),

@@ -86,8 +86,15 @@ def store_of(cert: Certificate) -> str:
 # --------------------------------------------------------------------------- evidence
 
 
-def cert_evidence(cert: Certificate, text: str, quote: str | None = None) -> Evidence:
-    return Evidence(text, cert.source, quote)
+def cert_evidence(
+    cert: Certificate, text: str, quote: str | None = None, fact: str | None = None
+) -> Evidence:
+    """Evidence from a certificate block, citing the dump line of the key ``fact`` (``keyspec``,
+    ``state``, ...) where the reader knows it, else the start of the block."""
+    line = cert.key.lines.get(fact) if (fact and cert.key is not None) else None
+    if line is None:
+        return Evidence(text, cert.source, quote)
+    return Evidence(text, Source(cert.source.path, line), quote)
 
 
 def key_quotes(key: Key) -> list[str]:

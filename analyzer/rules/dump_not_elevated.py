@@ -43,7 +43,9 @@ class DumpNotElevated(Rule):
                     ),
                     certificates=tuple(sorted({c.thumbprint for c in certs if c.thumbprint})),
                     evidence=tuple(
-                        cert_evidence(c, f"key of {label(c)} not opened", "Missing stored keyset")
+                        cert_evidence(
+                            c, f"key of {label(c)} not opened", "Missing stored keyset", "state"
+                        )
                         for c in certs[:5]
                     ),
                     remediation=(

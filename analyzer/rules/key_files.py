@@ -84,7 +84,9 @@ class KeyFileMissing(Rule):
             if not names and not rows:
                 continue
             evidence = [
-                cert_evidence(cert, f"the certificate's key file is {key.key_file}", key.key_file)
+                cert_evidence(
+                    cert, f"the certificate's key file is {key.key_file}", key.key_file, "key_file"
+                )
             ]
             reasons = []
             damaged = False

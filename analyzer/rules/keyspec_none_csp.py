@@ -51,7 +51,9 @@ class KeySpecNoneCsp(Rule):
                     certificates=thumbprints,
                     events=events if explains else (),
                     evidence=(
-                        cert_evidence(cert, "CSP key with KeySpec 0", "\n".join(key_quotes(key))),
+                        cert_evidence(
+                            cert, "CSP key with KeySpec 0", "\n".join(key_quotes(key)), "keyspec"
+                        ),
                         *(event_evidence if explains else ()),
                     ),
                     remediation=(

@@ -93,7 +93,9 @@ class KeySpecSignature(Rule):
                     certificates=thumbprints,
                     events=events if explains else (),
                     evidence=(
-                        cert_evidence(cert, "key registered for signature only", "\n".join(quotes)),
+                        cert_evidence(
+                            cert, "key registered for signature only", "\n".join(quotes), "keyspec"
+                        ),
                         *(event_evidence if explains else ()),
                     ),
                     remediation=tuple(remediation(cert, key)),

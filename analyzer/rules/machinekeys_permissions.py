@@ -56,7 +56,9 @@ class MachineKeysPermissions(Rule):
                 confidence = verdict.runner_up_confidence
                 reason = f"runner-up of scenario 1: no evidence about access yet. {TELL_APART}"
                 quotes = [q for q in (state_quote(key), *test_quotes(key)) if q]
-                evidence = (cert_evidence(cert, "the key cannot be used", "\n".join(quotes)),)
+                evidence = (
+                    cert_evidence(cert, "the key cannot be used", "\n".join(quotes), "state"),
+                )
                 summary = (
                     f"The key of {label(cert)} cannot be opened; wrong permissions on "
                     f"{key_folder(key)} would look the same until icacls or procmon show otherwise."

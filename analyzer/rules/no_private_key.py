@@ -96,7 +96,9 @@ class NoPrivateKey(Rule):
                 events=events,
                 evidence=(
                     *(
-                        cert_evidence(c, f"{label(c)} has no key", "No key provider information")
+                        cert_evidence(
+                            c, f"{label(c)} has no key", "No key provider information", "state"
+                        )
                         for c in suspects[:5]
                     ),
                     *event_evidence(no_key_events or list(correlation.failures)),

@@ -50,6 +50,7 @@ class _CertFacts:
         self.key: dict[str, Any] = {}
         self.statuses: list[tuple[str, Line]] = []
         self.failures: list[KeyFailure] = []
+        self.key_lines: dict[str, int] = {}  # key fact -> the dump line that states it
         self.sha1_candidates: list[str] = []
         self.prop_sha1: str | None = None
         self.verbose = False  # the X509 part with its extensions is shown (-v)
@@ -63,6 +64,7 @@ class _CertFacts:
     def key_field(self, line: Line) -> None:
         self.facts += 1
         kind, value = line.sub or "", line.value
+        self.key_lines.setdefault("keyspec" if kind == "provider_keyspec" else kind, line.lineno)
         if kind == "provider_keyspec":
             self.key.setdefault("keyspec", _int(value))
             self.key.setdefault("provider", line.text.split(":", 1)[0].strip())
@@ -144,6 +146,7 @@ class Builder:
             cert.statuses.append((line.sub or "", line))
         elif kind == "SDDL":
             cert.key.setdefault("acl_sddl", line.text)
+            cert.key_lines.setdefault("acl_sddl", line.lineno)
         elif kind == "ELISION":
             self.result.warn(
                 f"{line.text!r}: lines elided by the author; what they hid is unknown", line.lineno
@@ -161,6 +164,7 @@ class Builder:
             known = lookup(code) if code else None
             if known is not None and known.category in ("key", "access"):
                 cert.failures.append(key_failure(code))
+                cert.key_lines.setdefault("error", line.lineno)
                 cert.facts += 1
 
     def _field(self, cert: _CertFacts, children: list[Any]) -> None:
@@ -205,6 +209,7 @@ class Builder:
                 cert.key_field(value)
             elif value.kind == "SDDL":
                 cert.key.setdefault("acl_sddl", value.text)
+                cert.key_lines.setdefault("acl_sddl", value.lineno)
             elif value.kind == "OTHER" and value.text.startswith("CRYPT_MACHINE_KEYSET"):
                 cert.key.setdefault("machine_keyset_line", True)
 
@@ -243,11 +248,13 @@ class Builder:
         key_verb = (head.sub or "").casefold() in ("repairstore", "exportpfx")
         if target is not None and known is not None and known.category == "export":
             target.key.setdefault("exportable", False)  # a healthy key that may not be exported
+            target.key_lines.setdefault("exportable", head.lineno)
         elif target is not None and (
             (known is not None and known.category in ("key", "access"))
             or (known is None and key_verb)
         ):
             target.failures.append(failure)
+            target.key_lines.setdefault("error", head.lineno)
         else:
             tail = f": {said}" if said else ""
             self.result.warn(f"certutil -{head.sub}{head.value}{tail}", head.lineno)
@@ -295,7 +302,7 @@ class Builder:
             template=cert.fields.get("template"),
             friendly_name=cert.friendly_name,
             archived=cert.archived,
-            key=build_key(cert.statuses, cert.failures, cert.key),
+            key=build_key(cert.statuses, cert.failures, cert.key, cert.key_lines),
             source=Source(self.result.path, cert.lineno or self._first_fact_line()),
         )
 

@@ -55,11 +55,41 @@ def provider_class(provider: str | None, provider_type: int | None) -> str | Non
     return None
 
 
+_FIELD_LINES = {  # a key field's `Key` name -> the classifier's name of its line
+    "container": "key_container",
+    "unique_container": "unique_container",
+    "simple_container": "simple_container",
+    "provider": "provider",
+    "provider_type": "provider_type",
+    "flags": "flags",
+    "keyspec": "keyspec",
+    "acl_sddl": "acl_sddl",
+    "exportable": "exportable",
+    "error": "error",
+}
+_EXPORT_STATUSES = ("not_exportable", "not_plain_exportable")
+
+
+def _state_line(found: list[tuple[str, Line]], state: str) -> int | None:
+    """The first status line that decided ``state``."""
+    deciding = {
+        "failed": ("encryption_failed", "signature_failed", "variant_failed"),
+        "missing": ("missing_keyset", "cannot_find_key"),
+        "ok": ("encryption_passed", "signature_passed", "private_key_verifies", "variant_passed"),
+        "no-key-info": ("no_key_info",),
+    }.get(state, ())
+    return next((line.lineno for status, line in found if status in deciding), None)
+
+
 def build_key(
-    found: list[tuple[str, Line]], failures: list[KeyFailure], facts: dict[str, Any]
+    found: list[tuple[str, Line]],
+    failures: list[KeyFailure],
+    facts: dict[str, Any],
+    fact_lines: dict[str, int] | None = None,
 ) -> Key | None:
     """The `Key` of one certificate from its status lines (in dump order), the key errors
-    found and the key fields; None when the dump says nothing about a key."""
+    found, the key fields and the dump line of each field; None when the dump says nothing
+    about a key."""
     statuses = [s for s, _ in found if s in _KEY_STATUSES]
     if not statuses and not failures and not facts:
         return None
@@ -115,6 +145,16 @@ def build_key(
     else:
         machine = True if facts.get("machine_keyset_line") else None
     provider, provider_type = facts.get("provider"), facts.get("provider_type")
+    given = fact_lines or {}
+    lines = {name: given[kind] for name, kind in _FIELD_LINES.items() if kind in given}
+    state_line = _state_line(found, state) or (lines.get("error") if state == "failed" else None)
+    if state_line is not None:
+        lines["state"] = state_line
+    export_line = next((ln.lineno for s, ln in found if s in _EXPORT_STATUSES), None)
+    if export_line is not None:
+        lines.setdefault("exportable", export_line)
+    if key_file is not None:
+        lines["key_file"] = lines.get("container") or lines.get("unique_container", 0)
     return Key(
         container=container,
         unique_container=unique,
@@ -131,4 +171,5 @@ def build_key(
         tests=tuple(tests),
         error=error,
         acl_sddl=facts.get("acl_sddl"),
+        lines={name: line for name, line in lines.items() if line},
     )
