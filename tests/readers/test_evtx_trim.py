@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 
 from analyzer.inputs.files import InputFile
+from analyzer.model import ReadResult
 from analyzer.readers import ReadOptions
 from analyzer.readers.evtx import read_evtx, rust_engine
 from analyzer.readers.evtx.layout import read_layout
 from analyzer.readers.evtx.prefilter import chunks_with, finding_search, trimmed
+from analyzer.readers.evtx.reader import read_evtx_bytes
 from fixtures.writers.evtx_events import iis_system_events, schannel_36870
 from fixtures.writers.evtx_writer import build_evtx
 from tests.conftest import shared_samples
@@ -35,7 +37,7 @@ def test_trim_ends_the_chunk_after_the_finding_record() -> None:
     data = _log_with_one_36870()
     layout = read_layout(data)
     search = finding_search(capi2_log=False)
-    [index] = chunks_with(data, layout, search)
+    [index] = chunks_with(data, layout, search).findings
     chunk = next(chunk for chunk in layout.chunks if chunk.index == index)
     short = trimmed(data, chunk, search)
     assert short.trimmed
@@ -70,8 +72,29 @@ def test_names_in_template_text_keep_the_chunk_whole() -> None:
     data = path.read_bytes()
     layout = read_layout(data)
     search = finding_search(capi2_log=False)
-    wanted = chunks_with(data, layout, search)
+    wanted = chunks_with(data, layout, search).findings
     assert wanted
     for chunk in layout.chunks:
         if chunk.index in wanted:
             assert trimmed(data, chunk, search) == chunk
+
+
+def test_the_one_pass_marks_every_chunk_with_a_boot_marker() -> None:
+    """The chunks where Kernel-General 12 / EventLog 6009 sit are known from the same pass as the
+    findings, so the last boot is found without scanning every chunk on the way back."""
+    data = build_evtx(iis_system_events(3000, 2, boots=3), records_per_chunk=80)
+    layout = read_layout(data)
+    hits = chunks_with(data, layout, finding_search(capi2_log=False))
+    full = ReadResult("boots.evtx", "evtx")
+    read_evtx_bytes(data, full, "python-evtx", prefilter=False)
+    markers = {
+        e.record_id
+        for e in full.events
+        if (e.provider, e.event_id)
+        in {("EventLog", 6009), ("Microsoft-Windows-Kernel-General", 12)}
+    }
+    assert len(markers) == 2 * 4  # the first boot and three more, each 12 + 6009
+    for record_id in markers:
+        chunk = next(c for c in layout.chunks if c.first_id <= record_id <= c.last_id)
+        assert hits.may_hold_boot(data, chunk), record_id
+    assert len(hits.boots | hits.findings) < len(layout.chunks) / 2

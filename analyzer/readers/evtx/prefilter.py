@@ -7,8 +7,10 @@ lacks every wanted provider name holds no wanted event and need not be parsed. A
 candidate (the engine decides); hits past a chunk's free-space offset are slack (stale bytes the
 engines never read) and are ignored.
 
-Provider names are searched over the whole buffer at C speed and hits mapped to chunk slots. Boot events are wanted only for the LAST boot, found by looking at chunks from
-the newest backwards, so the many EventLog chunks of a long log (the daily 6013) cost nothing.
+Provider names are searched over the whole buffer at C speed and hits mapped to chunk slots.
+Boot events are wanted only for the LAST boot: the same pass marks the chunks that hold a boot
+marker, and the reader visits those from the newest backwards, so the many EventLog chunks of a
+long log (the daily 6013) cost nothing and a boot far back costs no extra scan.
 """
 
 from __future__ import annotations
@@ -68,12 +70,16 @@ PIVOT = "c"
 class FindingSearch:
     pattern: re.Pattern[bytes]
     heads: tuple[bytes, ...]  # per group of ``pattern``: the bytes that must precede the hit
+    boot_groups: frozenset[int] = frozenset()  # groups that match a boot marker, not a finding
 
     def name_start(self, buf: bytes, match: re.Match[bytes]) -> int | None:
-        """Where the whole name of ``match`` starts, or None when it is not a finding name."""
+        """Where the whole name of ``match`` starts, or None when it is not a wanted name."""
         head = self.heads[(match.lastindex or 1) - 1]
         start = match.start() - len(head)
         return start if start >= 0 and buf[start : match.start()] == head else None
+
+    def is_boot(self, match: re.Match[bytes]) -> bool:
+        return match.lastindex in self.boot_groups
 
 
 def _split(name: str) -> tuple[bytes, bytes]:
@@ -82,20 +88,64 @@ def _split(name: str) -> tuple[bytes, bytes]:
     return name[:cut].encode("utf-16-le"), _utf16(name[cut + 1 :])
 
 
+# The boot markers ride on the same pass: Kernel-General 12's provider name and 6009's
+# "...processor Free" both hold the pivot letter, so finding where the last boot is costs no
+# second scan of the file (a log whose last boot is far back would otherwise pay one).
+BOOT_PROVIDER = MANIFEST_PREFIX + "Kernel-General"
+BOOT_DATA = "processor"
+
+
 def finding_search(capi2_log: bool) -> FindingSearch:
-    """The provider-name search: CAPI2's only in the CAPI2 Operational log."""
+    """The provider-name search (CAPI2's only in the CAPI2 Operational log), with the boot
+    markers as their own groups. Kernel-General shares the "Microsoft-Windows-" branch, so that
+    prefix is matched once per hit."""
     names = MANIFEST_PROVIDERS + ((CAPI2,) if capi2_log else ())
     schannel_head, schannel_tail = _split(SCHANNEL)
     manifest_head, manifest_tail = _split(MANIFEST_PREFIX)
-    manifest_tail += b"(?:" + b"|".join(map(_utf16, names)) + b")"
-    pattern = _utf16(PIVOT) + b"(?:(" + schannel_tail + b")|(" + manifest_tail + b"))"
-    return FindingSearch(re.compile(pattern), (schannel_head, manifest_head))
+    kernel = _utf16(BOOT_PROVIDER[len(MANIFEST_PREFIX) :])
+    data_head, data_tail = _split(BOOT_DATA)
+    pattern = (
+        _utf16(PIVOT)
+        + b"(?:("
+        + schannel_tail
+        + b")|"
+        + manifest_tail
+        + b"(?:("
+        + b"|".join(map(_utf16, names))
+        + b")|("
+        + kernel
+        + b"))|("
+        + data_tail
+        + b"))"
+    )
+    return FindingSearch(
+        re.compile(pattern),
+        (schannel_head, manifest_head, manifest_head, data_head),
+        frozenset({3, 4}),
+    )
 
 
-def chunks_with(buf: bytes, layout: Layout, search: FindingSearch) -> set[int]:
-    """Physical indexes of chunks whose record area holds a finding's provider name."""
+@dataclass(frozen=True)
+class ChunkHits:
+    """``boots`` holds the chunks where the pass saw a boot marker before any finding name; a
+    finding chunk is skipped after its first finding, so a marker later in it is not seen:
+    ask ``may_hold_boot``."""
+
+    findings: set[int]  # chunks that can hold a finding
+    boots: set[int]  # chunks seen to hold a boot marker (Kernel-General 12, EventLog 6009)
+
+    def may_hold_boot(self, buf: bytes, chunk: Chunk) -> bool:
+        if chunk.index in self.boots:
+            return True
+        return chunk.index in self.findings and holds(buf, chunk, BOOT_MARKERS)
+
+
+def chunks_with(buf: bytes, layout: Layout, search: FindingSearch) -> ChunkHits:
+    """Physical indexes of chunks whose record area holds a finding's provider name, and of
+    those that hold a boot marker, from one pass over the buffer."""
     by_index = {chunk.index: chunk for chunk in layout.chunks}
     found: set[int] = set()
+    boots: set[int] = set()
     pattern = search.pattern
     match = pattern.search(buf, layout.base)
     while match is not None:
@@ -110,10 +160,16 @@ def chunks_with(buf: bytes, layout: Layout, search: FindingSearch) -> set[int]:
             if search.name_start(buf, match) is None:
                 match = pattern.search(buf, at + 1)
                 continue
-            found.add(index)
+            if search.is_boot(match):
+                boots.add(index)
+                if index not in found:  # a finding may still follow in this chunk
+                    match = pattern.search(buf, match.end())
+                    continue
+            else:
+                found.add(index)
         # Found, slack past the free-space offset, or no chunk here: on to the next slot.
         match = pattern.search(buf, slot + CHUNK_SIZE)
-    return found
+    return ChunkHits(found, boots)
 
 
 # A chunk with few finding names is read only up to the record that holds the last of them:
@@ -133,7 +189,8 @@ def trimmed(buf: bytes, chunk: Chunk, search: FindingSearch) -> Chunk:
     such a chunk is read whole; so is one whose records cannot be walked."""
     start, end = chunk.offset + CHUNK_HEADER_SIZE, chunk.offset + chunk.end
     last = -1
-    for count, match in enumerate(search.pattern.finditer(buf, start, end)):
+    findings = (m for m in search.pattern.finditer(buf, start, end) if not search.is_boot(m))
+    for count, match in enumerate(findings):
         name = search.name_start(buf, match)
         if count == MAX_TRIM_HITS or (name is not None and _in_template_text(buf, name)):
             return chunk

@@ -37,8 +37,8 @@ from analyzer.readers.evtx.layout import (
 )
 from analyzer.readers.evtx.prefilter import (
     BOOT_COMPANION,
-    BOOT_MARKERS,
     CAPI2_CHANNEL,
+    ChunkHits,
     chunks_with,
     finding_search,
     holds,
@@ -159,11 +159,12 @@ class _Run:
             and (canonical_provider(event.provider), event.event_id) in BOOT_MARKER_EVENTS
         ]
 
-    def last_boot(self) -> None:
-        """Parse the newest chunk with a boot marker (and the EventLog chunks right after it)."""
+    def last_boot(self, hits: ChunkHits) -> None:
+        """Parse the newest chunk with a boot marker (and the EventLog chunks right after it),
+        among the chunks the pre-filter's pass says may hold one."""
         newest_first = self.layout.newest_first()
         for position, chunk in enumerate(newest_first):
-            if not holds(self.buf, chunk, BOOT_MARKERS):
+            if not hits.may_hold_boot(self.buf, chunk):
                 continue
             self.parse([chunk])
             markers = self.boot_markers(chunk)
@@ -232,10 +233,11 @@ def read_evtx_bytes(buf: bytes, result: ReadResult, engine: str, *, prefilter: b
     if prefilter:
         capi2_log = holds(buf, run.newest, (CAPI2_CHANNEL,))
         search = finding_search(capi2_log)
-        wanted = chunks_with(buf, layout, search)
+        hits = chunks_with(buf, layout, search)
+        wanted = hits.findings
         # The last boot first: its chunks are read whole, so trimming the finding chunks (not
         # the newest: it gives channel and computer) loses none of its events.
-        run.last_boot()
+        run.last_boot(hits)
         run.parse(
             [
                 chunk if chunk is run.newest else trimmed(buf, chunk, search)
