@@ -16,7 +16,7 @@ from typing import Any
 from analyzer.case import Case, CaseOptions
 from analyzer.correlate import Correlation, correlate
 from analyzer.errors import CerttriageError
-from analyzer.inputs.archives import DEFAULT_LIMITS, Limits
+from analyzer.inputs.archive_base import DEFAULT_LIMITS, Limits
 from analyzer.inputs.collect import Collected, collect_inputs
 from analyzer.inputs.files import EMPTY_FILE, InputFile
 from analyzer.model import Analysis, Level, ReadResult, Status

@@ -17,7 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from analyzer.inputs.archives import DEFAULT_LIMITS, LimitReached, Limits, Unpacker
+from analyzer.inputs.archive_base import DEFAULT_LIMITS, LimitReached, Limits
+from analyzer.inputs.archives import Unpacker
 from analyzer.inputs.files import InputFile, display_path
 from analyzer.model import Level, Message, Source
 

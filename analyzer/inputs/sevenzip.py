@@ -1,4 +1,4 @@
-"""7z archives for `archives.Unpacker`: py7zr streams each member into a sink that counts bytes
+"""7z archives for `archives.MemberSink`: py7zr streams each member into a sink that counts bytes
 against the same limits as every other format; names, links and devices are checked first."""
 
 from __future__ import annotations
@@ -9,13 +9,13 @@ from typing import IO, Any
 
 import py7zr
 
-from analyzer.inputs.archives import ArchiveRun, CorruptArchive, Unpacker, clean_member_name
+from analyzer.inputs.archive_base import ArchiveRun, CorruptArchive, MemberSink, clean_member_name
 from analyzer.inputs.files import InputFile
 from analyzer.model import Level
 
 
-def read_7z(unpacker: Unpacker, run: ArchiveRun) -> None:
-    """Extract a 7z archive's regular members through `Unpacker`'s limits."""
+def read_7z(unpacker: MemberSink, run: ArchiveRun) -> None:
+    """Extract a 7z archive's regular members through `MemberSink`'s limits."""
     with run.local.open("rb") as fh:
         try:
             archive = py7zr.SevenZipFile(fh)
@@ -33,7 +33,7 @@ def read_7z(unpacker: Unpacker, run: ArchiveRun) -> None:
             _members(unpacker, run, archive)
 
 
-def _members(unpacker: Unpacker, run: ArchiveRun, archive: Any) -> None:
+def _members(unpacker: MemberSink, run: ArchiveRun, archive: Any) -> None:
     if "7zAES" in archive._get_method_names():
         unpacker.say(
             Level.ERROR,
@@ -83,7 +83,7 @@ def _members(unpacker: Unpacker, run: ArchiveRun, archive: Any) -> None:
 class _SevenZipSink:
     """py7zr writer factory: each member streams into a numbered file, limits checked per write."""
 
-    def __init__(self, unpacker: Unpacker, run: ArchiveRun, wanted: dict[str, str]) -> None:
+    def __init__(self, unpacker: MemberSink, run: ArchiveRun, wanted: dict[str, str]) -> None:
         self.unpacker = unpacker
         self.run = run
         self.by_output = {Path(raw).as_posix().lstrip("/"): clean for raw, clean in wanted.items()}
@@ -107,7 +107,7 @@ class _SevenZipSink:
 class _SevenZipMember:
     """One member being written; implements the parts of py7zr's Py7zIO that extraction uses."""
 
-    def __init__(self, unpacker: Unpacker, run: ArchiveRun, name: str) -> None:
+    def __init__(self, unpacker: MemberSink, run: ArchiveRun, name: str) -> None:
         self.unpacker = unpacker
         self.run = run
         self.name = name

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from analyzer.inputs.archives import LIMIT_REACHED
+from analyzer.inputs.archive_base import LIMIT_REACHED
 from analyzer.model import Analysis, Level, Status
 from analyzer.triage.tickets import content_key
 

@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analyzer.inputs.archives import Limits, archive_kind, clean_member_name
+from analyzer.inputs.archive_base import Limits, clean_member_name
+from analyzer.inputs.archives import archive_kind
 from analyzer.inputs.collect import Collected, collect_inputs
 from analyzer.model import Level
 from fixtures.writers.hostile_archives import (

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analyzer.inputs.archives import Limits, clean_member_name
+from analyzer.inputs.archive_base import Limits, clean_member_name
 from analyzer.inputs.collect import collect_inputs
 from fixtures.writers.hostile_archives import write, zip_bytes
 
