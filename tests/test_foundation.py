@@ -41,3 +41,21 @@ def test_event_normalisation_positional_and_localized_type() -> None:
     assert event.data == {"Type": "serveur", "ErrorCode": "0x8009030d", "ErrorStatus": 10001}
     assert event.role == "server"
     assert normalise_hex(-2146893043) == "0x8009030d"
+
+
+def test_every_command_has_help_and_is_documented_in_the_readme() -> None:
+    """A new command without help text or a README entry fails here (sqlite-utils style)."""
+    from pathlib import Path
+
+    import analyzer.cli.commands  # noqa: F401  (registers the commands)
+    from analyzer.cli.app import app
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    names = []
+    for command in app.registered_commands:
+        name = command.name or command.callback.__name__.replace("_", "-")
+        names.append(name)
+        help_text = command.help or (command.callback.__doc__ or "")
+        assert len(help_text.strip()) > 20, f"{name}: no help text"
+        assert f"certtriage {name}" in readme, f"{name}: not in README.md"
+    assert sorted(names) == ["analyze", "certutil", "events", "triage"]
