@@ -99,11 +99,8 @@ class BindingCertMissing(Rule):
                     "or the dump was taken with `-user`"
                 )
             out.append(
-                Diagnosis(
-                    id=self.id,
-                    kind=self.kind,
-                    scenario=None,
-                    title=f"{self.title}: {thumbprint}",
+                self.diagnosis(
+                    thumbprint,
                     confidence="high",
                     confidence_reason=f"the dumped machine store {store} has no certificate {thumbprint}",
                     certificates=(thumbprint,),
@@ -153,11 +150,8 @@ class BindingStoreNotCovered(Rule):
                 {b.certificate_hash for b in bindings if b.certificate_hash and b.hash_valid}
             )
             out.append(
-                Diagnosis(
-                    id=self.id,
-                    kind=self.kind,
-                    scenario=None,
-                    title=f"{self.title}: {name}",
+                self.diagnosis(
+                    name,
                     confidence="high",
                     confidence_reason=f"no dump of store {name!r} in the case",
                     certificates=tuple(hashes),
@@ -200,11 +194,7 @@ class BindingAddFailed(Rule):
             )
         steps.append("certutil -v -store my <selected thumbprint>   (its key, KeySpec and ACL)")
         return [
-            Diagnosis(
-                id=self.id,
-                kind=self.kind,
-                scenario=None,
-                title=self.title,
+            self.diagnosis(
                 confidence="high",
                 confidence_reason="netsh printed error 1312 (a specified logon session does not exist)",
                 evidence=tuple(Evidence(m.text, m.source) for m in reports),

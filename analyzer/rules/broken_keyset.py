@@ -55,11 +55,8 @@ class NonExportableBrokenKeyset(Rule):
                 quotes.insert(0, "Private key is NOT exportable")
             explains = correlation.explains((cert.thumbprint,))
             out.append(
-                Diagnosis(
-                    id=self.id,
-                    kind=self.kind,
-                    scenario=self.scenario,
-                    title=f"{self.title}: {label(cert)}",
+                self.diagnosis(
+                    label(cert),
                     confidence=verdict.confidence,
                     confidence_reason=f"{verdict.reason}. {TELL_APART}",
                     certificates=(cert.thumbprint,),

@@ -40,11 +40,9 @@ class CngKeyOn2008(Rule):
                 seen.add(scoped.thumbprint)
                 known = os_info is not None
                 out.append(
-                    Diagnosis(
-                        id=self.id,
+                    self.diagnosis(
+                        label(cert),
                         kind="fault" if known else "advisory",
-                        scenario=None,
-                        title=f"{self.title}: {label(cert)}",
                         confidence="high" if known else "low",
                         confidence_reason=(
                             f"OS {os_info.version} (build {os_info.build}) from "

@@ -30,11 +30,8 @@ class DumpNotElevated(Rule):
                 if c.source.path == path and c.key is not None and c.key.state == "missing"
             ]
             out.append(
-                Diagnosis(
-                    id=self.id,
-                    kind=self.kind,
-                    scenario=None,
-                    title=f"{self.title}: {path}",
+                self.diagnosis(
+                    path,
                     confidence="medium",
                     confidence_reason=(
                         f"all {len(certs)} machine key(s) in the dump are `Missing stored keyset`, "

@@ -113,11 +113,8 @@ class KeyFileMissing(Rule):
             if rows:
                 reasons.append(f"Process Monitor: {rows[0].result} on the key file")
             out.append(
-                Diagnosis(
-                    id=self.id,
-                    kind=self.kind,
-                    scenario=None,
-                    title=f"{self.title}: {label(cert)}",
+                self.diagnosis(
+                    label(cert),
                     confidence="medium" if damaged and not rows else "high",
                     confidence_reason="; ".join(reasons),
                     certificates=(cert.thumbprint,),
@@ -165,11 +162,8 @@ class KeyFolderAclAdvice(Rule):
             if any(d.code == "admins-not-full" for d in mine):
                 steps.append(f'icacls "{path}" /grant {remedies.ADMINISTRATORS_SID}:(F)')
             out.append(
-                Diagnosis(
-                    id=self.id,
-                    kind=self.kind,
-                    scenario=None,
-                    title=f"{self.title}: {path}",
+                self.diagnosis(
+                    path,
                     confidence="high",
                     confidence_reason="compared with KB 278381 (default permissions of the MachineKeys folders)",
                     evidence=tuple(

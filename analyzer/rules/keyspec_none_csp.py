@@ -41,11 +41,8 @@ class KeySpecNoneCsp(Rule):
             store = remedies.store_of(cert)
             provider = key.provider or remedies.SCHANNEL_PROVIDER
             out.append(
-                Diagnosis(
-                    id=self.id,
-                    kind=self.kind,
-                    scenario=None,
-                    title=f"{self.title}: {label(cert)}",
+                self.diagnosis(
+                    label(cert),
                     confidence="high",
                     confidence_reason="the -v dump shows a CSP provider with KeySpec = 0",
                     certificates=thumbprints,

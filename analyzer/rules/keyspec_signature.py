@@ -83,11 +83,8 @@ class KeySpecSignature(Rule):
             if explains:
                 reason += "; the 36870 failures point at this certificate"
             out.append(
-                Diagnosis(
-                    id=self.id,
-                    kind=self.kind,
-                    scenario=self.scenario,
-                    title=f"{self.title}: {label(cert)}",
+                self.diagnosis(
+                    label(cert),
                     confidence=confidence,
                     confidence_reason=reason,
                     certificates=thumbprints,

@@ -67,11 +67,8 @@ class MachineKeysPermissions(Rule):
                 continue
             explains = correlation.explains((cert.thumbprint,))
             out.append(
-                Diagnosis(
-                    id=self.id,
-                    kind=self.kind,
-                    scenario=self.scenario,
-                    title=f"{self.title}: {label(cert)}",
+                self.diagnosis(
+                    label(cert),
                     confidence=confidence,
                     confidence_reason=reason,
                     certificates=(cert.thumbprint,),

@@ -85,11 +85,8 @@ class NoPrivateKey(Rule):
             remedies.REBIND,
         ]
         return [
-            Diagnosis(
-                id=self.id,
-                kind=self.kind,
-                scenario=None,
-                title=self.title + (f": {label(suspects[0])}" if len(suspects) == 1 else ""),
+            self.diagnosis(
+                label(suspects[0]) if len(suspects) == 1 else None,
                 confidence=confidence,
                 confidence_reason=reason,
                 certificates=thumbprints,

@@ -26,11 +26,8 @@ class NoServerAuthEku(Rule):
                 if is_server_capable(cert):
                     continue
                 out.append(
-                    Diagnosis(
-                        id=self.id,
-                        kind=self.kind,
-                        scenario=None,
-                        title=f"{self.title}: {label(cert)}",
+                    self.diagnosis(
+                        label(cert),
                         confidence="high",
                         confidence_reason=(
                             f"the certificate named by {context.correlation.in_use_from} lists "

@@ -96,11 +96,7 @@ class CertNotInMachineStore(Rule):
         summary: str,
         remediation: tuple[str, ...],
     ) -> Diagnosis:
-        return Diagnosis(
-            id=self.id,
-            kind=self.kind,
-            scenario=None,
-            title=self.title,
+        return self.diagnosis(
             confidence=confidence,
             confidence_reason=reason,
             certificates=certificates,

@@ -29,11 +29,7 @@ class ProtocolPolicy(Rule):
         if not events:
             return []
         return [
-            Diagnosis(
-                id=self.id,
-                kind=self.kind,
-                scenario=None,
-                title=self.title,
+            self.diagnosis(
                 confidence="high",
                 confidence_reason=(
                     f"{len(events)} Schannel 36871 event(s) with internal error state 10013, "

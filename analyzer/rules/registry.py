@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from analyzer.case import Case
 from analyzer.correlate import Correlation
@@ -57,6 +57,14 @@ class Rule:
 
     def check(self, context: RuleContext) -> list[Diagnosis]:
         raise NotImplementedError
+
+    def diagnosis(self, about: str | None = None, **fields: Any) -> Diagnosis:
+        """A diagnosis of this rule: its id, kind and scenario (``kind=`` overrides, for a fault
+        rule reporting an advisory), titled ``"<title>: <about>"``; ``fields`` are the rest."""
+        fields.setdefault("kind", self.kind)
+        fields.setdefault("scenario", self.scenario)
+        title = f"{self.title}: {about}" if about else self.title
+        return Diagnosis(id=self.id, title=title, **fields)
 
 
 _RULES: dict[str, type[Rule]] = {}

@@ -15,7 +15,7 @@ from analyzer.rules.registry import Rule, RuleContext, register
 MAX_LISTED = 10
 
 
-def _diagnoses(rule: type[Rule], context: RuleContext, state: str) -> list[Diagnosis]:
+def _diagnoses(rule: Rule, context: RuleContext, state: str) -> list[Diagnosis]:
     """One fault per certificate in use; one advisory listing all the others."""
     correlation = context.correlation
     when = correlation.reference_moment
@@ -37,7 +37,7 @@ def _diagnoses(rule: type[Rule], context: RuleContext, state: str) -> list[Diagn
 
 
 def _diagnosis(
-    rule: type[Rule], certs: list[Certificate], correlation: Correlation, state: str, in_use: bool
+    rule: Rule, certs: list[Certificate], correlation: Correlation, state: str, in_use: bool
 ) -> Diagnosis:
     when = f"{correlation.reference_time} ({correlation.reference_from})"
     word = "expired" if state == "expired" else "not yet valid"
@@ -56,11 +56,9 @@ def _diagnosis(
     if in_use:
         steps.insert(0, "Bind a currently valid certificate (renew or request a new one).")
     subject = label(certs[0]) if len(certs) == 1 else f"{len(certs)} certificates"
-    return Diagnosis(
-        id=rule.id,
+    return rule.diagnosis(
+        subject,
         kind="fault" if in_use else "advisory",
-        scenario=None,
-        title=f"{rule.title}: {subject}",
         confidence="high",
         confidence_reason=(
             f"{word} at {when} by more than the one day of slack allowed for zone-less local "
@@ -96,7 +94,7 @@ class CertificateExpired(Rule):
     )
 
     def check(self, context: RuleContext) -> list[Diagnosis]:
-        return _diagnoses(type(self), context, "expired")
+        return _diagnoses(self, context, "expired")
 
 
 @register
@@ -111,4 +109,4 @@ class CertificateNotYetValid(Rule):
     )
 
     def check(self, context: RuleContext) -> list[Diagnosis]:
-        return _diagnoses(type(self), context, "not-yet-valid")
+        return _diagnoses(self, context, "not-yet-valid")
