@@ -9,7 +9,7 @@ endif
 
 DEMO_TICKET := fixtures/tickets/demo-keyspec2
 
-.PHONY: demo test lint typecheck bench browser-deps clean
+.PHONY: demo test lint typecheck bench browser-deps bless clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ test: $(VENV)/.installed-test browser-deps
 	$(BIN)/ruff check analyzer tests bench fixtures/writers
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
+
+# Re-write the golden outputs (fixtures/goldens) after an intended change of output.
+bless: $(VENV)/.installed-test
+	$(BIN)/python tests/golden_outputs.py --bless
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
