@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from analyzer.case import Case
+from analyzer.knowledge.eventfields import EVENTLOG, HTTP_EVENT, RDP_SERVICES, SCHANNEL
 from analyzer.model import Certificate, Event, Evidence, OsInfo
-from analyzer.readers.eventfields import EVENTLOG, HTTP_EVENT, RDP_SERVICES, SCHANNEL
 
 SERVER_AUTH = "1.3.6.1.5.5.7.3.1"
 ANY_PURPOSE = "2.5.29.37.0"

@@ -5,8 +5,8 @@ import sys
 
 from analyzer import __version__
 from analyzer.inputs.decode import decode_bytes, split_lines
+from analyzer.knowledge.eventfields import build_event, normalise_hex
 from analyzer.model import Source
-from analyzer.readers.eventfields import build_event, normalise_hex
 
 
 def test_version_flag_prints_version() -> None:

@@ -11,8 +11,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from analyzer.knowledge.eventfields import EVENTLOG, KERNEL_GENERAL
 from analyzer.model import Event, OsInfo
-from analyzer.readers.eventfields import EVENTLOG, KERNEL_GENERAL
 
 _VERSION_TEXT = re.compile(r"\s*(\d{1,3})\.(\d{1,3})\.?\s*")
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from analyzer.knowledge.eventfields import SCHANNEL
 from analyzer.model import (
     Analysis,
     AskFor,
@@ -22,7 +23,6 @@ from analyzer.model import (
     ReadResult,
     Source,
 )
-from analyzer.readers.eventfields import SCHANNEL
 from analyzer.render.json import TOOL, event_sort_key
 from analyzer.render.report_facts import Fact, correlation_facts
 from analyzer.render.steps import Step, split_step

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from analyzer.knowledge.eventfields import BOOT_EVENTS, HTTP_EVENT, SCHANNEL
 from analyzer.model import Event, ReadResult
-from analyzer.readers.eventfields import BOOT_EVENTS, HTTP_EVENT, SCHANNEL
 from analyzer.render.times import format_utc, parse_time
 
 WIDTH = 960

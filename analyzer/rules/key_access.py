@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from analyzer.acl_defaults import deviations, key_file_name
 from analyzer.case import Case
 from analyzer.correlate import Correlation
+from analyzer.knowledge.acl_defaults import deviations, key_file_name
+from analyzer.knowledge.wellknown import EVERYONE
 from analyzer.model import Certificate, Evidence, Key, Source
 from analyzer.rules.common import has_unknown_credentials, is_ksp, lower_confidence
-from analyzer.wellknown import EVERYONE
 
 SYSTEM_SIDS = frozenset({"SY", "S-1-5-18"})
 _ACE = re.compile(r"\(([A-Z]{1,2});([^;]*);([^;]*);[^;]*;[^;]*;([^;)]*)[^)]*\)")

@@ -11,8 +11,8 @@ every key file; Administrators without Full Control).
 
 from __future__ import annotations
 
-from analyzer.acl_defaults import deviations, is_key_folder, key_file_name
 from analyzer.case import Case
+from analyzer.knowledge.acl_defaults import deviations, is_key_folder, key_file_name
 from analyzer.model import AclEntry, Diagnosis, Evidence, FileAccess, Key, Source
 from analyzer.rules import remedies
 from analyzer.rules.common import (

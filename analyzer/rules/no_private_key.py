@@ -7,8 +7,8 @@ this machine, has no CERT_KEY_PROV_INFO: Schannel logs 36869 and the binding can
 from __future__ import annotations
 
 from analyzer.correlate import validity_at
+from analyzer.knowledge.eventfields import SCHANNEL
 from analyzer.model import Certificate, Diagnosis
-from analyzer.readers.eventfields import SCHANNEL
 from analyzer.rules import remedies
 from analyzer.rules.common import (
     REFERENCES,

@@ -6,8 +6,8 @@ disabled for a client that needs them, or a policy that leaves none). Not a priv
 
 from __future__ import annotations
 
+from analyzer.knowledge.eventfields import SCHANNEL
 from analyzer.model import Diagnosis
-from analyzer.readers.eventfields import SCHANNEL
 from analyzer.rules.common import REFERENCES, event_evidence
 from analyzer.rules.registry import Rule, RuleContext, register
 

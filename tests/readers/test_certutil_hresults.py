@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from analyzer.hresults import HRESULTS, find_code, lookup, normalise_code
+from analyzer.knowledge.hresults import HRESULTS, find_code, lookup, normalise_code
 
 
 def test_hresult_lookup_by_hex_signed_decimal_and_name() -> None:

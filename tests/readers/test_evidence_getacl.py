@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analyzer.acl_defaults import deviations, expand
+from analyzer.knowledge.acl_defaults import deviations, expand
 from analyzer.model import AclEntry, Status
 from analyzer.readers.evidence.getacl import SPEC, mask_rights
 from tests.readers.evidence_helpers import EVIDENCE, KEY_FILE, MACHINEKEYS, read, sniff, warnings

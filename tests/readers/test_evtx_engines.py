@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from analyzer.inputs.files import InputFile
+from analyzer.knowledge.eventfields import BOOT_EVENTS
 from analyzer.model import Event, ReadResult
 from analyzer.readers import ReadOptions
-from analyzer.readers.eventfields import BOOT_EVENTS
 from analyzer.readers.evtx import pyevtx_engine, read_evtx, rust_engine
 from analyzer.readers.evtx.layout import read_layout
 from fixtures.writers.evtx_events import schannel_36870

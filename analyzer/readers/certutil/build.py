@@ -7,7 +7,7 @@ from typing import Any
 
 from lark import Token
 
-from analyzer.hresults import find_code, lookup
+from analyzer.knowledge.hresults import find_code, lookup
 from analyzer.model import Certificate, KeyFailure, ReadResult, Source
 from analyzer.readers.certutil.classify import Line
 from analyzer.readers.certutil.dates import DateOrder, iso_datetime

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from analyzer.hresults import find_code, lookup
+from analyzer.knowledge.hresults import find_code, lookup
 from analyzer.model import Key, KeyFailure
 from analyzer.readers.certutil.classify import Line
 from analyzer.readers.certutil.labels import TEST_OF_STATUS

@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 
 from analyzer.inputs.files import InputFile
+from analyzer.knowledge.wellknown import display_name, sid_of
 from analyzer.model import AclEntry, ReadResult, Source
 from analyzer.readers import ReaderSpec, ReadOptions, Sample, register
 from analyzer.readers.evidence.paste import Line, clean_lines, read_text, sniff_lines, unparsed
-from analyzer.wellknown import display_name, sid_of
 
 KIND = "get-acl"
 

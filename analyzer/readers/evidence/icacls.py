@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 
 from analyzer.inputs.files import InputFile
+from analyzer.knowledge.wellknown import known_account_suffix, sid_of
 from analyzer.model import AclEntry, ReadResult, Source, Status
 from analyzer.readers import ReaderSpec, ReadOptions, Sample, register
 from analyzer.readers.evidence.paste import Line, clean_lines, read_text, sniff_lines, unparsed
-from analyzer.wellknown import known_account_suffix, sid_of
 
 KIND = "icacls"
 INHERITANCE_FLAGS = frozenset({"OI", "CI", "IO", "NP", "I"})

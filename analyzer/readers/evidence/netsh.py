@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 
 from analyzer.inputs.files import InputFile
+from analyzer.knowledge.wellknown import fold
 from analyzer.model import Binding, ReadResult, Source
 from analyzer.readers import ReaderSpec, ReadOptions, Sample, register
 from analyzer.readers.evidence.paste import clean_lines, read_text, sniff_lines
 from analyzer.readers.evidence.values import normalise_hash
-from analyzer.wellknown import fold
 
 KIND = "netsh-sslcert"
 

@@ -40,7 +40,7 @@ def _utf16(name: str) -> bytes:
     return re.escape(name.encode("utf-16-le"))
 
 
-# Provider names of the findings (see analyzer.readers.eventfields.WANTED). W3SVC logs as
+# Provider names of the findings (see analyzer.knowledge.eventfields.WANTED). W3SVC logs as
 # Microsoft-Windows-IIS-W3SVC (-WP), HttpEvent as Microsoft-Windows-HttpEvent (EventSourceName
 # "HTTP" sits beside it).
 SCHANNEL = "Schannel"

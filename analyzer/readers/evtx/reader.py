@@ -15,16 +15,16 @@ from itertools import pairwise
 
 from analyzer.errors import UsageError
 from analyzer.inputs.files import MAX_INPUT_BYTES, InputFile
-from analyzer.model import Coverage, Event, OsInfo, ReadResult, Source
-from analyzer.readers import ReadOptions
-from analyzer.readers.bootinfo import os_info_of
-from analyzer.readers.eventfields import (
+from analyzer.knowledge.eventfields import (
     EVENTLOG,
     KERNEL_GENERAL,
     build_event,
     canonical_provider,
     is_wanted,
 )
+from analyzer.model import Coverage, Event, OsInfo, ReadResult, Source
+from analyzer.readers import ReadOptions
+from analyzer.readers.bootinfo import os_info_of
 from analyzer.readers.evtx import pyevtx_engine, rust_engine
 from analyzer.readers.evtx.layout import (
     FLAG_NO_CRC,

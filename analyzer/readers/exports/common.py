@@ -11,9 +11,9 @@ from typing import Any
 from analyzer.errors import InputError
 from analyzer.inputs.decode import DecodedText, decode_bytes
 from analyzer.inputs.files import InputFile
+from analyzer.knowledge.eventfields import build_event, canonical_provider, is_wanted, utc_iso
 from analyzer.model import Coverage, ReadResult, Source
 from analyzer.readers.bootinfo import last_boot_os
-from analyzer.readers.eventfields import build_event, canonical_provider, is_wanted, utc_iso
 from analyzer.readers.exports.localtime import date_order, parse_local
 from analyzer.readers.exports.tables import fields_from_message, level_number
 

@@ -13,8 +13,8 @@ import csv
 import io
 from dataclasses import asdict, dataclass
 
+from analyzer.knowledge.eventfields import is_wanted
 from analyzer.model import ReadResult
-from analyzer.readers.eventfields import is_wanted
 from analyzer.readers.exports.common import (
     GET_WINEVENT_COLUMNS,
     Columns,

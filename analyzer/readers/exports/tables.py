@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from analyzer.readers.eventfields import EVENTLOG, HTTP_EVENT, SCHANNEL, W3SVC
+from analyzer.knowledge.eventfields import EVENTLOG, HTTP_EVENT, SCHANNEL, W3SVC
 
 # Event Viewer "Save as" CSV / tab-delimited text: the five header names, per UI language.
 # Rows carry a sixth value, the message text, under no header name.

@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass, field
 
 from analyzer.inputs.decode import split_lines
+from analyzer.knowledge.eventfields import utc_iso
 from analyzer.model import ReadResult
 from analyzer.readers import Sample
-from analyzer.readers.eventfields import utc_iso
 from analyzer.readers.exports.common import RawRecord, warn_some
 from analyzer.readers.exports.localtime import DateOrder, date_order, parse_local, with_offset
 from analyzer.readers.exports.tables import TEXT_COPY_LABELS, level_number

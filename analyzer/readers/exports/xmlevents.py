@@ -20,7 +20,7 @@ import defusedxml.ElementTree as safe_et
 from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden
 
 from analyzer.errors import InputError
-from analyzer.readers.eventfields import is_wanted
+from analyzer.knowledge.eventfields import is_wanted
 from analyzer.readers.exports.common import RawRecord
 
 EVENT_NS = "http://schemas.microsoft.com/win/2004/08/events/event"

@@ -14,8 +14,8 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
+from analyzer.knowledge.wellknown import ADMINISTRATORS, EVERYONE, SYSTEM, display_name
 from analyzer.model import AclEntry
-from analyzer.wellknown import ADMINISTRATORS, EVERYONE, SYSTEM, display_name
 
 KEY_FOLDER = re.compile(r"\\(?:Crypto\\RSA\\MachineKeys|Crypto\\Keys)\\?$", re.I)
 KEY_FILE = re.compile(r"\\(?:Crypto\\RSA\\MachineKeys|Crypto\\Keys)\\(?P<name>[^\\]+)$", re.I)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from analyzer.acl_defaults import (
+from analyzer.inputs.files import InputFile
+from analyzer.knowledge.acl_defaults import (
     deviations,
     key_file_name,
     listed_key_files,
     system_grant_command,
 )
-from analyzer.inputs.files import InputFile
 from analyzer.readers import ReadOptions
 from analyzer.readers.evidence.icacls import SPEC
 from tests.readers.evidence_helpers import EVIDENCE, KEY_FILE, MACHINEKEYS, OTHER_KEY

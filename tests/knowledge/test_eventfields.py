@@ -5,9 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analyzer.model import OsInfo, Source
-from analyzer.readers.bootinfo import last_boot_os, os_info_of, version_from_6009
-from analyzer.readers.eventfields import (
+from analyzer.knowledge.eventfields import (
     build_event,
     canonical_provider,
     is_wanted,
@@ -16,6 +14,8 @@ from analyzer.readers.eventfields import (
     sspi_process_of,
     utc_iso,
 )
+from analyzer.model import OsInfo, Source
+from analyzer.readers.bootinfo import last_boot_os, os_info_of, version_from_6009
 
 SRC = Source("System.evtx", record=1)
 
