@@ -13,7 +13,7 @@ from analyzer.case import normalise_thumbprint, parse_at
 from analyzer.correlate import validity_at
 from analyzer.errors import UsageError
 from analyzer.model import Coverage, Event, OsInfo, ReadResult, Source
-from analyzer.rules.key_access import sddl_system_access
+from analyzer.rulekit.key_access import sddl_system_access
 
 
 def test_thumbprint_forms_from_the_certificate_dialog() -> None:

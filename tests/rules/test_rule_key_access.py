@@ -5,7 +5,7 @@ from __future__ import annotations
 from engine_records import analyse, cert, dump, event, key, log, thumb
 
 from analyzer.model import AclEntry, FileAccess, KeyFailure, ReadResult, Source
-from analyzer.rules.key_access import sddl_system_access
+from analyzer.rulekit.key_access import sddl_system_access
 
 KEY_FILE = "99247943bd018ca78ef945b82652598d_3ade29bb-f050-41f3-b0db-f2b69957a1d7"
 KEY_PATH = f"C:\\ProgramData\\Microsoft\\Crypto\\RSA\\MachineKeys\\{KEY_FILE}"
