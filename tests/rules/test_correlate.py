@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from engine_records import LOG, cert, correlation_of, dump, event, log, thumb
 from hypothesis import given
 from hypothesis import strategies as st
+from rule_records import LOG, cert, correlation_of, dump, event, log, thumb
 
 from analyzer.case import normalise_thumbprint, parse_at
 from analyzer.correlate import validity_at

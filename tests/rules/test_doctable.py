@@ -29,7 +29,9 @@ def test_the_table_has_one_row_per_rule_with_its_metadata() -> None:
 
 def test_check_mode_reports_a_stale_table_and_writing_fixes_it(tmp_path: Path) -> None:
     page = tmp_path / "analyze.md"
-    page.write_text(f"# x\n\n{doctable.BEGIN}\n| old |\n{doctable.END}\n\nafter\n", encoding="utf-8")
+    page.write_text(
+        f"# x\n\n{doctable.BEGIN}\n| old |\n{doctable.END}\n\nafter\n", encoding="utf-8"
+    )
     assert doctable.main(["--check", str(page)]) == 1
     assert doctable.main([str(page)]) == 0
     text = page.read_text(encoding="utf-8")
