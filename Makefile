@@ -9,7 +9,7 @@ endif
 
 DEMO_TICKET := fixtures/tickets/demo-keyspec2
 
-.PHONY: demo test lint typecheck bench browser-deps bless clean
+.PHONY: demo test lint typecheck bench browser-deps bless docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ test: $(VENV)/.installed-test browser-deps
 # Re-write the golden outputs (fixtures/goldens) after an intended change of output.
 bless: $(VENV)/.installed-test
 	$(BIN)/python tests/golden_outputs.py --bless
+
+# Re-write the generated parts of the docs (the rule table of docs/analyze.md) from the code.
+docs: $(VENV)/.installed-test
+	$(BIN)/python -m analyzer.rulekit.doctable docs/analyze.md
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy

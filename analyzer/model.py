@@ -280,13 +280,34 @@ class Evidence:
     quote: str | None = None
 
 
+class Kind(str, Enum):
+    """What a diagnosis is: a cause that can make the binding fail, or advice worth following."""
+
+    FAULT = "fault"
+    ADVISORY = "advisory"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Confidence(str, Enum):
+    """How sure a diagnosis is, strongest first (the verdict orders by this)."""
+
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    def __str__(self) -> str:
+        return self.value
+
+
 @dataclass(frozen=True)
 class Diagnosis:
     id: str
-    kind: str  # "fault" | "advisory"
+    kind: Kind
     scenario: int | None
     title: str
-    confidence: str  # "high" | "medium" | "low"
+    confidence: Confidence
     confidence_reason: str
     certificates: tuple[str, ...] = ()
     events: tuple[Source, ...] = ()
@@ -295,6 +316,11 @@ class Diagnosis:
     references: tuple[str, ...] = ()
     explains_events: bool = False
     summary: str = ""
+
+    def __post_init__(self) -> None:
+        # Plain strings are accepted (and refused when unknown): the enums are what is kept.
+        object.__setattr__(self, "kind", Kind(self.kind))
+        object.__setattr__(self, "confidence", Confidence(self.confidence))
 
 
 @dataclass(frozen=True)

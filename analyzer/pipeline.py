@@ -21,7 +21,7 @@ from analyzer.inputs.collect import Collected, collect_inputs
 from analyzer.inputs.files import EMPTY_FILE, InputFile
 from analyzer.model import Analysis, Level, ReadResult, Status
 from analyzer.readers import ReadOptions, detect
-from analyzer.rules.registry import run_rules
+from analyzer.rulekit.registry import run_rules
 from analyzer.verdict import decide
 
 

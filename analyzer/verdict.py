@@ -4,6 +4,9 @@ Order: faults that explain the 36870 events (certificate in scope, time window) 
 other faults by confidence, then advisories. At equal confidence scenario 1 precedes 2 precedes
 3 (scenario 2 is only ever 1's runner-up at equal confidence), and rule ids break the last ties
 so that the order is deterministic.
+
+What to ask for follows from the rules' metadata (`Rule.questions()`): a diagnosis asks what its
+rule declares, never a list of ids kept here.
 """
 
 from __future__ import annotations
@@ -12,17 +15,13 @@ from dataclasses import dataclass
 
 from analyzer.case import Case
 from analyzer.correlate import Correlation
-from analyzer.model import AskFor, Diagnosis, NotChecked
-from analyzer.rules.common import CNG_KEYS, MACHINEKEYS
-from analyzer.rules.key_access import non_elevated_dumps
+from analyzer.model import AskFor, Confidence, Diagnosis, Kind, NotChecked
+from analyzer.rulekit.key_access import non_elevated_dumps
+from analyzer.rulekit.keys import CNG_KEYS, MACHINEKEYS
+from analyzer.rulekit.registry import Question, rule_of
 
-_CONFIDENCE = {"high": 0, "medium": 1, "low": 2}
+_CONFIDENCE = {confidence: rank for rank, confidence in enumerate(Confidence)}
 CAPI2_CHANNEL = "Microsoft-Windows-CAPI2/Operational"
-KEY_SCENARIOS = (1, 2)
-# Diagnoses whose fix re-imports the certificate: the customer needs the PFX.
-NEEDS_PFX = frozenset(
-    {"keyspec-signature", "non-exportable-broken-keyset", "no-private-key", "cng-key-on-2008"}
-)
 
 
 @dataclass(frozen=True)
@@ -33,7 +32,7 @@ class Verdict:
 
 
 def order_key(diagnosis: Diagnosis) -> tuple:
-    group = (0 if diagnosis.explains_events else 1) if diagnosis.kind == "fault" else 2
+    group = (0 if diagnosis.explains_events else 1) if diagnosis.kind == Kind.FAULT else 2
     return (
         group,
         _CONFIDENCE.get(diagnosis.confidence, 3),
@@ -102,12 +101,19 @@ def not_checked(case: Case, correlation: Correlation) -> list[NotChecked]:
     return out
 
 
+def questions(diagnoses: list[Diagnosis]) -> frozenset[Question]:
+    """What the diagnoses' rules let the report ask."""
+    out: frozenset[Question] = frozenset()
+    for diagnosis in diagnoses:
+        rule = rule_of(diagnosis.id)
+        if rule is not None:
+            out |= rule.questions()
+    return out
+
+
 def ask_for(case: Case, correlation: Correlation, diagnoses: list[Diagnosis]) -> list[AskFor]:
     out = []
-    ids = {d.id for d in diagnoses}
-    key_question = bool(ids & {"non-exportable-broken-keyset", "machinekeys-permissions"}) or (
-        "no-known-cause" in ids
-    )
+    asked = questions(diagnoses)
     machine_dumps = [c for c in case.certificates if c.user_store is not True]
     if not machine_dumps or not case.verbose_dump or non_elevated_dumps(case):
         out.append(
@@ -118,7 +124,9 @@ def ask_for(case: Case, correlation: Correlation, diagnoses: list[Diagnosis]) ->
             )
         )
     stores = {c.store for c in case.certificates}
-    if "webhosting" not in stores and (not correlation.in_scope or ids & {"no-known-cause"}):
+    if "webhosting" not in stores and (
+        not correlation.in_scope or Question.WEBHOSTING_DUMP in asked
+    ):
         out.append(
             AskFor(
                 "a verbose dump of the Web Hosting store",
@@ -134,7 +142,7 @@ def ask_for(case: Case, correlation: Correlation, diagnoses: list[Diagnosis]) ->
                 "holds Schannel 36870 and the OS version at boot",
             )
         )
-    if key_question and not case.has_channel(CAPI2_CHANNEL):
+    if Question.CAPI2_LOG in asked and not case.has_channel(CAPI2_CHANNEL):
         out.append(
             AskFor(
                 "the CAPI2 Operational log while the binding is added again",
@@ -152,7 +160,7 @@ def ask_for(case: Case, correlation: Correlation, diagnoses: list[Diagnosis]) ->
                 "names the certificate each binding really uses",
             )
         )
-    if key_question and not case.acls:
+    if Question.KEY_ACLS in asked and not case.acls:
         out.append(
             AskFor(
                 "the permissions of the key folders and files",
@@ -163,7 +171,7 @@ def ask_for(case: Case, correlation: Correlation, diagnoses: list[Diagnosis]) ->
                 "tells MachineKeys permissions (scenario 2) from a broken key (scenario 1)",
             )
         )
-    if key_question and not case.file_access:
+    if Question.PROCMON in asked and not case.file_access:
         out.append(
             AskFor(
                 "a Process Monitor capture of the failing binding, saved as CSV",
@@ -174,7 +182,7 @@ def ask_for(case: Case, correlation: Correlation, diagnoses: list[Diagnosis]) ->
                 "an ACCESS DENIED on the key file proves scenario 2",
             )
         )
-    if ids & NEEDS_PFX and not case.inputs_of("pfx"):  # an attached .pfx answers the question
+    if Question.PFX in asked and not case.inputs_of("pfx"):  # an attached .pfx answers the question
         out.append(
             AskFor(
                 "whether the original PFX (and its password) is still at hand",

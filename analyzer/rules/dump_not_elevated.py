@@ -7,19 +7,21 @@ elevated dump instead.
 
 from __future__ import annotations
 
-from analyzer.model import Diagnosis
-from analyzer.rules.common import REFERENCES, cert_evidence, label
-from analyzer.rules.key_access import non_elevated_dumps
-from analyzer.rules.registry import Rule, RuleContext, register
+from analyzer.model import Confidence, Diagnosis, Kind
+from analyzer.rulekit import references as pages
+from analyzer.rulekit.evidence import cert_evidence, label
+from analyzer.rulekit.key_access import non_elevated_dumps
+from analyzer.rulekit.registry import Need, Rule, RuleContext, register
 
 
 @register
 class DumpNotElevated(Rule):
     id = "dump-not-elevated"
     title = "The certutil dump was probably not taken elevated"
-    kind = "advisory"
-    scenario = None
+    kind = Kind.ADVISORY
     fires_when = "every machine-store key of a dump is `Missing stored keyset`"
+    needs = frozenset({Need.ELEVATION})  # the dump it asks for is taken elevated
+    references = (pages.CERTUTIL,)
 
     def check(self, context: RuleContext) -> list[Diagnosis]:
         out = []
@@ -32,7 +34,7 @@ class DumpNotElevated(Rule):
             out.append(
                 self.diagnosis(
                     path,
-                    confidence="medium",
+                    confidence=Confidence.MEDIUM,
                     confidence_reason=(
                         f"all {len(certs)} machine key(s) in the dump are `Missing stored keyset`, "
                         "which is what a non-elevated prompt prints; no conclusion about the keys "
@@ -50,7 +52,6 @@ class DumpNotElevated(Rule):
                         "certutil -v -store my > %TEMP%\\my.txt",
                         "Send %TEMP%\\my.txt with the ticket.",
                     ),
-                    references=(REFERENCES["certutil"],),
                     summary=(
                         f"Every machine key in {path} is `Missing stored keyset`: the dump was "
                         "probably taken without elevation. Ask for an elevated dump before "

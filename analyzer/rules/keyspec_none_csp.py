@@ -6,27 +6,28 @@ fails to sign the key exchange (36888 alert 80, error state 1250/1051) or to ope
 
 from __future__ import annotations
 
-from analyzer.model import Diagnosis
-from analyzer.rules import remedies
-from analyzer.rules.common import (
-    REFERENCES,
+from analyzer.model import Confidence, Diagnosis, Kind
+from analyzer.rulekit import references as pages
+from analyzer.rulekit import remedies
+from analyzer.rulekit.evidence import (
     candidate_certificates,
     cert_evidence,
     failure_facts,
-    is_csp,
     key_quotes,
     label,
 )
-from analyzer.rules.registry import Rule, RuleContext, register
+from analyzer.rulekit.keys import SCHANNEL_PROVIDER, is_csp, store_of
+from analyzer.rulekit.registry import Need, Rule, RuleContext, register
 
 
 @register
 class KeySpecNoneCsp(Rule):
     id = "keyspec-none-csp"
     title = "CSP key with KeySpec 0: the certificate's link to its key is broken"
-    kind = "fault"
-    scenario = None
+    kind = Kind.FAULT
     fires_when = "a server certificate whose CSP key (ProviderType not 0) shows `KeySpec = 0`"
+    needs = frozenset({Need.ELEVATION})
+    references = (pages.KEY_PROV_INFO, pages.ADFS_KEYSPEC, pages.CERTUTIL)
 
     def check(self, context: RuleContext) -> list[Diagnosis]:
         out = []
@@ -38,12 +39,12 @@ class KeySpecNoneCsp(Rule):
                 continue
             thumbprints = (cert.thumbprint,) if cert.thumbprint else ()
             explains = correlation.explains(thumbprints)
-            store = remedies.store_of(cert)
-            provider = key.provider or remedies.SCHANNEL_PROVIDER
+            store = store_of(cert)
+            provider = key.provider or SCHANNEL_PROVIDER
             out.append(
                 self.diagnosis(
                     label(cert),
-                    confidence="high",
+                    confidence=Confidence.HIGH,
                     confidence_reason="the -v dump shows a CSP provider with KeySpec = 0",
                     certificates=thumbprints,
                     events=events if explains else (),
@@ -60,7 +61,6 @@ class KeySpecNoneCsp(Rule):
                         remedies.import_keyexchange(cert, "<original>.pfx"),
                         remedies.REBIND,
                     ),
-                    references=(REFERENCES["key-prov-info"], REFERENCES["certutil"]),
                     explains_events=explains,
                     summary=(
                         f"{label(cert)} has a CSP key registered with KeySpec 0, which only CNG "

@@ -8,20 +8,19 @@ confidence). KSP keys normally pass only a signature test: that is not this faul
 
 from __future__ import annotations
 
-from analyzer.model import Certificate, Diagnosis, Key
-from analyzer.rules import remedies
-from analyzer.rules.common import (
-    REFERENCES,
+from analyzer.model import Certificate, Confidence, Diagnosis, Key, Kind
+from analyzer.rulekit import references as pages
+from analyzer.rulekit import remedies
+from analyzer.rulekit.evidence import (
     candidate_certificates,
     cert_evidence,
     failure_facts,
-    is_csp,
-    is_ksp,
     key_quotes,
     label,
     test_quotes,
 )
-from analyzer.rules.registry import Rule, RuleContext, register
+from analyzer.rulekit.keys import is_csp, is_ksp, store_of
+from analyzer.rulekit.registry import Need, Rule, RuleContext, register
 
 
 def signature_only(key: Key) -> bool:
@@ -37,7 +36,7 @@ def remediation(cert: Certificate, key: Key) -> list[str]:
         return remedies.reimport_exportable(cert)
     return [
         "If the original PFX is still at hand: "
-        f"certutil -delstore {remedies.store_of(cert)} {remedies.cert_id(cert)}",
+        f"certutil -delstore {store_of(cert)} {remedies.cert_id(cert)}",
         remedies.import_keyexchange(cert, "<original>.pfx"),
         "Otherwise (the key is not exportable"
         + (")" if key.exportable is False else ", or the dump does not say)")
@@ -50,11 +49,19 @@ def remediation(cert: Certificate, key: Key) -> list[str]:
 class KeySpecSignature(Rule):
     id = "keyspec-signature"
     title = "Certificate key is AT_SIGNATURE (KeySpec 2): Schannel cannot use it"
-    kind = "fault"
+    kind = Kind.FAULT
     scenario = 3
     fires_when = (
         "a server certificate (Server Authentication EKU or none) with `KeySpec = 2`; or, without "
         "-v, a CSP key whose only test is `Signature test passed` (medium)"
+    )
+    needs = frozenset({Need.PFX, Need.ELEVATION})
+    references = (
+        pages.IIS_0X80070520,
+        pages.KEY_PROV_INFO,
+        pages.ADFS_KEYSPEC,
+        pages.KSP_KEYSPEC_REPAIR,
+        pages.CERTUTIL,
     )
 
     def check(self, context: RuleContext) -> list[Diagnosis]:
@@ -66,11 +73,11 @@ class KeySpecSignature(Rule):
             if key is None:
                 continue
             if key.keyspec == 2:
-                confidence = "high"
+                confidence = Confidence.HIGH
                 reason = "the -v dump shows KeySpec = 2 (AT_SIGNATURE) for this key"
                 quotes = key_quotes(key)
             elif key.keyspec is None and is_csp(key) and signature_only(key):
-                confidence = "medium"
+                confidence = Confidence.MEDIUM
                 reason = (
                     "non-verbose dump: a CSP key whose only test is `Signature test passed` "
                     "is the tell of KeySpec 2; a `certutil -v -store` dump would show it"
@@ -97,9 +104,10 @@ class KeySpecSignature(Rule):
                     ),
                     remediation=tuple(remediation(cert, key)),
                     references=(
-                        REFERENCES["0x80070520"],
-                        REFERENCES["key-prov-info"],
-                        REFERENCES["keyspec-ksp"] if is_ksp(key) else REFERENCES["certutil"],
+                        pages.IIS_0X80070520,
+                        pages.KEY_PROV_INFO,
+                        pages.ADFS_KEYSPEC,
+                        pages.KSP_KEYSPEC_REPAIR if is_ksp(key) else pages.CERTUTIL,
                     ),
                     explains_events=explains,
                     summary=(

@@ -7,33 +7,41 @@ is only the runner-up of scenario 1 (low confidence), with what would tell them 
 
 from __future__ import annotations
 
-from analyzer.model import Diagnosis
-from analyzer.rules import remedies
-from analyzer.rules.broken_keyset import TELL_APART
-from analyzer.rules.common import (
-    REFERENCES,
+from analyzer.model import Diagnosis, Kind
+from analyzer.rulekit import references as pages
+from analyzer.rulekit import remedies
+from analyzer.rulekit.evidence import (
     candidate_certificates,
     cert_evidence,
     failure_facts,
-    key_folder,
     label,
     state_quote,
     test_quotes,
 )
-from analyzer.rules.key_access import classify, folder_denied
-from analyzer.rules.registry import Rule, RuleContext, register
+from analyzer.rulekit.key_access import TELL_APART, classify, folder_denied
+from analyzer.rulekit.keys import key_folder
+from analyzer.rulekit.registry import Need, Question, Rule, RuleContext, register
 
 
 @register
 class MachineKeysPermissions(Rule):
     id = "machinekeys-permissions"
     title = "SYSTEM cannot open the private key (MachineKeys / Crypto\\Keys permissions)"
-    kind = "fault"
+    kind = Kind.FAULT
     scenario = 2
     fires_when = (
         "the key SDDL lacks SYSTEM, icacls shows a deny or no SYSTEM grant on the key folder or "
         "file, or procmon shows ACCESS DENIED on the key file; low-confidence runner-up of "
         "`non-exportable-broken-keyset`"
+    )
+    needs = frozenset({Need.ELEVATION})
+    asks = frozenset({Question.KEY_ACLS, Question.CAPI2_LOG, Question.PROCMON})
+    references = (
+        pages.MACHINEKEYS_DEFAULTS,
+        pages.KEY_STORAGE,
+        pages.ICACLS,
+        pages.IIS_0X80070520,
+        pages.SCHANNEL_EVENT_CAUSES,
     )
 
     def check(self, context: RuleContext) -> list[Diagnosis]:
@@ -76,12 +84,6 @@ class MachineKeysPermissions(Rule):
                     evidence=(*evidence, *(event_evidence if explains else ())),
                     remediation=tuple(
                         remedies.fix_key_permissions(cert, key, folder_denied(context.case, key))
-                    ),
-                    references=(
-                        REFERENCES["machinekeys"],
-                        REFERENCES["key-storage"],
-                        REFERENCES["icacls"],
-                        REFERENCES["0x80070520"],
                     ),
                     explains_events=explains,
                     summary=summary,

@@ -8,16 +8,12 @@ from __future__ import annotations
 
 from analyzer.correlate import validity_at
 from analyzer.knowledge.eventfields import SCHANNEL
-from analyzer.model import Certificate, Diagnosis
-from analyzer.rules import remedies
-from analyzer.rules.common import (
-    REFERENCES,
-    candidate_certificates,
-    cert_evidence,
-    event_evidence,
-    label,
-)
-from analyzer.rules.registry import Rule, RuleContext, register
+from analyzer.model import Certificate, Confidence, Diagnosis, Kind
+from analyzer.rulekit import references as pages
+from analyzer.rulekit import remedies
+from analyzer.rulekit.evidence import candidate_certificates, cert_evidence, event_evidence, label
+from analyzer.rulekit.keys import store_of
+from analyzer.rulekit.registry import Need, Rule, RuleContext, register
 
 
 def keyless(cert: Certificate) -> bool:
@@ -28,12 +24,13 @@ def keyless(cert: Certificate) -> bool:
 class NoPrivateKey(Rule):
     id = "no-private-key"
     title = "The certificate has no private key"
-    kind = "fault"
-    scenario = None
+    kind = Kind.FAULT
     fires_when = (
         "Schannel 36869, or the certificate in use (--thumbprint or a binding) shows `No key "
         "provider information`, or 36870 with only key-less server certificates valid"
     )
+    needs = frozenset({Need.PFX, Need.ELEVATION})
+    references = (pages.IIS_0X80070520, pages.KEY_PROV_INFO, pages.CERTUTIL)
 
     def check(self, context: RuleContext) -> list[Diagnosis]:
         case, correlation = context.case, context.correlation
@@ -48,15 +45,15 @@ class NoPrivateKey(Rule):
             suspects = [c for c in in_use if keyless(c)]
             if not suspects:
                 return []
-            confidence = "high"
+            confidence = Confidence.HIGH
             reason = f"the certificate named by {correlation.in_use_from} has no key information"
         elif no_key_events:
             suspects = valid_keyless
-            confidence = "high" if suspects else "medium"
+            confidence = Confidence.HIGH if suspects else Confidence.MEDIUM
             reason = "Schannel 36869: the credential's certificate has no private key property"
         elif correlation.failures and not correlation.in_scope and valid_keyless:
             suspects = valid_keyless
-            confidence = "medium"
+            confidence = Confidence.MEDIUM
             reason = "36870 failed and the only valid server certificates have no private key"
         else:
             return []
@@ -68,7 +65,7 @@ class NoPrivateKey(Rule):
         steps: list[str] = []
         for cert in suspects[:3]:
             steps += [
-                f"certutil -repairstore {remedies.store_of(cert)} {cert.thumbprint}   "
+                f"certutil -repairstore {store_of(cert)} {cert.thumbprint}   "
                 "(re-links the certificate to its key when the key is still on the machine)",
                 remedies.verify(cert) + "   (expect: a key test that passed, no "
                 "`No key provider information`)",
@@ -101,7 +98,6 @@ class NoPrivateKey(Rule):
                     *event_evidence(no_key_events or list(correlation.failures)),
                 ),
                 remediation=tuple(steps),
-                references=(REFERENCES["0x80070520"], REFERENCES["certutil"]),
                 explains_events=explains,
                 summary=(
                     "The certificate Schannel was given has no private key: import the PFX "

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 from analyzer.correlate import is_server_capable
-from analyzer.model import Diagnosis
-from analyzer.rules.common import REFERENCES, cert_evidence, label
-from analyzer.rules.registry import Rule, RuleContext, register
+from analyzer.model import Confidence, Diagnosis, Kind
+from analyzer.rulekit import references as pages
+from analyzer.rulekit.evidence import cert_evidence, label
+from analyzer.rulekit.registry import Rule, RuleContext, register
 
 
 @register
 class NoServerAuthEku(Rule):
     id = "no-server-auth-eku"
     title = "Certificate in use has no Server Authentication EKU"
-    kind = "fault"
-    scenario = None
+    kind = Kind.FAULT
     fires_when = (
         "the certificate named by --thumbprint or a binding has an EKU list without Server "
         "Authentication (1.3.6.1.5.5.7.3.1) or Any Purpose"
     )
+    references = (pages.CERTREQ,)
 
     def check(self, context: RuleContext) -> list[Diagnosis]:
         out = []
@@ -28,7 +29,7 @@ class NoServerAuthEku(Rule):
                 out.append(
                     self.diagnosis(
                         label(cert),
-                        confidence="high",
+                        confidence=Confidence.HIGH,
                         confidence_reason=(
                             f"the certificate named by {context.correlation.in_use_from} lists "
                             "EKUs without Server Authentication"
@@ -41,7 +42,6 @@ class NoServerAuthEku(Rule):
                             "Request a certificate with Server Authentication "
                             "(1.3.6.1.5.5.7.3.1) in its EKU (a Web Server template) and bind it.",
                         ),
-                        references=(REFERENCES["certreq"],),
                         explains_events=False,
                         summary=f"{label(cert)} is not valid for TLS server authentication.",
                     )

@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from engine_records import LOG, cert, correlation_of, dump, event, log, thumb
 from hypothesis import given
 from hypothesis import strategies as st
+from rule_records import LOG, cert, correlation_of, dump, event, log, thumb
 
 from analyzer.case import normalise_thumbprint, parse_at
 from analyzer.correlate import validity_at
 from analyzer.errors import UsageError
 from analyzer.model import Coverage, Event, OsInfo, ReadResult, Source
-from analyzer.rules.key_access import sddl_system_access
+from analyzer.rulekit.key_access import sddl_system_access
 
 
 def test_thumbprint_forms_from_the_certificate_dialog() -> None:

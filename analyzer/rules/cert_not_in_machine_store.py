@@ -8,9 +8,10 @@ store: that is an advisory asking for the right dump.
 
 from __future__ import annotations
 
-from analyzer.model import Diagnosis, Evidence, Source
-from analyzer.rules.common import REFERENCES, cert_evidence, label
-from analyzer.rules.registry import Rule, RuleContext, register
+from analyzer.model import Confidence, Diagnosis, Evidence, Kind, Source
+from analyzer.rulekit import references as pages
+from analyzer.rulekit.evidence import cert_evidence, label
+from analyzer.rulekit.registry import Need, Rule, RuleContext, register
 
 MACHINE_DUMP = "certutil -v -store my > %TEMP%\\my.txt"
 WEBHOSTING_DUMP = "certutil -v -store webhosting > %TEMP%\\webhosting.txt"
@@ -20,12 +21,14 @@ WEBHOSTING_DUMP = "certutil -v -store webhosting > %TEMP%\\webhosting.txt"
 class CertNotInMachineStore(Rule):
     id = "cert-not-in-machine-store"
     title = "The certificate in use is not in the machine store"
-    kind = "fault"
-    scenario = None
+    kind = Kind.FAULT
+    advisory_too = True
     fires_when = (
         "--thumbprint is only in a `-user` dump or in no dump (fault); the case's only dumps are "
         "`-user` dumps (advisory)"
     )
+    needs = frozenset({Need.ELEVATION})  # importing into the machine store
+    references = (pages.CERTUTIL, pages.NETSH_HTTP)
 
     def check(self, context: RuleContext) -> list[Diagnosis]:
         case = context.case
@@ -41,7 +44,7 @@ class CertNotInMachineStore(Rule):
                 cert = found[0]
                 return [
                     self._diagnosis(
-                        "high",
+                        Confidence.HIGH,
                         f"--thumbprint {thumbprint} is in a `-user` dump only",
                         (cert_evidence(cert, f"{label(cert)} is in the current user's store"),),
                         (thumbprint,),
@@ -57,7 +60,7 @@ class CertNotInMachineStore(Rule):
             stores = sorted({c.store or "?" for c in case.certificates if c.user_store is not True})
             return [
                 self._diagnosis(
-                    "medium",
+                    Confidence.MEDIUM,
                     f"--thumbprint {thumbprint} is in none of the {len(dumps)} dump(s) "
                     f"(machine stores seen: {', '.join(stores) or 'none'})",
                     tuple(Evidence(f"dump without {thumbprint}", Source(d.path)) for d in dumps),
@@ -69,16 +72,14 @@ class CertNotInMachineStore(Rule):
             ]
         if all(c.user_store is True for c in case.certificates) and case.certificates:
             return [
-                Diagnosis(
-                    id=self.id,
-                    kind="advisory",
-                    scenario=None,
+                self.diagnosis(
+                    kind=Kind.ADVISORY,
                     title="Only current-user stores were dumped (certutil -user)",
-                    confidence="high",
+                    confidence=Confidence.HIGH,
                     confidence_reason="every dump in the case is a `-user` dump",
                     evidence=tuple(Evidence("a -user dump", Source(d.path)) for d in dumps),
                     remediation=(MACHINE_DUMP, WEBHOSTING_DUMP),
-                    references=(REFERENCES["certutil"],),
+                    references=(pages.CERTUTIL,),
                     summary=(
                         "IIS uses the machine store; the case only shows the current user's. Ask "
                         "for an elevated machine-store dump."
@@ -89,7 +90,7 @@ class CertNotInMachineStore(Rule):
 
     def _diagnosis(
         self,
-        confidence: str,
+        confidence: Confidence,
         reason: str,
         evidence: tuple[Evidence, ...],
         certificates: tuple[str, ...],
@@ -102,6 +103,5 @@ class CertNotInMachineStore(Rule):
             certificates=certificates,
             evidence=evidence,
             remediation=remediation,
-            references=(REFERENCES["certutil"], REFERENCES["netsh-http"]),
             summary=summary,
         )

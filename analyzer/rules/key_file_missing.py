@@ -1,31 +1,20 @@
-"""Rules on icacls listings of the key folders, beyond "SYSTEM is denied" (that is
-`machinekeys-permissions`).
+"""`key-file-missing`: the certificate's key file is not in its key folder.
 
-`key-file-missing`: the listing shows the key folder's files (icacls `/t` or `<folder>\\*`) and
-the certificate's key file is not among them, or Process Monitor saw NAME NOT FOUND on it: the
-key is gone, whatever the permissions.
-`key-folder-acl-advice`: the key folders' ACLs differ from the KB 278381 defaults in a way that
-does not stop SYSTEM but weakens security (Everyone with more than the defaults, inherited by
-every key file; Administrators without Full Control).
+The icacls listing shows the key folder's files (icacls `/t` or `<folder>\\*`) and the
+certificate's key file is not among them, or Process Monitor saw NAME NOT FOUND on it: the key is
+gone, whatever the permissions (those are `machinekeys-permissions`).
 """
 
 from __future__ import annotations
 
 from analyzer.case import Case
-from analyzer.knowledge.acl_defaults import deviations, is_key_folder, key_file_name
-from analyzer.model import AclEntry, Diagnosis, Evidence, FileAccess, Key, Source
-from analyzer.rules import remedies
-from analyzer.rules.common import (
-    REFERENCES,
-    candidate_certificates,
-    cert_evidence,
-    is_ksp,
-    key_folder,
-    label,
-)
-from analyzer.rules.registry import Rule, RuleContext, register
-
-EVERYONE_SID = "*S-1-1-0"
+from analyzer.knowledge.acl_defaults import key_file_name
+from analyzer.model import AclEntry, Confidence, Diagnosis, Evidence, FileAccess, Key, Kind
+from analyzer.rulekit import references as pages
+from analyzer.rulekit import remedies
+from analyzer.rulekit.evidence import candidate_certificates, cert_evidence, label
+from analyzer.rulekit.keys import is_ksp, key_folder
+from analyzer.rulekit.registry import Need, Rule, RuleContext, register
 
 
 def _in_folder(entry: AclEntry, cng: bool) -> bool:
@@ -63,12 +52,13 @@ def not_found_rows(case: Case, key_file: str) -> list[FileAccess]:
 class KeyFileMissing(Rule):
     id = "key-file-missing"
     title = "The certificate's key file is not in the key folder"
-    kind = "fault"
-    scenario = None
+    kind = Kind.FAULT
     fires_when = (
         "an icacls listing of the key folder's files does not contain the key file of a "
         "certificate in the machine store, or procmon shows NAME NOT FOUND on that file"
     )
+    needs = frozenset({Need.ELEVATION})
+    references = (pages.MACHINEKEYS_DEFAULTS, pages.KEY_STORAGE)
 
     def check(self, context: RuleContext) -> list[Diagnosis]:
         case, correlation = context.case, context.correlation
@@ -115,7 +105,7 @@ class KeyFileMissing(Rule):
             out.append(
                 self.diagnosis(
                     label(cert),
-                    confidence="medium" if damaged and not rows else "high",
+                    confidence=Confidence.MEDIUM if damaged and not rows else Confidence.HIGH,
                     confidence_reason="; ".join(reasons),
                     certificates=(cert.thumbprint,),
                     evidence=tuple(evidence),
@@ -125,60 +115,11 @@ class KeyFileMissing(Rule):
                         + "   (re-import the PFX, if it is still at hand)",
                         *remedies.new_request(cert),
                     ),
-                    references=(REFERENCES["machinekeys"], REFERENCES["key-storage"]),
                     explains_events=correlation.explains((cert.thumbprint,)),
                     summary=(
                         f"The key of {label(cert)} should be the file {key.key_file} in "
                         f"{key_folder(key)}; it is not there, so the key is gone."
                     ),
-                )
-            )
-        return out
-
-
-@register
-class KeyFolderAclAdvice(Rule):
-    id = "key-folder-acl-advice"
-    title = "Key folder permissions differ from the Windows defaults"
-    kind = "advisory"
-    scenario = None
-    fires_when = (
-        "icacls shows Everyone with more than the default rights (or inherited by key files), "
-        "or Administrators without Full Control, on RSA\\MachineKeys or Crypto\\Keys"
-    )
-
-    def check(self, context: RuleContext) -> list[Diagnosis]:
-        found = [
-            d
-            for d in deviations(context.case.acls)
-            if not d.breaks_access and is_key_folder(d.path)
-        ]
-        out = []
-        for path in sorted({d.path for d in found}):
-            mine = [d for d in found if d.path == path]
-            steps = [f'icacls "{path}" /save "%TEMP%\\keyfolder-acl.txt"']
-            if any(d.code == "everyone-too-broad" for d in mine):
-                steps.append(f'icacls "{path}" /grant:r {EVERYONE_SID}:(R,W)   (this folder only)')
-            if any(d.code == "admins-not-full" for d in mine):
-                steps.append(f'icacls "{path}" /grant {remedies.ADMINISTRATORS_SID}:(F)')
-            out.append(
-                self.diagnosis(
-                    path,
-                    confidence="high",
-                    confidence_reason="compared with KB 278381 (default permissions of the MachineKeys folders)",
-                    evidence=tuple(
-                        Evidence(
-                            f"icacls: {d.text}",
-                            d.entries[0].source if d.entries else Source(d.path),
-                            "; ".join(f"{e.account}:({','.join(e.rights)})" for e in d.entries)
-                            or None,
-                        )
-                        for d in mine
-                    ),
-                    remediation=tuple(steps),
-                    references=(REFERENCES["machinekeys"], REFERENCES["icacls"]),
-                    summary="; ".join(d.text for d in mine)
-                    + ". This does not stop SYSTEM; it is not the binding failure.",
                 )
             )
         return out

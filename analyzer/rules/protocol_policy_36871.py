@@ -7,9 +7,10 @@ disabled for a client that needs them, or a policy that leaves none). Not a priv
 from __future__ import annotations
 
 from analyzer.knowledge.eventfields import SCHANNEL
-from analyzer.model import Diagnosis
-from analyzer.rules.common import REFERENCES, event_evidence
-from analyzer.rules.registry import Rule, RuleContext, register
+from analyzer.model import Confidence, Diagnosis, Kind
+from analyzer.rulekit import references as pages
+from analyzer.rulekit.evidence import event_evidence
+from analyzer.rulekit.registry import Need, Rule, RuleContext, register
 
 PROTOCOLS_KEY = r"HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols"
 
@@ -18,9 +19,10 @@ PROTOCOLS_KEY = r"HKLM\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANN
 class ProtocolPolicy(Rule):
     id = "protocol-policy-36871"
     title = "TLS protocol or cipher policy leaves no usable protocol (36871, state 10013)"
-    kind = "fault"
-    scenario = None
+    kind = Kind.FAULT
     fires_when = "Schannel 36871 with ErrorState 10013"
+    needs = frozenset({Need.ELEVATION})  # HKLM protocol settings
+    references = (pages.TLS_REGISTRY, pages.SCHANNEL_EVENT_CAUSES, pages.TLS_1_0_1_1_DISABLED)
 
     def check(self, context: RuleContext) -> list[Diagnosis]:
         events = [
@@ -30,7 +32,7 @@ class ProtocolPolicy(Rule):
             return []
         return [
             self.diagnosis(
-                confidence="high",
+                confidence=Confidence.HIGH,
                 confidence_reason=(
                     f"{len(events)} Schannel 36871 event(s) with internal error state 10013, "
                     "the state Microsoft names for disabled protocols or cipher suites"
@@ -46,7 +48,6 @@ class ProtocolPolicy(Rule):
                     "under ...\\Protocols\\TLS 1.2\\Server) or re-enable the protocol the clients "
                     "need, then restart the server.",
                 ),
-                references=(REFERENCES["tls-registry"],),
                 explains_events=False,
                 summary=(
                     "Schannel could not create a credential because the protocol/cipher policy "

@@ -1,12 +1,19 @@
-"""keyspec-signature (scenario 3) and keyspec-none-csp: positives and near misses."""
+"""`keyspec-signature` (scenario 3) and `keyspec-none-csp`: KeySpec against the key's provider."""
 
 from __future__ import annotations
 
-from engine_records import CODE_SIGNING, KSP, analyse, cert, dump, event, key, log, thumb
-
-
-def ids(analysis) -> list[str]:
-    return [d.id for d in analysis.diagnoses]
+from rule_records import (
+    CODE_SIGNING,
+    KSP,
+    analyse,
+    cert,
+    dump,
+    event,
+    ids,
+    key,
+    log,
+    thumb,
+)
 
 
 def test_verbose_keyspec_2_is_the_verdict_with_its_evidence() -> None:

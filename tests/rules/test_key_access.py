@@ -1,14 +1,26 @@
-"""Scenario 1 vs 2: non-exportable-broken-keyset, machinekeys-permissions, dump-not-elevated."""
+"""Scenario 1 or 2 (`analyzer.rulekit.key_access`): `non-exportable-broken-keyset`,
+`machinekeys-permissions`, `dump-not-elevated`, and the key SDDL."""
 
 from __future__ import annotations
 
-from engine_records import analyse, cert, dump, event, key, log, thumb
+from rule_records import (
+    DEFAULT_FOLDER,
+    KEY_FILE,
+    KEY_PATH,
+    MACHINEKEYS,
+    analyse,
+    cert,
+    dump,
+    event,
+    icacls,
+    key,
+    log,
+    procmon,
+    thumb,
+)
 
-from analyzer.model import AclEntry, FileAccess, KeyFailure, ReadResult, Source
-from analyzer.rules.key_access import sddl_system_access
-
-KEY_FILE = "99247943bd018ca78ef945b82652598d_3ade29bb-f050-41f3-b0db-f2b69957a1d7"
-KEY_PATH = f"C:\\ProgramData\\Microsoft\\Crypto\\RSA\\MachineKeys\\{KEY_FILE}"
+from analyzer.model import KeyFailure
+from analyzer.rulekit.key_access import sddl_system_access
 
 
 def healthy(name: str):
@@ -59,17 +71,8 @@ def test_sddl_without_system_makes_scenario_2_the_verdict() -> None:
 
 def test_procmon_access_denied_on_the_key_file_is_scenario_2() -> None:
     missing = key(state="missing", exportable=None, tests=(), acl_sddl=None)
-    row = FileAccess(
-        "10:00:01",
-        "lsass.exe",
-        640,
-        "CreateFile",
-        KEY_PATH,
-        "ACCESS DENIED",
-        source=Source("pm.csv", 5),
-    )
-    procmon = ReadResult("pm.csv", "procmon-csv", file_access=[row])
-    analysis = analyse(dump(cert(key=missing), healthy("other")), log(event()), procmon)
+    denied = procmon(KEY_PATH, "ACCESS DENIED")
+    analysis = analyse(dump(cert(key=missing), healthy("other")), log(event()), denied)
     verdict = analysis.diagnoses[0]
     assert (verdict.id, verdict.confidence) == ("machinekeys-permissions", "high")
     assert str(verdict.evidence[0].source) == "pm.csv:5"
@@ -77,9 +80,7 @@ def test_procmon_access_denied_on_the_key_file_is_scenario_2() -> None:
 
 def test_icacls_deny_on_the_folder_is_scenario_2_and_fixes_the_folder() -> None:
     missing = key(state="missing", exportable=None, tests=(), acl_sddl=None)
-    folder = "C:\\ProgramData\\Microsoft\\Crypto\\RSA\\MachineKeys"
-    ace = AclEntry(folder, "Everyone", "S-1-1-0", ("F",), allow=False, source=Source("acl.txt", 2))
-    acls = ReadResult("acl.txt", "icacls", acls=[ace])
+    acls = icacls((MACHINEKEYS, "Everyone", "S-1-1-0", ("F",)), allow=False)
     analysis = analyse(dump(cert(key=missing), healthy("other")), log(event()), acls)
     verdict = analysis.diagnoses[0]
     assert verdict.id == "machinekeys-permissions"
@@ -90,18 +91,8 @@ def test_icacls_deny_on_the_folder_is_scenario_2_and_fixes_the_folder() -> None:
 
 
 def test_procmon_denied_on_a_registry_path_stays_silent() -> None:
-    row = FileAccess(
-        "10:00:01",
-        "lsass.exe",
-        640,
-        "RegOpenKey",
-        "HKLM\\SOFTWARE\\Microsoft\\Cryptography",
-        "ACCESS DENIED",
-        source=Source("pm.csv", 5),
-    )
-    analysis = analyse(
-        dump(healthy("www")), log(event()), ReadResult("pm.csv", "procmon-csv", file_access=[row])
-    )
+    registry = procmon("HKLM\\SOFTWARE\\Microsoft\\Cryptography", "ACCESS DENIED", "RegOpenKey")
+    analysis = analyse(dump(healthy("www")), log(event()), registry)
     assert "machinekeys-permissions" not in [d.id for d in analysis.diagnoses]
 
 
@@ -128,3 +119,26 @@ def test_sddl_reading() -> None:
     assert sddl_system_access("D:PAI(D;;GA;;;SY)(A;;GA;;;SY)") == "denied"
     assert sddl_system_access("O:BAG:SY") is None
     assert sddl_system_access(None) is None
+
+
+def test_key_file_without_system_in_german_is_scenario_2_fixed_by_sid() -> None:
+    missing = key(state="missing", exportable=None, tests=(), acl_sddl=None)
+    listing = icacls(
+        *DEFAULT_FOLDER,
+        (f"{MACHINEKEYS}\\{KEY_FILE}", "CONTOSO\\webadmin", None, ("F",)),  # type: ignore[arg-type]
+    )
+    analysis = analyse(
+        dump(cert("www", key=missing), cert("other", line=40)), log(event()), listing
+    )
+    verdict = analysis.diagnoses[0]
+    assert (verdict.id, verdict.scenario, verdict.confidence) == (
+        "machinekeys-permissions",
+        2,
+        "high",
+    )
+    assert verdict.evidence[0].text.startswith("icacls: SYSTEM has no read access to the key file")
+    assert str(verdict.evidence[0].source) == "acl.txt:3"
+    steps = verdict.remediation
+    save = next(i for i, s in enumerate(steps) if "/save" in s and KEY_FILE in s)
+    grant = next(i for i, s in enumerate(steps) if "/grant *S-1-5-18" in s)
+    assert save < grant and KEY_FILE in steps[grant]

@@ -1,36 +1,19 @@
-"""Helpers the rules share: evidence quotes, key facts, references. Not a rule module."""
+"""Evidence helpers the rules share: certificate labels, the server-certificate candidates, dump
+and event quotes, the 36870 facts, confidence steps."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from analyzer.correlate import Correlation, is_server_capable
-from analyzer.model import Certificate, Event, Evidence, Key, Source
+from analyzer.model import Certificate, Confidence, Event, Evidence, Key, Source
 
-CONFIDENCE_ORDER = ("high", "medium", "low")
-
-SCHANNEL_PROVIDER = "Microsoft RSA SChannel Cryptographic Provider"
-MACHINEKEYS = r"%ProgramData%\Microsoft\Crypto\RSA\MachineKeys"
-CNG_KEYS = r"%ProgramData%\Microsoft\Crypto\Keys"
-
-# Public Microsoft articles, by topic.
-REFERENCES = {
-    "0x80070520": "https://techcommunity.microsoft.com/t5/iis-support-blog/error-hresult-0x80070520-when-adding-ssl-binding-in-iis/ba-p/377281",
-    "key-prov-info": "https://learn.microsoft.com/windows/win32/api/wincrypt/ns-wincrypt-crypt_key_prov_info",
-    "keyspec-ksp": "https://learn.microsoft.com/troubleshoot/windows-server/certificates-and-public-key-infrastructure-pki/ca-certificate-renewal-fails-existing-key-pair",
-    "certutil": "https://learn.microsoft.com/windows-server/administration/windows-commands/certutil",
-    "certreq": "https://learn.microsoft.com/windows-server/administration/windows-commands/certreq_1",
-    "machinekeys": "https://learn.microsoft.com/troubleshoot/windows-server/windows-security/default-permissions-machinekeys-folders",
-    "key-storage": "https://learn.microsoft.com/windows/win32/seccng/key-storage-and-retrieval",
-    "icacls": "https://learn.microsoft.com/windows-server/administration/windows-commands/icacls",
-    "tls-registry": "https://learn.microsoft.com/windows-server/security/tls/tls-registry-settings",
-    "netsh-http": "https://learn.microsoft.com/windows-server/networking/technologies/netsh/netsh-http",
-}
+_CONFIDENCES = tuple(Confidence)  # strongest first
 
 
-def lower_confidence(confidence: str, steps: int = 1) -> str:
-    index = min(CONFIDENCE_ORDER.index(confidence) + steps, len(CONFIDENCE_ORDER) - 1)
-    return CONFIDENCE_ORDER[index]
+def lower_confidence(confidence: Confidence, steps: int = 1) -> Confidence:
+    index = min(_CONFIDENCES.index(confidence) + steps, len(_CONFIDENCES) - 1)
+    return _CONFIDENCES[index]
 
 
 def label(cert: Certificate) -> str:
@@ -57,33 +40,6 @@ def candidate_certificates(
         seen.add(identity)
         out.append(cert)
     return out
-
-
-def is_ksp(key: Key) -> bool:
-    return key.provider_class == "ksp" or (key.provider_class is None and key.provider_type == 0)
-
-
-def is_csp(key: Key) -> bool:
-    if key.provider_class is not None:
-        return key.provider_class == "csp"
-    if key.provider_type is not None:
-        return key.provider_type != 0
-    return bool(key.provider) and "Cryptographic Provider" in (key.provider or "")
-
-
-def key_folder(key: Key) -> str:
-    return CNG_KEYS if is_ksp(key) else MACHINEKEYS
-
-
-def key_file_path(key: Key) -> str | None:
-    return f"{key_folder(key)}\\{key.key_file}" if key.key_file else None
-
-
-def store_of(cert: Certificate) -> str:
-    return cert.store or "my"
-
-
-# --------------------------------------------------------------------------- evidence
 
 
 def cert_evidence(

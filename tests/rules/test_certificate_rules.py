@@ -1,16 +1,23 @@
-"""no-private-key, validity, EKU, CNG on 2008, 36871 policy, machine store, no known cause."""
+"""The certificate rules: `no-private-key`, `certificate-expired`, `certificate-not-yet-valid`,
+`no-server-auth-eku`, `cng-key-on-2008`, `cert-not-in-machine-store`."""
 
 from __future__ import annotations
 
-from engine_records import KSP, analyse, cert, dump, event, key, log, thumb
+from rule_records import (
+    KSP,
+    analyse,
+    cert,
+    dump,
+    event,
+    ids,
+    key,
+    log,
+    thumb,
+)
 
 from analyzer.model import OsInfo
 
 CLIENT_AUTH = "1.3.6.1.5.5.7.3.2"
-
-
-def ids(analysis) -> list[str]:
-    return [d.id for d in analysis.diagnoses]
 
 
 def test_36869_with_a_keyless_certificate_is_no_private_key() -> None:
@@ -27,21 +34,6 @@ def test_certificate_in_use_without_a_key() -> None:
     analysis = analyse(dump(keyless, cert("other")), log(event()), thumbprint=thumb("www"))
     assert analysis.diagnoses[0].id == "no-private-key"
     assert analysis.diagnoses[0].explains_events
-
-
-def test_expired_predecessor_never_outranks_the_broken_key_in_use() -> None:
-    old = cert(
-        "old",
-        valid_from="2022-01-01T00:00:00",
-        valid_to="2024-01-01T00:00:00",
-        not_after="1/1/2024 12:00 AM",
-    )
-    current = cert("www", key=key(keyspec=2, tests=("signature-passed",)))
-    analysis = analyse(dump(old, current), log(event()))
-    assert ids(analysis)[0] == "keyspec-signature"
-    expired = next(d for d in analysis.diagnoses if d.id == "certificate-expired")
-    assert expired.kind == "advisory" and expired.certificates == (thumb("old"),)
-    assert ids(analysis).index("certificate-expired") > ids(analysis).index("keyspec-signature")
 
 
 def test_expired_certificate_in_use_is_a_fault() -> None:
@@ -64,6 +56,15 @@ def test_not_yet_valid_certificate() -> None:
     assert "certificate-not-yet-valid" in ids(analysis)
 
 
+def test_validity_advisories_are_one_diagnosis_for_many_certificates() -> None:
+    olds = [cert(f"old{i}", valid_to="2024-01-01T00:00:00") for i in range(12)]
+    analysis = analyse(dump(*olds, cert()), log(event()))
+    expired = [d for d in analysis.diagnoses if d.id == "certificate-expired"]
+    assert len(expired) == 1 and expired[0].kind == "advisory"
+    assert len(expired[0].certificates) == 12 and len(expired[0].evidence) == 10
+    assert "12 certificates" in expired[0].title and "(and 2 more)" in expired[0].summary
+
+
 def test_certificate_in_use_without_server_authentication() -> None:
     client = cert("client", eku=(CLIENT_AUTH,))
     analysis = analyse(dump(client), log(event()), thumbprint=thumb("client"))
@@ -82,15 +83,6 @@ def test_cng_key_on_server_2008() -> None:
     assert "cng-key-on-2008" not in ids(on_2016)
 
 
-def test_36871_state_10013_is_protocol_policy_not_a_key_problem() -> None:
-    policy = event(36871, Type="client", ErrorState=10013)
-    analysis = analyse(dump(cert()), log(policy))
-    assert analysis.diagnoses[0].id == "protocol-policy-36871"
-    assert "protocol-policy-36871" not in ids(
-        analyse(dump(cert()), log(event(36871, Type="client", ErrorState=10011)))
-    )
-
-
 def test_thumbprint_absent_from_the_machine_store() -> None:
     analysis = analyse(dump(cert()), log(event()), thumbprint=thumb("elsewhere"))
     verdict = analysis.diagnoses[0]
@@ -107,48 +99,3 @@ def test_only_user_dumps_is_an_advisory() -> None:
     analysis = analyse(dump(cert("mine", user_store=True)), log(event()))
     advisory = next(d for d in analysis.diagnoses if d.id == "cert-not-in-machine-store")
     assert advisory.kind == "advisory"
-
-
-def test_healthy_case_with_36870_has_no_known_cause() -> None:
-    analysis = analyse(dump(cert()), log(event()))
-    assert ids(analysis) == ["no-known-cause"]
-    assert not analysis.diagnoses[0].explains_events
-    assert "keyspec-signature" in analysis.diagnoses[0].summary  # lists what was checked
-    commands = "\n".join(a.command for a in analysis.ask_for)
-    for tool in ("netsh http show sslcert", "icacls", "procmon", "wevtutil epl"):
-        assert tool in commands
-
-
-def test_validity_advisories_are_one_diagnosis_for_many_certificates() -> None:
-    olds = [cert(f"old{i}", valid_to="2024-01-01T00:00:00") for i in range(12)]
-    analysis = analyse(dump(*olds, cert()), log(event()))
-    expired = [d for d in analysis.diagnoses if d.id == "certificate-expired"]
-    assert len(expired) == 1 and expired[0].kind == "advisory"
-    assert len(expired[0].certificates) == 12 and len(expired[0].evidence) == 10
-    assert "12 certificates" in expired[0].title and "(and 2 more)" in expired[0].summary
-
-
-def test_ask_for_shrinks_as_inputs_arrive() -> None:
-    from analyzer.model import AclEntry, Binding, ReadResult, Source
-
-    broken = key(state="failed", exportable=False, tests=("encryption-failed",))
-    before = analyse(dump(cert(key=broken), cert("other")), log(event()))
-    asked = "\n".join(a.command for a in before.ask_for)
-    assert "icacls" in asked and "netsh http show sslcert" in asked
-    ace = AclEntry(
-        "C:\\ProgramData\\Microsoft\\Crypto\\RSA\\MachineKeys",
-        "BUILTIN\\Administrators",
-        "S-1-5-32-544",
-        ("F",),
-        source=Source("acl.txt", 1),
-    )
-    binding = Binding("0.0.0.0:443", thumb("www"), "MY", source=Source("ssl.txt", 3))
-    after = analyse(
-        dump(cert(key=broken), cert("other")),
-        log(event()),
-        ReadResult("acl.txt", "icacls", acls=[ace]),
-        ReadResult("ssl.txt", "netsh-sslcert", bindings=[binding]),
-    )
-    asked = "\n".join(a.command for a in after.ask_for)
-    assert "icacls" not in asked and "netsh http show sslcert" not in asked
-    assert len(after.ask_for) < len(before.ask_for)

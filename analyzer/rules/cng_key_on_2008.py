@@ -2,26 +2,34 @@
 
 Schannel on 6.0 cannot use CNG keys; 6.1 (2008 R2) and later can. A fault when the OS is known to
 be 6.0, an advisory when the OS version is unknown, silent otherwise.
+
+No page of Microsoft's was found that states the 6.0 limitation itself (the references say where
+KSP keys live and how to re-import into a CSP); a public post says IIS took KSP keys from Windows
+Server 2008 on, so this rule's premise wants a Microsoft source before it is trusted further.
 """
 
 from __future__ import annotations
 
-from analyzer.model import Diagnosis
-from analyzer.rules import remedies
-from analyzer.rules.common import REFERENCES, cert_evidence, is_ksp, key_quotes, label
-from analyzer.rules.registry import Rule, RuleContext, register
+from analyzer.model import Confidence, Diagnosis, Kind
+from analyzer.rulekit import references as pages
+from analyzer.rulekit import remedies
+from analyzer.rulekit.evidence import cert_evidence, key_quotes, label
+from analyzer.rulekit.keys import is_ksp
+from analyzer.rulekit.registry import Need, Rule, RuleContext, register
 
 
 @register
 class CngKeyOn2008(Rule):
     id = "cng-key-on-2008"
     title = "CNG (KSP) key on Windows Server 2008, whose Schannel cannot use it"
-    kind = "fault"
-    scenario = None
+    kind = Kind.FAULT
+    advisory_too = True
     fires_when = (
         "a certificate the failures point at has a KSP key and the OS is 6.0 (EventLog 6009 / "
         "Kernel-General 12); advisory when the OS version is unknown and 36870 failed"
     )
+    needs = frozenset({Need.PFX, Need.ELEVATION})
+    references = (pages.KEY_STORAGE, pages.CERTUTIL)
 
     def check(self, context: RuleContext) -> list[Diagnosis]:
         correlation = context.correlation
@@ -42,8 +50,8 @@ class CngKeyOn2008(Rule):
                 out.append(
                     self.diagnosis(
                         label(cert),
-                        kind="fault" if known else "advisory",
-                        confidence="high" if known else "low",
+                        kind=Kind.FAULT if known else Kind.ADVISORY,
+                        confidence=Confidence.HIGH if known else Confidence.LOW,
                         confidence_reason=(
                             f"OS {os_info.version} (build {os_info.build}) from "
                             f"{correlation.os_source}"
@@ -62,7 +70,6 @@ class CngKeyOn2008(Rule):
                             "Or request a new certificate with a CSP key:",
                             *remedies.new_request(cert),
                         ),
-                        references=(REFERENCES["key-storage"], REFERENCES["certutil"]),
                         explains_events=known and correlation.explains((scoped.thumbprint,)),
                         summary=(
                             f"{label(cert)} uses a CNG key; Schannel on Windows Server 2008 "

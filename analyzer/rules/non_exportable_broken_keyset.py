@@ -9,10 +9,10 @@ runner-up (reported by `machinekeys-permissions` at low confidence).
 
 from __future__ import annotations
 
-from analyzer.model import Diagnosis
-from analyzer.rules import remedies
-from analyzer.rules.common import (
-    REFERENCES,
+from analyzer.model import Diagnosis, Kind
+from analyzer.rulekit import references as pages
+from analyzer.rulekit import remedies
+from analyzer.rulekit.evidence import (
     candidate_certificates,
     cert_evidence,
     failure_facts,
@@ -20,26 +20,24 @@ from analyzer.rules.common import (
     state_quote,
     test_quotes,
 )
-from analyzer.rules.key_access import classify
-from analyzer.rules.registry import Rule, RuleContext, register
-
-TELL_APART = (
-    "What tells scenario 1 from 2: an `icacls` listing of the key folder and key file, or a "
-    "Process Monitor capture of the failing binding (ACCESS DENIED on the key file means "
-    "permissions, scenario 2)."
-)
+from analyzer.rulekit.key_access import TELL_APART, classify
+from analyzer.rulekit.keys import store_of
+from analyzer.rulekit.registry import Need, Question, Rule, RuleContext, register
 
 
 @register
 class NonExportableBrokenKeyset(Rule):
     id = "non-exportable-broken-keyset"
     title = "Private key is broken (non-exportable import left an unusable keyset)"
-    kind = "fault"
+    kind = Kind.FAULT
     scenario = 1
     fires_when = (
         "a machine key that cannot be used (test FAILED, key error such as NTE_BAD_KEYSET, or "
         "`Missing stored keyset` in an elevated dump) with no evidence that SYSTEM is denied"
     )
+    needs = frozenset({Need.PFX, Need.ELEVATION})
+    asks = frozenset({Question.KEY_ACLS, Question.CAPI2_LOG, Question.PROCMON})
+    references = (pages.IIS_0X80070520, pages.SCHANNEL_EVENT_CAUSES, pages.CERTUTIL)
 
     def check(self, context: RuleContext) -> list[Diagnosis]:
         out = []
@@ -67,14 +65,13 @@ class NonExportableBrokenKeyset(Rule):
                     ),
                     remediation=(
                         "If the PFX is still at hand: "
-                        f"certutil -delstore {remedies.store_of(cert)} {cert.thumbprint}",
+                        f"certutil -delstore {store_of(cert)} {cert.thumbprint}",
                         remedies.import_keyexchange(cert, "<original>.pfx")
                         + "   (certutil imports the key exportable; in IIS Manager keep "
                         '"Allow this certificate to be exported" checked)',
                         "Without the PFX, request a new certificate:",
                         *remedies.new_request(cert),
                     ),
-                    references=(REFERENCES["0x80070520"], REFERENCES["certutil"]),
                     explains_events=explains,
                     summary=(
                         f"The private key of {label(cert)} cannot be used and nothing shows that "

@@ -15,8 +15,9 @@ from analyzer.case import Case
 from analyzer.correlate import Correlation
 from analyzer.knowledge.acl_defaults import deviations, key_file_name
 from analyzer.knowledge.wellknown import EVERYONE
-from analyzer.model import Certificate, Evidence, Key, Source
-from analyzer.rules.common import has_unknown_credentials, is_ksp, lower_confidence
+from analyzer.model import Certificate, Confidence, Evidence, Key, Source
+from analyzer.rulekit.evidence import has_unknown_credentials, lower_confidence
+from analyzer.rulekit.keys import is_ksp
 
 SYSTEM_SIDS = frozenset({"SY", "S-1-5-18"})
 _ACE = re.compile(r"\(([A-Z]{1,2});([^;]*);([^;]*);[^;]*;[^;]*;([^;)]*)[^)]*\)")
@@ -24,6 +25,12 @@ _ACE = re.compile(r"\(([A-Z]{1,2});([^;]*);([^;]*);[^;]*;[^;]*;([^;)]*)[^)]*\)")
 _READ_RIGHTS = ("GA", "GR", "FA", "FR")
 _DENIED_RESULTS = ("ACCESS DENIED", "ACCESS_DENIED")
 _KEY_FOLDERS = ("\\crypto\\rsa\\machinekeys", "\\crypto\\keys")
+# Said by both rules of the decision, so that the customer learns what would settle it.
+TELL_APART = (
+    "What tells scenario 1 from 2: an `icacls` listing of the key folder and key file, or a "
+    "Process Monitor capture of the failing binding (ACCESS DENIED on the key file means "
+    "permissions, scenario 2)."
+)
 
 
 def sddl_system_access(sddl: str | None) -> str | None:
@@ -161,9 +168,9 @@ class KeyAccessVerdict:
     """For one certificate whose key cannot be used (or is denied to SYSTEM)."""
 
     primary: int  # scenario 1 or 2
-    confidence: str
+    confidence: Confidence
     reason: str
-    runner_up_confidence: str | None  # scenario 2 as runner-up (only when primary is 1)
+    runner_up_confidence: Confidence | None  # scenario 2 as runner-up (only when primary is 1)
     denied: tuple[Evidence, ...]
 
 
@@ -175,7 +182,7 @@ def classify(case: Case, correlation: Correlation, cert: Certificate) -> KeyAcce
     with_36870 = has_unknown_credentials(correlation)
     if denied:
         strong = any(not e.text.startswith("the key's security descriptor") for e in denied)
-        confidence = "high" if with_36870 or strong else "medium"
+        confidence = Confidence.HIGH if with_36870 or strong else Confidence.MEDIUM
         reason = "evidence that SYSTEM cannot open the key" + (
             " alongside 36870 with 0x8009030d"
             if with_36870
@@ -191,12 +198,12 @@ def classify(case: Case, correlation: Correlation, cert: Certificate) -> KeyAcce
     ):
         return None  # the dump-not-elevated rule asks for an elevated dump instead
     if key.exportable is False and key.state == "failed":
-        confidence, reason = "high", "the key is marked not exportable and its test FAILED"
+        confidence, reason = Confidence.HIGH, "the key is marked not exportable and its test FAILED"
     elif key.exportable is False or key.error is not None or key.state == "failed":
-        confidence, reason = "medium", "the key fails with a key error"
+        confidence, reason = Confidence.MEDIUM, "the key fails with a key error"
     else:
         confidence, reason = (
-            "medium",
+            Confidence.MEDIUM,
             "`Missing stored keyset` in an elevated dump: the key cannot be opened",
         )
     if not correlation.failures:
@@ -204,4 +211,4 @@ def classify(case: Case, correlation: Correlation, cert: Certificate) -> KeyAcce
         reason += "; no 36870 in the case"
     elif not with_36870:
         reason += "; the 36870 events carry another error code than 0x8009030d"
-    return KeyAccessVerdict(1, confidence, reason, "low", denied)
+    return KeyAccessVerdict(1, confidence, reason, Confidence.LOW, denied)

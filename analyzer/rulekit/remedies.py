@@ -7,7 +7,7 @@ save the current ACL first, and never use ``/reset`` or a blind ``/t``.
 from __future__ import annotations
 
 from analyzer.model import Certificate, Key
-from analyzer.rules.common import SCHANNEL_PROVIDER, key_file_path, key_folder, store_of
+from analyzer.rulekit.keys import SCHANNEL_PROVIDER, key_file_path, key_folder, store_of
 
 SYSTEM_SID = "*S-1-5-18"
 ADMINISTRATORS_SID = "*S-1-5-32-544"

@@ -1,4 +1,4 @@
-"""`certificate-expired` and `certificate-not-yet-valid` at the time of the failure.
+"""What `certificate-expired` and `certificate-not-yet-valid` share: validity at the failure.
 
 A fault for the certificate in use (--thumbprint or a binding); an advisory for others, so that an
 expired predecessor never outranks the broken key of the certificate in use. Dates are compared
@@ -8,14 +8,14 @@ with a day of slack (certificate dates are local time without a zone, events are
 from __future__ import annotations
 
 from analyzer.correlate import Correlation, validity_at
-from analyzer.model import Certificate, Diagnosis
-from analyzer.rules.common import REFERENCES, candidate_certificates, cert_evidence, label
-from analyzer.rules.registry import Rule, RuleContext, register
+from analyzer.model import Certificate, Confidence, Diagnosis, Kind
+from analyzer.rulekit.evidence import candidate_certificates, cert_evidence, label
+from analyzer.rulekit.registry import Rule, RuleContext
 
 MAX_LISTED = 10
 
 
-def _diagnoses(rule: Rule, context: RuleContext, state: str) -> list[Diagnosis]:
+def validity_diagnoses(rule: Rule, context: RuleContext, state: str) -> list[Diagnosis]:
     """One fault per certificate in use; one advisory listing all the others."""
     correlation = context.correlation
     when = correlation.reference_moment
@@ -58,8 +58,8 @@ def _diagnosis(
     subject = label(certs[0]) if len(certs) == 1 else f"{len(certs)} certificates"
     return rule.diagnosis(
         subject,
-        kind="fault" if in_use else "advisory",
-        confidence="high",
+        kind=Kind.FAULT if in_use else Kind.ADVISORY,
+        confidence=Confidence.HIGH,
         confidence_reason=(
             f"{word} at {when} by more than the one day of slack allowed for zone-less local "
             "certificate dates"
@@ -73,40 +73,9 @@ def _diagnosis(
             for c in listed
         ),
         remediation=tuple(steps),
-        references=(REFERENCES["certutil"],),
         explains_events=False,
         summary=(
             f"{label(certs[0]) if len(certs) == 1 else f'{len(certs)} certificates'} "
             f"{'is' if len(certs) == 1 else 'are'} {word} at the time of the failure{more}."
         ),
     )
-
-
-@register
-class CertificateExpired(Rule):
-    id = "certificate-expired"
-    title = "Certificate expired at the time of the failure"
-    kind = "fault"
-    scenario = None
-    fires_when = (
-        "a server certificate with a key whose NotAfter is more than a day before --at or the "
-        "last 36870 (fault for the certificate in use, advisory otherwise)"
-    )
-
-    def check(self, context: RuleContext) -> list[Diagnosis]:
-        return _diagnoses(self, context, "expired")
-
-
-@register
-class CertificateNotYetValid(Rule):
-    id = "certificate-not-yet-valid"
-    title = "Certificate not yet valid at the time of the failure"
-    kind = "fault"
-    scenario = None
-    fires_when = (
-        "a server certificate with a key whose NotBefore is more than a day after --at or the "
-        "last 36870 (fault for the certificate in use, advisory otherwise)"
-    )
-
-    def check(self, context: RuleContext) -> list[Diagnosis]:
-        return _diagnoses(self, context, "not-yet-valid")

@@ -1,0 +1,100 @@
+"""The public pages the rules rest on, one constant per page; a rule names the ones it relies on.
+
+Every page here was read (in the project's stored copy of Microsoft Learn / the IIS support blog)
+for the fact noted beside it. A diagnosis lists its rule's pages as ``references`` in the JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+# Hosts of Microsoft's own documentation; a rule must cite at least one page on them.
+MICROSOFT_DOCS = frozenset({"learn.microsoft.com", "support.microsoft.com"})
+
+
+@dataclass(frozen=True)
+class Page:
+    title: str
+    url: str
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).hostname or ""
+
+    @property
+    def is_microsoft_docs(self) -> bool:
+        return self.host in MICROSOFT_DOCS
+
+
+# IIS Support Blog: 0x80070520 on adding a binding is 36870 0x8009030d; scenario 1 (non-exportable
+# import), 2 (MachineKeys permissions), 3 (KeySpec 2).
+IIS_0X80070520 = Page(
+    "Error HRESULT: 0x80070520 when adding SSL binding in IIS (IIS Support Blog)",
+    "https://techcommunity.microsoft.com/t5/iis-support-blog/error-hresult-0x80070520-when-adding-ssl-binding-in-iis/ba-p/377281",
+)
+# dwKeySpec of CERT_KEY_PROV_INFO: AT_KEYEXCHANGE / AT_SIGNATURE; the property 36869 says is missing.
+KEY_PROV_INFO = Page(
+    "CRYPT_KEY_PROV_INFO structure (wincrypt.h)",
+    "https://learn.microsoft.com/windows/win32/api/wincrypt/ns-wincrypt-crypt_key_prov_info",
+)
+# KeySpec 1 for a CSP key used for SSL, 0 for a CNG key, 2 (AT_SIGNATURE) signing only; the most
+# common misconfiguration is 2; read it with `certutil -v -store my`.
+ADFS_KEYSPEC = Page(
+    "AD FS and certificate KeySpec property information",
+    "https://learn.microsoft.com/windows-server/identity/ad-fs/technical-reference/ad-fs-and-keyspec-property",
+)
+# A KSP key's KeySpec is expected to be 0; 2 -> 0 with an INF and `certutil -repairstore`.
+KSP_KEYSPEC_REPAIR = Page(
+    "CA certificate renewal with the existing key pair fails when using a KSP provider",
+    "https://learn.microsoft.com/troubleshoot/windows-server/certificates-and-public-key-infrastructure-pki/ca-certificate-renewal-fails-existing-key-pair",
+)
+CERTUTIL = Page(
+    "certutil (Windows commands)",
+    "https://learn.microsoft.com/windows-server/administration/windows-commands/certutil",
+)
+CERTREQ = Page(
+    "certreq (Windows commands)",
+    "https://learn.microsoft.com/windows-server/administration/windows-commands/certreq_1",
+)
+# KB 278381: the default permissions of RSA\MachineKeys (Administrators full control, Everyone
+# special, this folder only).
+MACHINEKEYS_DEFAULTS = Page(
+    "Default permissions for the MachineKeys folders",
+    "https://learn.microsoft.com/troubleshoot/windows-server/windows-security/default-permissions-machinekeys-folders",
+)
+# Where CSP (RSA\MachineKeys) and CNG (Crypto\Keys) machine keys are stored.
+KEY_STORAGE = Page(
+    "Key Storage and Retrieval (CNG)",
+    "https://learn.microsoft.com/windows/win32/seccng/key-storage-and-retrieval",
+)
+ICACLS = Page(
+    "icacls (Windows commands)",
+    "https://learn.microsoft.com/windows-server/administration/windows-commands/icacls",
+)
+# SCHANNEL\Protocols\<version>\Server: Enabled / DisabledByDefault.
+TLS_REGISTRY = Page(
+    "Transport Layer Security (TLS) registry settings",
+    "https://learn.microsoft.com/windows-server/security/tls/tls-registry-settings",
+)
+# netsh http add/delete/show sslcert: ipport, hostnameport, ccs, certhash, appid, certstorename.
+NETSH_HTTP = Page(
+    "netsh http (Windows Server networking)",
+    "https://learn.microsoft.com/windows-server/networking/technologies/netsh/netsh-http",
+)
+# 36870 0x8009030D / 10001: wrong permissions on MachineKeys or the RSA files, or a corrupted or
+# missing RSA key; 36871 10013: older TLS versions disabled by policy.
+SCHANNEL_EVENT_CAUSES = Page(
+    "Troubleshoot Azure VM RDP connection issues by Event ID (Schannel 36870, 36871)",
+    "https://learn.microsoft.com/troubleshoot/azure/virtual-machines/windows/event-id-troubleshoot-vm-rdp-connecton",
+)
+# ERROR_NO_SUCH_LOGON_SESSION 1312 (0x520): the error netsh prints and 0x80070520 wraps.
+SYSTEM_ERRORS_1300 = Page(
+    "System Error Codes (1300-1699)",
+    "https://learn.microsoft.com/windows/win32/debug/system-error-codes--1300-1699-",
+)
+# Windows IT Pro Blog: disabled TLS 1.0/1.1 shows as Schannel 36871 with internal state 10013.
+TLS_1_0_1_1_DISABLED = Page(
+    "TLS 1.0 and TLS 1.1 soon to be disabled in Windows (Windows IT Pro Blog)",
+    "https://techcommunity.microsoft.com/t5/windows-it-pro-blog/tls-1-0-and-tls-1-1-soon-to-be-disabled-in-windows/ba-p/3887947",
+)

@@ -1,0 +1,29 @@
+"""`certificate-expired`: a server certificate past its NotAfter at the time of the failure.
+
+A fault for the certificate in use (--thumbprint or a binding), an advisory for the others (see
+`analyzer.rulekit.validity`).
+"""
+
+from __future__ import annotations
+
+from analyzer.model import Diagnosis, Kind
+from analyzer.rulekit import references as pages
+from analyzer.rulekit.registry import Need, Rule, RuleContext, register
+from analyzer.rulekit.validity import validity_diagnoses
+
+
+@register
+class CertificateExpired(Rule):
+    id = "certificate-expired"
+    title = "Certificate expired at the time of the failure"
+    kind = Kind.FAULT
+    advisory_too = True
+    fires_when = (
+        "a server certificate with a key whose NotAfter is more than a day before --at or the "
+        "last 36870 (fault for the certificate in use, advisory otherwise)"
+    )
+    needs = frozenset({Need.ELEVATION})  # certutil -delstore on the machine store
+    references = (pages.CERTUTIL,)
+
+    def check(self, context: RuleContext) -> list[Diagnosis]:
+        return validity_diagnoses(self, context, "expired")

@@ -1,0 +1,28 @@
+"""`certificate-not-yet-valid`: a server certificate before its NotBefore at the time of the failure.
+
+A fault for the certificate in use (--thumbprint or a binding), an advisory for the others (see
+`analyzer.rulekit.validity`); the usual cause is the server clock.
+"""
+
+from __future__ import annotations
+
+from analyzer.model import Diagnosis, Kind
+from analyzer.rulekit import references as pages
+from analyzer.rulekit.registry import Rule, RuleContext, register
+from analyzer.rulekit.validity import validity_diagnoses
+
+
+@register
+class CertificateNotYetValid(Rule):
+    id = "certificate-not-yet-valid"
+    title = "Certificate not yet valid at the time of the failure"
+    kind = Kind.FAULT
+    advisory_too = True
+    fires_when = (
+        "a server certificate with a key whose NotBefore is more than a day after --at or the "
+        "last 36870 (fault for the certificate in use, advisory otherwise)"
+    )
+    references = (pages.CERTUTIL,)
+
+    def check(self, context: RuleContext) -> list[Diagnosis]:
+        return validity_diagnoses(self, context, "not-yet-valid")
