@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from analyzer.case import Case
+from analyzer.collector import RUN_LINE, SCRIPT_NAME
 from analyzer.correlate import Correlation
 from analyzer.model import AskFor, Diagnosis, NotChecked
-from analyzer.rules.common import CNG_KEYS, MACHINEKEYS
 from analyzer.rules.key_access import non_elevated_dumps
 
 _CONFIDENCE = {"high": 0, "medium": 1, "low": 2}
@@ -102,36 +102,42 @@ def not_checked(case: Case, correlation: Correlation) -> list[NotChecked]:
     return out
 
 
+def collectable_gaps(
+    case: Case, correlation: Correlation, ids: set[str], key_question: bool
+) -> list[str]:
+    """What is missing that the collector script gathers (docs/collector.md)."""
+    out = []
+    machine_dumps = [c for c in case.certificates if c.user_store is not True]
+    if not machine_dumps or not case.verbose_dump or non_elevated_dumps(case):
+        out.append("an elevated, verbose dump of the machine's certificate stores")
+    stores = {c.store for c in case.certificates}
+    if "webhosting" not in stores and (not correlation.in_scope or "no-known-cause" in ids):
+        out.append("the Web Hosting store")
+    if not case.has_event_log:
+        out.append("the System event log")
+    if not case.bindings:
+        out.append("the HTTP.sys SSL bindings")
+    if key_question and not case.acls:
+        out.append("the permissions of the key folders and files")
+    return out
+
+
 def ask_for(case: Case, correlation: Correlation, diagnoses: list[Diagnosis]) -> list[AskFor]:
     out = []
     ids = {d.id for d in diagnoses}
     key_question = bool(ids & {"non-exportable-broken-keyset", "machinekeys-permissions"}) or (
         "no-known-cause" in ids
     )
-    machine_dumps = [c for c in case.certificates if c.user_store is not True]
-    if not machine_dumps or not case.verbose_dump or non_elevated_dumps(case):
+    gaps = collectable_gaps(case, correlation, ids, key_question)
+    # An elevated collector run already gathered all it can: running it again adds nothing.
+    if gaps and not any(c.elevated for c in case.collections):
         out.append(
             AskFor(
-                "an elevated, verbose dump of the machine's Personal store",
-                "certutil -v -store my > my.txt",
-                "shows KeySpec, provider, key state and the key's permissions",
-            )
-        )
-    stores = {c.store for c in case.certificates}
-    if "webhosting" not in stores and (not correlation.in_scope or ids & {"no-known-cause"}):
-        out.append(
-            AskFor(
-                "a verbose dump of the Web Hosting store",
-                "certutil -v -store webhosting > webhosting.txt",
-                "IIS can bind certificates from WebHosting too",
-            )
-        )
-    if not case.has_event_log:
-        out.append(
-            AskFor(
-                "the System event log",
-                "wevtutil epl System system.evtx",
-                "holds Schannel 36870 and the OS version at boot",
+                "one run of the certtriage collector: " + "; ".join(gaps),
+                RUN_LINE,
+                f"{SCRIPT_NAME}, attached to this reply (`certtriage collector` writes it), "
+                "gathers all of it into one zip to send back; it changes nothing on the server "
+                "and never collects private keys or PFX files",
             )
         )
     if key_question and not case.has_channel(CAPI2_CHANNEL):
@@ -144,25 +150,6 @@ def ask_for(case: Case, correlation: Correlation, diagnoses: list[Diagnosis]) ->
                 "CAPI2 event 70 gives the exact private-key error",
             )
         )
-    if not case.bindings:
-        out.append(
-            AskFor(
-                "the HTTP.sys SSL bindings",
-                "netsh http show sslcert > sslcert.txt",
-                "names the certificate each binding really uses",
-            )
-        )
-    if key_question and not case.acls:
-        out.append(
-            AskFor(
-                "the permissions of the key folders and files",
-                f'icacls "{MACHINEKEYS}" > keyacls.txt\n'
-                f'icacls "{MACHINEKEYS}\\*" >> keyacls.txt\n'
-                f'icacls "{CNG_KEYS}" >> keyacls.txt\n'
-                f'icacls "{CNG_KEYS}\\*" >> keyacls.txt',
-                "tells MachineKeys permissions (scenario 2) from a broken key (scenario 1)",
-            )
-        )
     if key_question and not case.file_access:
         out.append(
             AskFor(
@@ -172,6 +159,14 @@ def ask_for(case: Case, correlation: Correlation, diagnoses: list[Diagnosis]) ->
                 "procmon /Terminate\n"
                 "procmon /OpenLog %TEMP%\\binding.pml /SaveAs %TEMP%\\binding.csv",
                 "an ACCESS DENIED on the key file proves scenario 2",
+            )
+        )
+    if correlation.reference_time is None:  # no 36870 and no --at: nothing dates the attempt
+        out.append(
+            AskFor(
+                "when the binding was last attempted",
+                "(date, time and time zone, in the ticket)",
+                "places the attempt among the logged events",
             )
         )
     if ids & NEEDS_PFX and not case.inputs_of("pfx"):  # an attached .pfx answers the question

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from engine_records import KSP, analyse, cert, dump, event, key, log, thumb
 
+from analyzer.collector import RUN_LINE
 from analyzer.model import OsInfo
 
 CLIENT_AUTH = "1.3.6.1.5.5.7.3.2"
@@ -114,9 +115,10 @@ def test_healthy_case_with_36870_has_no_known_cause() -> None:
     assert ids(analysis) == ["no-known-cause"]
     assert not analysis.diagnoses[0].explains_events
     assert "keyspec-signature" in analysis.diagnoses[0].summary  # lists what was checked
-    commands = "\n".join(a.command for a in analysis.ask_for)
-    for tool in ("netsh http show sslcert", "icacls", "procmon", "wevtutil epl"):
-        assert tool in commands
+    asked = "\n".join(f"{a.what}\n{a.command}" for a in analysis.ask_for)
+    for item in ("HTTP.sys SSL bindings", "key folders and files", "procmon", "wevtutil epl"):
+        assert item in asked
+    assert RUN_LINE in asked  # the collector gathers the bindings and the key permissions
 
 
 def test_validity_advisories_are_one_diagnosis_for_many_certificates() -> None:
@@ -133,8 +135,8 @@ def test_ask_for_shrinks_as_inputs_arrive() -> None:
 
     broken = key(state="failed", exportable=False, tests=("encryption-failed",))
     before = analyse(dump(cert(key=broken), cert("other")), log(event()))
-    asked = "\n".join(a.command for a in before.ask_for)
-    assert "icacls" in asked and "netsh http show sslcert" in asked
+    asked = "\n".join(a.what for a in before.ask_for)
+    assert "key folders and files" in asked and "HTTP.sys SSL bindings" in asked
     ace = AclEntry(
         "C:\\ProgramData\\Microsoft\\Crypto\\RSA\\MachineKeys",
         "BUILTIN\\Administrators",
@@ -149,6 +151,5 @@ def test_ask_for_shrinks_as_inputs_arrive() -> None:
         ReadResult("acl.txt", "icacls", acls=[ace]),
         ReadResult("ssl.txt", "netsh-sslcert", bindings=[binding]),
     )
-    asked = "\n".join(a.command for a in after.ask_for)
-    assert "icacls" not in asked and "netsh http show sslcert" not in asked
-    assert len(after.ask_for) < len(before.ask_for)
+    asked = "\n".join(a.what for a in after.ask_for)
+    assert "key folders and files" not in asked and "HTTP.sys SSL bindings" not in asked
