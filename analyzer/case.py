@@ -17,6 +17,7 @@ from analyzer.model import (
     AclEntry,
     Binding,
     Certificate,
+    Collection,
     Coverage,
     Event,
     FileAccess,
@@ -84,6 +85,7 @@ class Case:
     # taken by rules for certificates of the machine store.
     file_certificates: list[Certificate] = field(default_factory=list)
     merged_from: dict[str, list[str]] = field(default_factory=dict)  # thumbprint -> inputs
+    collections: list[Collection] = field(default_factory=list)  # collector manifests
 
     @classmethod
     def from_results(cls, results: list[ReadResult], options: CaseOptions | None = None) -> Case:
@@ -98,6 +100,7 @@ class Case:
             acls=_unique(a for r in usable for a in r.acls),
             file_access=_unique(f for r in usable for f in r.file_access),
             bindings=_unique(b for r in usable for b in r.bindings),
+            collections=[c for r in usable for c in r.collections],
             options=options or CaseOptions(),
         )
 
@@ -127,6 +130,13 @@ class Case:
         wanted = channel.lower()
         return any((cov.channel or "").lower() == wanted for _, cov in self.coverages()) or any(
             (e.channel or "").lower() == wanted for e in self.events
+        )
+
+    def elevated(self, path: str) -> bool | None:
+        """Whether the collector run that wrote the file ``path`` was elevated (None: the file
+        is not from a collection, or its manifest does not say)."""
+        return next(
+            (c.elevated for c in self.collections if any(path == f for f, _ in c.files)), None
         )
 
     # ------------------------------------------------------------------ records

@@ -301,7 +301,8 @@ def _service(case: Case, failures: tuple[Event, ...]) -> tuple[str, tuple[Eviden
 
 
 def local_offset(case: Case) -> str | None:
-    """``+02:00`` from the last event whose export gave its local wall-clock time."""
+    """``+02:00`` from the last event whose export gave its local wall-clock time, else from a
+    collector manifest (the machine's offset when it ran)."""
     for event in sorted(case.events, key=_event_order, reverse=True):
         moment = parse_time(event.local_time)
         offset = moment.utcoffset() if moment is not None else None
@@ -309,11 +310,12 @@ def local_offset(case: Case) -> str | None:
             minutes = int(offset.total_seconds() // 60)
             sign = "-" if minutes < 0 else "+"
             return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
-    return None
+    return next((c.utc_offset for c in case.collections if c.utc_offset), None)
 
 
 def os_version(case: Case) -> tuple[OsInfo | None, str | None]:
-    """The OS at the last boot: the log coverage's, else an EventLog 6009 record."""
+    """The OS at the last boot: the log coverage's, else an EventLog 6009 record, else what a
+    collector manifest says."""
     best: tuple[str, OsInfo, str] | None = None
     for path, cov in case.coverages():
         if cov.os is not None and (best is None or (cov.last or "") > best[0]):
@@ -332,4 +334,7 @@ def os_version(case: Case) -> tuple[OsInfo | None, str | None]:
                 ),
                 str(event.source),
             )
+    for collection in case.collections:
+        if collection.os is not None:
+            return collection.os, str(collection.source)
     return None, None

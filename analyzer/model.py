@@ -224,6 +224,22 @@ class Binding:
     source: Source = field(default=Source(""), compare=False)
 
 
+@dataclass(frozen=True)
+class Collection:
+    """What the certtriage collector's ``manifest.json`` says about the run that made a
+    collection zip: used where the case has no better evidence (OS, local offset, elevation)."""
+
+    host: str | None
+    collected_at: str | None  # UTC ISO 8601 with Z
+    utc_offset: str | None  # "+02:00"
+    elevated: bool | None
+    os: OsInfo | None
+    os_caption: str | None
+    collector_version: str | None
+    files: tuple[tuple[str, str], ...] = ()  # (display path, SHA-256) of each file it lists
+    source: Source = field(default=Source(""), compare=False)
+
+
 # --------------------------------------------------------------------------- reading
 
 
@@ -241,6 +257,7 @@ class ReadResult:
     acls: list[AclEntry] = field(default_factory=list)
     file_access: list[FileAccess] = field(default_factory=list)
     bindings: list[Binding] = field(default_factory=list)
+    collections: list[Collection] = field(default_factory=list)
     coverage: Coverage | None = None
     messages: list[Message] = field(default_factory=list)
 

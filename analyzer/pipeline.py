@@ -21,6 +21,7 @@ from analyzer.inputs.collect import Collected, collect_inputs
 from analyzer.inputs.files import EMPTY_FILE, InputFile
 from analyzer.model import Analysis, Level, ReadResult, Status
 from analyzer.readers import ReadOptions, detect
+from analyzer.readers.collection import verify_collections
 from analyzer.rulekit.registry import run_rules
 from analyzer.verdict import decide
 
@@ -88,6 +89,7 @@ def run_analysis(paths: Sequence[str | Path], options: AnalysisOptions | None = 
     read_options = ReadOptions(engine=options.engine)
     with collect_inputs(paths, options.limits, options.base) as collected:
         results = [read_input(file, read_options) for file in collected.files]
+        verify_collections(results, collected.files)  # needs the files' bytes: inside the with
         results += collection_results(collected)
     case = Case.from_results(
         results, CaseOptions(options.thumbprint, options.at, options.at_assumed_utc)
@@ -141,4 +143,26 @@ def correlation_context(case: Case, correlation: Correlation) -> dict[str, Any]:
         "os": None
         if os_info is None
         else {"version": os_info.version, "build": os_info.build, "source": correlation.os_source},
+        **_collections(case),
+    }
+
+
+def _collections(case: Case) -> dict[str, Any]:
+    """``collections``: what each collector manifest says of its run; only when there is one,
+    so that the analyses of other tickets stay as they were."""
+    if not case.collections:
+        return {}
+    return {
+        "collections": [
+            {
+                "host": c.host,
+                "collected_at": c.collected_at,
+                "utc_offset": c.utc_offset,
+                "elevated": c.elevated,
+                "os_caption": c.os_caption,
+                "collector_version": c.collector_version,
+                "source": str(c.source),
+            }
+            for c in case.collections
+        ]
     }

@@ -8,7 +8,7 @@ _PACKAGE = Path(__file__).resolve().parent
 
 
 def data_dir(name: str) -> Path:
-    """``grammars`` or ``reports``: shipped inside the wheel as ``analyzer/_data/<name>``,
+    """``grammars``, ``reports`` or ``collector``: shipped inside the wheel as ``analyzer/_data/<name>``,
     found beside the package in a source checkout."""
     for candidate in (_PACKAGE / "_data" / name, _PACKAGE.parent / name):
         if candidate.is_dir():

@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from analyzer.case import Case
+from analyzer.collector import RUN_LINE, SCRIPT_NAME
 from analyzer.correlate import Correlation
 from analyzer.model import AskFor, Confidence, Diagnosis, Kind, NotChecked
 from analyzer.rulekit.key_access import non_elevated_dumps
-from analyzer.rulekit.keys import CNG_KEYS, MACHINEKEYS
 from analyzer.rulekit.registry import Question, rule_of
 
 _CONFIDENCE = {confidence: rank for rank, confidence in enumerate(Confidence)}
@@ -111,35 +111,39 @@ def questions(diagnoses: list[Diagnosis]) -> frozenset[Question]:
     return out
 
 
-def ask_for(case: Case, correlation: Correlation, diagnoses: list[Diagnosis]) -> list[AskFor]:
+def collectable_gaps(case: Case, correlation: Correlation, asked: frozenset[Question]) -> list[str]:
+    """What is missing that the collector script gathers (docs/collector.md)."""
     out = []
-    asked = questions(diagnoses)
     machine_dumps = [c for c in case.certificates if c.user_store is not True]
     if not machine_dumps or not case.verbose_dump or non_elevated_dumps(case):
-        out.append(
-            AskFor(
-                "an elevated, verbose dump of the machine's Personal store",
-                "certutil -v -store my > my.txt",
-                "shows KeySpec, provider, key state and the key's permissions",
-            )
-        )
+        out.append("an elevated, verbose dump of the machine's certificate stores")
     stores = {c.store for c in case.certificates}
     if "webhosting" not in stores and (
         not correlation.in_scope or Question.WEBHOSTING_DUMP in asked
     ):
-        out.append(
-            AskFor(
-                "a verbose dump of the Web Hosting store",
-                "certutil -v -store webhosting > webhosting.txt",
-                "IIS can bind certificates from WebHosting too",
-            )
-        )
+        out.append("the Web Hosting store")
     if not case.has_event_log:
+        out.append("the System event log")
+    if not case.bindings:
+        out.append("the HTTP.sys SSL bindings")
+    if Question.KEY_ACLS in asked and not case.acls:
+        out.append("the permissions of the key folders and files")
+    return out
+
+
+def ask_for(case: Case, correlation: Correlation, diagnoses: list[Diagnosis]) -> list[AskFor]:
+    out = []
+    asked = questions(diagnoses)
+    gaps = collectable_gaps(case, correlation, asked)
+    # An elevated collector run already gathered all it can: running it again adds nothing.
+    if gaps and not any(c.elevated for c in case.collections):
         out.append(
             AskFor(
-                "the System event log",
-                "wevtutil epl System system.evtx",
-                "holds Schannel 36870 and the OS version at boot",
+                "one run of the certtriage collector: " + "; ".join(gaps),
+                RUN_LINE,
+                f"{SCRIPT_NAME}, attached to this reply (`certtriage collector` writes it), "
+                "gathers all of it into one zip to send back; it changes nothing on the server "
+                "and never collects private keys or PFX files",
             )
         )
     if Question.CAPI2_LOG in asked and not case.has_channel(CAPI2_CHANNEL):
@@ -152,25 +156,6 @@ def ask_for(case: Case, correlation: Correlation, diagnoses: list[Diagnosis]) ->
                 "CAPI2 event 70 gives the exact private-key error",
             )
         )
-    if not case.bindings:
-        out.append(
-            AskFor(
-                "the HTTP.sys SSL bindings",
-                "netsh http show sslcert > sslcert.txt",
-                "names the certificate each binding really uses",
-            )
-        )
-    if Question.KEY_ACLS in asked and not case.acls:
-        out.append(
-            AskFor(
-                "the permissions of the key folders and files",
-                f'icacls "{MACHINEKEYS}" > keyacls.txt\n'
-                f'icacls "{MACHINEKEYS}\\*" >> keyacls.txt\n'
-                f'icacls "{CNG_KEYS}" >> keyacls.txt\n'
-                f'icacls "{CNG_KEYS}\\*" >> keyacls.txt',
-                "tells MachineKeys permissions (scenario 2) from a broken key (scenario 1)",
-            )
-        )
     if Question.PROCMON in asked and not case.file_access:
         out.append(
             AskFor(
@@ -180,6 +165,14 @@ def ask_for(case: Case, correlation: Correlation, diagnoses: list[Diagnosis]) ->
                 "procmon /Terminate\n"
                 "procmon /OpenLog %TEMP%\\binding.pml /SaveAs %TEMP%\\binding.csv",
                 "an ACCESS DENIED on the key file proves scenario 2",
+            )
+        )
+    if correlation.reference_time is None:  # no 36870 and no --at: nothing dates the attempt
+        out.append(
+            AskFor(
+                "when the binding was last attempted",
+                "(date, time and time zone, in the ticket)",
+                "places the attempt among the logged events",
             )
         )
     if Question.PFX in asked and not case.inputs_of("pfx"):  # an attached .pfx answers the question

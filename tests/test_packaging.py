@@ -93,10 +93,12 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dic
 def test_wheel_carries_grammars_and_reports(installed: tuple[Path, Path, dict[str, str]]) -> None:
     wheel, _, _ = installed
     names = set(zipfile.ZipFile(wheel).namelist())
-    shipped = [p for folder in ("reports", "grammars") for p in (ROOT / folder).iterdir()]
+    folders = ("reports", "grammars", "collector")
+    shipped = [p for folder in folders for p in (ROOT / folder).iterdir()]
     for source in sorted(p for p in shipped if p.is_file()):
         assert f"analyzer/_data/{source.parent.name}/{source.name}" in names
     assert "analyzer/_data/reports/report.html.j2" in names
+    assert "analyzer/_data/collector/certtriage-collect.ps1" in names
 
 
 def test_installed_tool_runs_from_another_directory(
@@ -147,3 +149,8 @@ def test_installed_tool_runs_from_another_directory(
     page = report.read_text(encoding="utf-8")
     assert 'id="verdict"' in page and f"certtriage {__version__}" in page
     assert sorted(p.name for p in elsewhere.iterdir()) == ["out"]  # nothing else written
+
+    # The collector script comes from the wheel's package data.
+    script = _run([str(certtriage), "collector", "--out", "-"], cwd=elsewhere, env=env)
+    assert script.returncode == 0, script.stderr
+    assert f"certtriage collector {__version__}" in script.stdout

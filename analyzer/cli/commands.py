@@ -8,6 +8,7 @@ import sys
 from analyzer.cli import (
     analyze_cmd,  # noqa: F401
     certutil_cmd,  # noqa: F401
+    collector_cmd,  # noqa: F401
     events_cmd,  # noqa: F401
     triage_cmd,  # noqa: F401
 )

@@ -22,6 +22,7 @@ READER_MODULES: tuple[str, ...] = (
     "analyzer.readers.evtx",
     "analyzer.readers.exports",
     "analyzer.readers.evidence",
+    "analyzer.readers.collection",
 )
 
 SNIFF_BYTES = 65536

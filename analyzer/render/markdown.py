@@ -86,6 +86,10 @@ def render_markdown(analysis: Analysis) -> str:
     if analysis.at:
         assumed = " (given without offset, taken as UTC)" if context.get("at_assumed_utc") else ""
         lines.append(f"- Time of the attempt: {prose(analysis.at)}{assumed}")
+    for run in context.get("collections", []):  # certtriage collector zips (docs/collector.md)
+        elevated = {True: "elevated", False: "NOT elevated"}.get(run["elevated"], "elevation?")
+        where = f"{code(run['host'] or '?')} at {prose(run['collected_at'] or '?')}"
+        lines.append(f"- Collected by the certtriage collector on {where} ({elevated})")
     if lines[-1] != "":
         lines.append("")
     for number, diagnosis in enumerate(faults or analysis.diagnoses[:1], start=1):

@@ -150,15 +150,21 @@ def key_unusable(key: Key) -> bool:
 
 def non_elevated_dumps(case: Case) -> set[str]:
     """Dumps in which every machine-store key is `Missing stored keyset`: typical of a dump taken
-    without elevation, so those "missing" keys prove nothing."""
+    without elevation, so those "missing" keys prove nothing. A collector manifest says it
+    outright: an elevated run's dumps are never in the set, a non-elevated run's always are
+    (when a key is missing)."""
     out = set()
     for result in case.inputs_of("certutil"):
+        elevated = case.elevated(result.path)
+        if elevated is True:
+            continue
         keys = [
             c.key
             for c in result.certificates
             if c.user_store is not True and c.key is not None and c.key.state != "no-key-info"
         ]
-        if keys and all(k.state == "missing" and k.error is None for k in keys):
+        missing = [k.state == "missing" and k.error is None for k in keys]
+        if keys and (all(missing) or (elevated is False and any(missing))):
             out.add(result.path)
     return out
 

@@ -19,6 +19,7 @@ from rule_records import (
     thumb,
 )
 
+from analyzer.collector import RUN_LINE
 from analyzer.model import KeyFailure
 from analyzer.rulekit.key_access import sddl_system_access
 
@@ -102,7 +103,9 @@ def test_every_key_missing_means_the_dump_was_not_elevated() -> None:
     found = [d.id for d in analysis.diagnoses]
     assert "dump-not-elevated" in found
     assert not {"non-exportable-broken-keyset", "machinekeys-permissions"} & set(found)
-    assert any(a.command == "certutil -v -store my > my.txt" for a in analysis.ask_for)
+    assert any(
+        a.command == RUN_LINE and "an elevated, verbose dump" in a.what for a in analysis.ask_for
+    )
 
 
 def test_one_missing_key_among_working_ones_is_a_key_problem() -> None:

@@ -19,6 +19,8 @@ from rule_records import (
     thumb,
 )
 
+from analyzer.collector import RUN_LINE
+
 
 def test_expired_predecessor_never_outranks_the_broken_key_in_use() -> None:
     old = cert(
@@ -49,25 +51,25 @@ def test_healthy_case_with_36870_has_no_known_cause() -> None:
     assert ids(analysis) == ["no-known-cause"]
     assert not analysis.diagnoses[0].explains_events
     assert "keyspec-signature" in analysis.diagnoses[0].summary  # lists what was checked
-    commands = "\n".join(a.command for a in analysis.ask_for)
-    for tool in ("netsh http show sslcert", "icacls", "procmon", "wevtutil epl"):
-        assert tool in commands
+    asked = "\n".join(f"{a.what}\n{a.command}" for a in analysis.ask_for)
+    for item in ("HTTP.sys SSL bindings", "key folders and files", "procmon", "wevtutil epl"):
+        assert item in asked
+    assert RUN_LINE in asked  # the collector gathers the bindings and the key permissions
 
 
 def test_ask_for_shrinks_as_inputs_arrive() -> None:
     broken = key(state="failed", exportable=False, tests=("encryption-failed",))
     before = analyse(dump(cert(key=broken), cert("other")), log(event()))
-    asked = "\n".join(a.command for a in before.ask_for)
-    assert "icacls" in asked and "netsh http show sslcert" in asked
+    asked = "\n".join(a.what for a in before.ask_for)
+    assert "key folders and files" in asked and "HTTP.sys SSL bindings" in asked
     after = analyse(
         dump(cert(key=broken), cert("other")),
         log(event()),
         icacls((MACHINEKEYS, "BUILTIN\\Administrators", "S-1-5-32-544", ("F",))),
         netsh(binding(thumb("www"), "MY")),
     )
-    asked = "\n".join(a.command for a in after.ask_for)
-    assert "icacls" not in asked and "netsh http show sslcert" not in asked
-    assert len(after.ask_for) < len(before.ask_for)
+    asked = "\n".join(a.what for a in after.ask_for)
+    assert "key folders and files" not in asked and "HTTP.sys SSL bindings" not in asked
 
 
 def test_an_attached_pfx_answers_the_pfx_question() -> None:
