@@ -262,7 +262,7 @@ def _log_windows(reply: Reply) -> list[str]:
 
 
 def _unreadable(reply: Reply) -> list[str]:
-    lines = ["None of the attached files could be read:", ""]
+    lines = ["What we received, and why it could not be read:", ""]
     inputs = reply.analysis.inputs
     for result in inputs[:MAX_LISTED]:
         reason = first_reason(result)

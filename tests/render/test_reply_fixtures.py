@@ -35,7 +35,7 @@ def test_reply_names_no_rule_id(analysed: tuple[Path, Analysis, str]) -> None:
 
 
 def test_reply_holds_no_path_of_the_engineers_machine(analysed: tuple[Path, Analysis, str]) -> None:
-    ticket, analysis, reply = analysed
+    ticket, _, reply = analysed
     assert str(ticket.parent) not in reply
     assert "fixtures/tickets" not in reply
     assert POSIX_ABSOLUTE.findall(reply) == []

@@ -43,6 +43,8 @@ def test_csv_neutralises_subjects_and_keeps_numbers() -> None:
         subject="=cmd|' /C calc'!A0",
         inputs_read=2,
         diagnoses=("keyspec-signature", "expired"),
+        host="-IIS01",
+        failures=6,
     )
     parsed = list(csv.DictReader(io.StringIO(summary_csv([row]))))
     assert parsed == [
@@ -61,6 +63,12 @@ def test_csv_neutralises_subjects_and_keeps_numbers() -> None:
             "diagnoses": "keyspec-signature expired",
             "reason": "",
             "report": "",
+            "host": "'-IIS01",
+            "service": "",
+            "failures": "6",
+            "last_failure": "",
+            "runner_up": "",
+            "reply": "",
         }
     ]
 
@@ -71,8 +79,14 @@ def test_counts_per_verdict_with_failures() -> None:
         SummaryRow("b", "failed", reason="timed out after 5 s"),
         SummaryRow("c", "analysed", "keyspec-signature"),
         SummaryRow("d", "analysed"),
+        SummaryRow("e", "no-usable-input", None, reason="T-9.zip: corrupt zip archive"),
     ]
-    assert counts(rows) == {"failed": 1, "keyspec-signature": 2, "none": 1}
+    assert counts(rows) == {
+        "failed": 1,
+        "keyspec-signature": 2,
+        "no-usable-input": 1,
+        "none": 1,
+    }
 
 
 def test_index_escapes_customer_text() -> None:
@@ -94,7 +108,8 @@ def test_write_atomic_replaces_and_leaves_no_temp(tmp_path: Path) -> None:
 
 def test_stamp_round_trip_and_damaged_stamp(tmp_path: Path) -> None:
     row = SummaryRow("T-1", "analysed", "keyspec-signature", diagnoses=("keyspec-signature",))
-    write_ticket(tmp_path, "abc", row, "{}", "<p>")
+    write_ticket(tmp_path, "abc", row, "{}", "<p>", "## reply\n")
+    assert (tmp_path / "reply.md").read_text() == "## reply\n"
     assert read_stamp(tmp_path) == ("abc", row)
     (tmp_path / STAMP).write_text('{"key": "abc", "row": ')  # cut by an interruption
     assert read_stamp(tmp_path) == (None, None)
