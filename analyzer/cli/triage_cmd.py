@@ -1,6 +1,6 @@
 """`certtriage triage DIR --out OUTDIR`: every entry of DIR is a ticket; one report per ticket,
-an index, summaries. Exit codes: 0 every ticket analysed; 5 some could not be (listed);
-2 usage error. Verdicts live in the summaries, not in the exit code."""
+an index, summaries. Exit codes: 0 every ticket analysed; 5 some could not be (failed, or
+no usable input in them: listed); 2 usage error. Verdicts live in the summaries, not in the exit code."""
 
 from __future__ import annotations
 
@@ -76,18 +76,20 @@ class _Display:
 
 
 def _report(result: TriageResult, out: Path) -> None:
-    verdicts = Counter(r.verdict for r in result.rows if r.status != "failed")
+    verdicts = Counter(r.verdict for r in result.rows if r.status == "analysed")
     rate = len(result.rows) / result.seconds if result.seconds > 0 else 0.0
     stdout.print(
         f"{len(result.rows)} tickets in {result.seconds:.1f} s ({rate:.1f} tickets/s): "
         f"{result.analysed} analysed, {result.unchanged} unchanged (skipped), "
-        f"{len(result.failed)} failed",
+        f"{len(result.failed)} failed, {len(result.no_usable_input)} with no usable input",
         markup=False,
     )
     for verdict, count in sorted(verdicts.items(), key=lambda kv: (-kv[1], kv[0])):
         stdout.print(f"  {count:5d}  {verdict}", markup=False)
     for row in result.failed:
         stdout.print(f"  failed: {row.ticket}: {row.reason}", markup=False)
+    for row in result.no_usable_input:
+        stdout.print(f"  no usable input: {row.ticket}: {row.reason}", markup=False)
     stdout.print(f"index: {out / 'index.html'}", markup=False)
 
 
@@ -136,7 +138,8 @@ def triage(
     ),
 ) -> None:
     """Triage a queue of tickets in parallel: a report per ticket, index.html, summary.csv and
-    summary.json in OUTDIR. Exit codes: 0 all analysed, 5 some failed, 2 usage error."""
+    summary.json in OUTDIR. Exit codes: 0 all analysed, 5 some failed or had no usable input,
+    2 usage error."""
     try:
         if workers is not None and workers < 1:
             raise UsageError("--workers must be at least 1")
@@ -153,4 +156,4 @@ def triage(
     with _Display() as display:
         result = guarded(str(queue), lambda: _run(queue, out, options, display))
     _report(result, out)
-    raise typer.Exit(EXIT_TICKETS_FAILED if result.failed else EXIT_OK)
+    raise typer.Exit(EXIT_TICKETS_FAILED if result.not_analysed else EXIT_OK)

@@ -10,8 +10,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analyzer.errors import UsageError
-from analyzer.triage.job import JobFunction, SummaryRow, TicketJob, TicketOutcome, run_ticket
-from analyzer.triage.outputs import STAMP, read_stamp, write_summaries, write_ticket
+from analyzer.triage.job import (
+    NO_USABLE_INPUT,
+    JobFunction,
+    SummaryRow,
+    TicketJob,
+    TicketOutcome,
+    run_ticket,
+)
+from analyzer.triage.outputs import REPLY, STAMP, read_stamp, write_summaries, write_ticket
 from analyzer.triage.tickets import Ticket, list_tickets
 
 DEFAULT_TIMEOUT_SECONDS = 300.0
@@ -38,6 +45,15 @@ class TriageResult:
     def failed(self) -> list[SummaryRow]:
         return [r for r in self.rows if r.status == "failed"]
 
+    @property
+    def no_usable_input(self) -> list[SummaryRow]:
+        return [r for r in self.rows if r.status == NO_USABLE_INPUT]
+
+    @property
+    def not_analysed(self) -> list[SummaryRow]:
+        """Tickets without a verdict: failed, or nothing in them could be read."""
+        return [r for r in self.rows if r.status in ("failed", NO_USABLE_INPUT)]
+
 
 @dataclass(frozen=True)
 class Progress:
@@ -46,7 +62,8 @@ class Progress:
     event: str  # "planned" | "started" | "finished"
     ticket: str | None = None
     total: int = 0
-    status: str | None = None  # for "finished": analysed | unchanged | failed
+    # for "finished": analysed | unchanged | failed | no-usable-input
+    status: str | None = None
     verdict: str | None = None
 
 
@@ -80,7 +97,7 @@ def _failed_row(name: str, reason: str) -> SummaryRow:
 
 def _forget(ticket_dir: Path) -> None:
     """A ticket that failed now has no current report: remove the previous one and its stamp."""
-    for name in (STAMP, "report.json", "report.html"):
+    for name in (STAMP, "report.json", "report.html", REPLY):
         (ticket_dir / name).unlink(missing_ok=True)
 
 
@@ -131,6 +148,7 @@ def run_triage(
                 outcome.row,
                 outcome.report_json or "",
                 outcome.report_html or "",
+                outcome.reply_markdown or "",
             )
             row = outcome.row
             result.analysed += row.status == "analysed"  # a ticket cut short by limits failed
@@ -143,7 +161,8 @@ def run_triage(
         if outcome.peak_rss:
             result.peak_rss.append(outcome.peak_rss)
         rows[outcome.name] = row
-        say(Progress("finished", outcome.name, len(tickets), outcome.status, row.verdict))
+        status = row.status if row.status == NO_USABLE_INPUT else outcome.status
+        say(Progress("finished", outcome.name, len(tickets), status, row.verdict))
 
     def start(job: TicketJob) -> None:
         say(Progress("started", job.name, len(tickets)))

@@ -15,17 +15,19 @@ import json
 import os
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from analyzer.render.json import TOOL, dumps
 from analyzer.resources import reports_dir
-from analyzer.triage.job import SummaryRow
+from analyzer.triage.job import NO_USABLE_INPUT, SummaryRow
 
 TRIAGE_SCHEMA = "certtriage.triage/1"
 INDEX_TEMPLATE = "index.html.j2"
 INDEX_SCRIPT = "index.sort.js"
 STAMP = ".certtriage-ticket.json"
+REPLY = "reply.md"
 CSV_COLUMNS = (
     "ticket",
     "status",
@@ -41,6 +43,12 @@ CSV_COLUMNS = (
     "diagnoses",
     "reason",
     "report",
+    "host",
+    "service",
+    "failures",
+    "last_failure",
+    "runner_up",
+    "reply",
 )
 # A spreadsheet runs a cell that starts with one of these as a formula (or DDE command).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -68,10 +76,16 @@ def read_stamp(ticket_dir: Path) -> tuple[str | None, SummaryRow | None]:
 
 
 def write_ticket(
-    ticket_dir: Path, key: str | None, row: SummaryRow, report_json: str, report_html: str
+    ticket_dir: Path,
+    key: str | None,
+    row: SummaryRow,
+    report_json: str,
+    report_html: str,
+    reply_markdown: str,
 ) -> None:
     write_atomic(ticket_dir / "report.json", report_json)
     write_atomic(ticket_dir / "report.html", report_html)
+    write_atomic(ticket_dir / REPLY, reply_markdown)
     write_atomic(ticket_dir / STAMP, dumps({"key": key, "row": row.to_dict()}))
 
 
@@ -96,10 +110,17 @@ def summary_csv(rows: Sequence[SummaryRow]) -> str:
     return buf.getvalue()
 
 
+def bucket(row: SummaryRow) -> str:
+    """What a ticket counts as: its verdict, or ``failed`` / ``no-usable-input``."""
+    if row.status in ("failed", NO_USABLE_INPUT):
+        return row.status
+    return row.verdict or "none"
+
+
 def counts(rows: Sequence[SummaryRow]) -> dict[str, int]:
-    """Tickets per verdict; failed tickets count as ``failed``."""
-    tally = Counter("failed" if r.status == "failed" else r.verdict for r in rows)
-    return dict(sorted(tally.items()))
+    """Tickets per verdict; failed tickets count as ``failed``, tickets with nothing readable
+    as ``no-usable-input``."""
+    return dict(sorted(Counter(bucket(r) for r in rows).items()))
 
 
 def summary_document(rows: Sequence[SummaryRow]) -> dict[str, Any]:
@@ -109,7 +130,42 @@ def summary_document(rows: Sequence[SummaryRow]) -> dict[str, Any]:
         "tickets": [r.to_dict() for r in rows],
         "counts": counts(rows),
         "failed": [r.ticket for r in rows if r.status == "failed"],
+        "no_usable_input": [r.ticket for r in rows if r.status == NO_USABLE_INPUT],
     }
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One no-JavaScript filter of the index: a link to ``#anchor``; while that anchor is the
+    page's target, CSS hides every row without the class ``anchor``."""
+
+    anchor: str  # "f1", "f2", ...: generated, so no customer text reaches the stylesheet
+    group: str  # "status" | "verdict"
+    label: str
+    count: int
+
+
+STATUS_LABELS = {"analysed": "analysed", NO_USABLE_INPUT: "no usable input", "failed": "failed"}
+
+
+def index_filters(rows: Sequence[SummaryRow]) -> tuple[list[Filter], dict[str, list[str]]]:
+    """The filters (every status, then every verdict present) and each ticket's filter anchors."""
+    statuses = Counter(r.status for r in rows)
+    verdicts = Counter(r.verdict for r in rows if r.status == "analysed" and r.verdict)
+    filters: list[Filter] = []
+    of_row: dict[str, list[str]] = {r.ticket: [] for r in rows}
+    keys = [("status", s, STATUS_LABELS.get(s, s), statuses[s]) for s in STATUS_LABELS]
+    keys += [("verdict", v, v, n) for v, n in sorted(verdicts.items())]
+    for group, value, label, count in keys:
+        if group == "status" and not count and value != "analysed":
+            continue
+        anchor = f"f{len(filters) + 1}"
+        filters.append(Filter(anchor, group, label, count))
+        for row in rows:
+            wanted = row.status if group == "status" else row.verdict
+            if wanted == value and (group == "status" or row.status == "analysed"):
+                of_row[row.ticket].append(anchor)
+    return filters, of_row
 
 
 def index_html(rows: Sequence[SummaryRow]) -> str:
@@ -121,9 +177,12 @@ def index_html(rows: Sequence[SummaryRow]) -> str:
     script = (reports_dir() / INDEX_SCRIPT).read_text(encoding="utf-8")
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
     template = environment().get_template(INDEX_TEMPLATE)
+    filters, of_row = index_filters(rows)
     return template.render(
         rows=rows,
         counts=counts(rows),
+        filters=filters,
+        row_filters=of_row,
         tool=TOOL,
         script=Markup(script),
         script_hash=f"sha256-{digest}",

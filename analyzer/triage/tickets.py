@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,23 +24,61 @@ HASH_CHUNK = 1024 * 1024
 # Bounds on hashing a folder ticket: a queue entry with millions of files is not a ticket.
 MAX_KEY_FILES = 100_000
 MAX_KEY_DEPTH = 32
+# What a Windows file name cannot hold or be, since OUTDIR may live on NTFS or an SMB share
+# (https://learn.microsoft.com/windows/win32/fileio/naming-a-file): these characters, a
+# trailing dot or space, and the device names, with or without an extension.
+_WINDOWS_INVALID = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
+_WINDOWS_DEVICES = frozenset(
+    {"con", "prn", "aux", "nul"} | {f"{port}{n}" for port in ("com", "lpt") for n in range(1, 10)}
+)
 
 
 @dataclass(frozen=True)
 class Ticket:
     name: str  # the entry's full name in the queue folder ("T-1042.zip")
     kind: str  # "folder" | "file" | "link" | "special"
+    # The ticket's output folder, unique in OUTDIR on any file system (see output_names).
+    out_name: str = ""
 
-    @property
-    def out_name(self) -> str:
-        """The ticket's output folder: the entry's full name, never an OUTDIR file's name."""
-        return f"{self.name}~ticket" if self.name.lower() in RESERVED_NAMES else self.name
+
+def _windows_name(name: str) -> str:
+    """``name`` made a valid Windows file name; unchanged when it already is one."""
+    safe = _WINDOWS_INVALID.sub("_", name)
+    if safe.endswith((".", " ")):
+        safe += "_"
+    if safe.split(".", 1)[0].rstrip(" ").casefold() in _WINDOWS_DEVICES:
+        safe = "_" + safe
+    return safe
+
+
+def output_names(names: list[str]) -> dict[str, str]:
+    """Each entry's output folder: its full name where that is a valid Windows name that no
+    other ticket (compared case-insensitively, as NTFS and APFS do) and no OUTDIR file takes;
+    otherwise that name with ``~ticket`` (``~ticket2``, ...) appended. Entries in sorted order
+    claim their names first, so the same queue always gives the same folders."""
+    taken = set(RESERVED_NAMES)
+    out: dict[str, str] = {}
+    wanted = {name: _windows_name(name) for name in sorted(names)}
+    for name, safe in wanted.items():  # first pass: every name that can stay as it is
+        if safe.casefold() not in taken:
+            taken.add(safe.casefold())
+            out[name] = safe
+    for name, safe in wanted.items():
+        if name in out:
+            continue
+        number = 1
+        while (candidate := f"{safe}~ticket{number if number > 1 else ''}").casefold() in taken:
+            number += 1
+        taken.add(candidate.casefold())
+        out[name] = candidate
+    return out
 
 
 def list_tickets(queue: Path, exclude: Path | None = None) -> list[Ticket]:
-    """The queue's entries, sorted by name; ``exclude`` (the output folder) is left out."""
+    """The queue's entries, sorted by name, with their output folders; ``exclude`` (the output
+    folder) is left out."""
     skip = exclude.resolve() if exclude is not None else None
-    tickets: list[Ticket] = []
+    found: list[tuple[str, str]] = []
     with os.scandir(queue) as entries:
         for entry in entries:
             if skip is not None and Path(entry.path).resolve() == skip:
@@ -52,8 +91,9 @@ def list_tickets(queue: Path, exclude: Path | None = None) -> list[Ticket]:
                 kind = "file"
             else:
                 kind = "special"
-            tickets.append(Ticket(entry.name, kind))
-    return sorted(tickets, key=lambda t: t.name)
+            found.append((entry.name, kind))
+    folders = output_names([name for name, _ in found])
+    return sorted((Ticket(name, kind, folders[name]) for name, kind in found), key=lambda t: t.name)
 
 
 def _hash_file(digest: Any, path: Path) -> None:

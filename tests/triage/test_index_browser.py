@@ -16,10 +16,32 @@ pytestmark = pytest.mark.browser
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 ROWS = [
-    SummaryRow(HOSTILE, "analysed", "keyspec-signature", "fault", 3, "high", "ab" * 20, "CN=a", 2),
-    SummaryRow("T-1002.zip", "analysed", "non-exportable-broken-keyset", "fault", 1, "low"),
+    SummaryRow(
+        HOSTILE,
+        "analysed",
+        "keyspec-signature",
+        "fault",
+        3,
+        "high",
+        "ab" * 20,
+        "CN=a",
+        2,
+        host=HOSTILE,
+        failures=7,
+        last_failure="2025-06-03T14:08:53.000000Z",
+    ),
+    SummaryRow(
+        "T-1002.zip",
+        "analysed",
+        "non-exportable-broken-keyset",
+        "fault",
+        1,
+        "low",
+        failures=2,
+        runner_up="machinekeys-permissions",
+    ),
     SummaryRow("T-1003", "failed", reason="timed out after 300 s"),
-    SummaryRow("T-1004.7z", "analysed", "machinekeys-permissions", "fault", 2, "medium"),
+    SummaryRow("T-1004.7z", "no-usable-input", None, reason=f"corrupt zip archive {HOSTILE}"),
 ]
 
 
@@ -36,14 +58,16 @@ def test_index_loads_clean_sorts_and_keeps_hostile_text(driver: object, tmp_path
     assert [c.text for c in first_cells] == [HOSTILE, "T-1002.zip", "T-1003", "T-1004.7z"]
     assert driver.find_elements(By.CSS_SELECTOR, "img") == []  # type: ignore[attr-defined]
 
-    scenario = driver.find_elements(By.CSS_SELECTOR, "thead th")[2]  # type: ignore[attr-defined]
-    scenario.click()
-    order = [c.text for c in driver.find_elements(By.CSS_SELECTOR, "tbody td:nth-child(3)")]  # type: ignore[attr-defined]
-    assert order == ["–", "1", "2", "3"]
-    assert scenario.get_attribute("aria-sort") == "ascending"
-    scenario.click()
-    order = [c.text for c in driver.find_elements(By.CSS_SELECTOR, "tbody td:nth-child(3)")]  # type: ignore[attr-defined]
-    assert order == ["3", "2", "1", "–"]
+    failures = driver.find_elements(By.CSS_SELECTOR, "thead th")[6]  # type: ignore[attr-defined]
+    failures.click()
+    order = [c.text for c in driver.find_elements(By.CSS_SELECTOR, "tbody td:nth-child(7)")]  # type: ignore[attr-defined]
+    assert order == ["0", "0", "2", "7"]
+    assert failures.get_attribute("aria-sort") == "ascending"
+    failures.click()
+    order = [c.text for c in driver.find_elements(By.CSS_SELECTOR, "tbody td:nth-child(7)")]  # type: ignore[attr-defined]
+    assert order[:2] == ["7", "2"]
+    reason = driver.find_element(By.CSS_SELECTOR, "tr.no-usable-input td:nth-child(4)").text  # type: ignore[attr-defined]
+    assert reason == f"no usable input: corrupt zip archive {HOSTILE}"
 
     errors = [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]  # type: ignore[attr-defined]
     assert errors == []
