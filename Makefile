@@ -9,7 +9,7 @@ endif
 
 DEMO_TICKET := fixtures/tickets/demo-keyspec2
 
-.PHONY: demo test lint typecheck bench browser-deps bless clean
+.PHONY: demo test lint typecheck bench browser-deps bless docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ test: $(VENV)/.installed-test browser-deps
 # Re-write the golden outputs (fixtures/goldens) after an intended change of output.
 bless: $(VENV)/.installed-test
 	$(BIN)/python tests/golden_outputs.py --bless
+
+# Re-write the documents generated from the code (docs/readers.md: reader kinds, record keys).
+docs: $(VENV)/.installed-test
+	$(BIN)/python tests/readers_doc.py --write
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy

@@ -99,20 +99,20 @@ def analyse_case(case: Case) -> Analysis:
     """Correlate, run the rules and order the verdict for an already built case."""
     correlation = correlate(case)
     verdict = decide(case, correlation, run_rules(case, correlation))
-    return Analysis(
+    analysis = Analysis(
         inputs=case.inputs,
-        certificates=case.certificates + case.file_certificates,
-        events=case.events,
         diagnoses=verdict.diagnoses,
         not_checked=verdict.not_checked,
         ask_for=verdict.ask_for,
-        acls=case.acls,
-        file_access=case.file_access,
-        bindings=case.bindings,
         thumbprint=case.options.thumbprint,
         at=case.options.at,
         context=correlation_context(case, correlation),
     )
+    for record_cls, records in case.store:
+        analysis.store.put(record_cls, records)
+    # The report and the JSON show certificate files matching no store certificate too.
+    analysis.certificates.extend(case.file_certificates)
+    return analysis
 
 
 def correlation_context(case: Case, correlation: Correlation) -> dict[str, Any]:

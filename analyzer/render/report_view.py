@@ -23,7 +23,9 @@ from analyzer.model import (
     ReadResult,
     Source,
 )
-from analyzer.render.json import TOOL, event_sort_key
+from analyzer.readers import record_types
+from analyzer.readers.records import event_sort_key
+from analyzer.render.json import TOOL
 from analyzer.render.report_facts import Fact, correlation_facts
 from analyzer.render.steps import Step, split_step
 from analyzer.render.timeline import Timeline, build_timeline, category_of, focus_window
@@ -364,16 +366,9 @@ def _input_row(result: ReadResult) -> InputRow:
         details.append(f"encoding {result.encoding}")
     if result.engine:
         details.append(f"engine {result.engine}")
-    if result.certificates:
-        details.append(f"{len(result.certificates)} certificates")
-    if result.events:
-        details.append(f"{len(result.events)} relevant events")
-    if result.acls:
-        details.append(f"{len(result.acls)} access entries")
-    if result.file_access:
-        details.append(f"{len(result.file_access)} file accesses kept")
-    if result.bindings:
-        details.append(f"{len(result.bindings)} SSL bindings")
+    labels = {record_type.cls: record_type.label for record_type in record_types()}
+    for record_cls, records in result.store:
+        details.append(f"{len(records)} {labels.get(record_cls, record_cls.__name__)}")
     coverage = result.coverage
     if coverage is not None:
         if coverage.channel:
