@@ -154,4 +154,3 @@ class Case(RecordLists):
             c.key is not None and (c.key.keyspec is not None or c.key.provider_type is not None)
             for c in self.certificates
         )
-

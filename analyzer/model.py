@@ -216,7 +216,9 @@ class FileAccess:
 class Binding:
     """An SSL binding from ``netsh http show sslcert`` or ``applicationHost.config``."""
 
-    endpoint: str  # 0.0.0.0:443, www.contoso.com:443 (SNI), ccs:443; IIS bindings named as netsh does
+    endpoint: (
+        str  # 0.0.0.0:443, www.contoso.com:443 (SNI), ccs:443; IIS bindings named as netsh does
+    )
     certificate_hash: str | None  # 40 lower-case hex, or the text as given when not hash_valid
     store: str | None = None
     app_id: str | None = None

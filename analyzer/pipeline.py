@@ -1,13 +1,12 @@
 """`run_analysis`: one ticket's paths in, one `Analysis` out. The library entry point that
 `certtriage analyze` and `triage` (per ticket) both call.
 
-inputs -> detect + read each -> Case -> correlate -> rules -> verdict -> Analysis. A reader that
-crashes on one input is contained as an `error` input naming the crash; the rest is analysed.
+inputs -> detect + read each (`analyzer.reading`, which contains a reader's failure as an
+`error` input) -> Case -> correlate -> rules -> verdict -> Analysis.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,12 +14,10 @@ from typing import Any
 
 from analyzer.case import Case, CaseOptions
 from analyzer.correlate import Correlation, correlate
-from analyzer.errors import CerttriageError
 from analyzer.inputs.archive_base import DEFAULT_LIMITS, Limits
-from analyzer.inputs.collect import Collected, collect_inputs
-from analyzer.inputs.files import EMPTY_FILE, InputFile
-from analyzer.model import Analysis, Level, ReadResult, Status
-from analyzer.readers import ReadOptions, detect
+from analyzer.model import Analysis
+from analyzer.readers import ReadOptions
+from analyzer.reading import EVERY_KIND, read_paths
 from analyzer.rules.registry import run_rules
 from analyzer.verdict import decide
 
@@ -35,60 +32,10 @@ class AnalysisOptions:
     base: Path | None = None  # relative paths are read from here (triage)
 
 
-def read_input(file: InputFile, options: ReadOptions) -> ReadResult:
-    """Detect and read one file; never raises for a bad or unknown input."""
-    try:
-        if file.size == 0 and not file.head(1):  # (a size of 0 alone: also /proc-like files)
-            result = ReadResult(file.display, "unknown")
-            result.skip(EMPTY_FILE)
-            return result
-        spec = detect(file)
-    except OSError as exc:
-        result = ReadResult(file.display, "unknown")
-        result.fail(f"cannot read the file: {exc.strerror or exc}")
-        return result
-    except Exception as exc:  # a sniffer bug is contained like a reader bug
-        result = ReadResult(file.display, "unknown")
-        result.fail(f"internal error while detecting the kind: {type(exc).__name__}: {exc}")
-        return result
-    if spec is None:
-        result = ReadResult(file.display, "unknown")
-        result.skip("not an input certtriage reads (kind not recognised from its content)")
-        return result
-    try:
-        return spec.read(file, options)
-    except CerttriageError as exc:
-        result = ReadResult(file.display, spec.kind)
-        result.fail(str(exc))
-        return result
-    except Exception as exc:  # a reader bug must not cost the rest of the ticket
-        result = ReadResult(file.display, spec.kind)
-        result.fail(f"internal error in the {spec.kind} reader: {type(exc).__name__}: {exc}")
-        return result
-
-
-def collection_results(collected: Collected) -> list[ReadResult]:
-    """What collecting said about paths that are not inputs themselves (refused archive
-    members, links, unreadable folders), as `error`/`skipped` entries naming them."""
-    by_path: dict[str, list] = defaultdict(list)
-    for message in collected.messages:
-        by_path[message.source.path].append(message)
-    out = []
-    for path in sorted(by_path):
-        result = ReadResult(path, "collection", Status.SKIPPED)
-        result.messages.extend(by_path[path])
-        if any(m.level is Level.ERROR for m in by_path[path]):
-            result.status = Status.ERROR
-        out.append(result)
-    return out
-
-
 def run_analysis(paths: Sequence[str | Path], options: AnalysisOptions | None = None) -> Analysis:
     options = options or AnalysisOptions()
     read_options = ReadOptions(engine=options.engine)
-    with collect_inputs(paths, options.limits, options.base) as collected:
-        results = [read_input(file, read_options) for file in collected.files]
-        results += collection_results(collected)
+    results = read_paths(paths, read_options, EVERY_KIND, options.limits, options.base)
     case = Case.from_results(
         results, CaseOptions(options.thumbprint, options.at, options.at_assumed_utc)
     )

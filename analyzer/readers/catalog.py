@@ -41,4 +41,3 @@ def readers_markdown() -> str:
         records = ", ".join(f"`{r.json_key}`" for r in spec.records) or "none"
         lines.append(f"| `{kind}` | {_cell(spec.description)} | {records} |")
     return "\n".join(lines) + "\n"
-

@@ -9,9 +9,10 @@ import pytest
 
 from analyzer.inputs.files import InputFile
 from analyzer.model import Level, Status
-from analyzer.pipeline import read_input, run_analysis
+from analyzer.pipeline import run_analysis
 from analyzer.readers import ReadOptions, detect, registry
 from analyzer.readers.machineguid import KIND, MachineGuid
+from analyzer.reading import read_file
 from analyzer.render.json import analysis_document, dumps
 from tests.readers.evidence_helpers import EVIDENCE, KEY_FILE
 
@@ -22,7 +23,7 @@ CRYPTOGRAPHY = r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Cryptography"
 
 
 def read(path: Path):
-    result = read_input(InputFile.from_path(path), ReadOptions())
+    result = read_file(InputFile.from_path(path), ReadOptions())
     return result, [(r.guid, r.key, r.form, r.source.line) for r in result.records(MachineGuid)]
 
 

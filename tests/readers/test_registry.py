@@ -20,10 +20,11 @@ from analyzer.model import (
     RecordType,
     Source,
 )
-from analyzer.pipeline import read_input, run_analysis
+from analyzer.pipeline import run_analysis
 from analyzer.readers import ReaderSpec, ReadOptions, Sample, reader_modules, record_types
 from analyzer.readers.catalog import readers_markdown
 from analyzer.readers.records import ACLS, BINDINGS
+from analyzer.reading import read_file
 from analyzer.render.json import ANALYSIS_MEMBERS, analysis_document
 from analyzer.render.report_view import build_view
 from tests.readers_doc import READERS_DOC
@@ -126,7 +127,7 @@ def test_every_fixture_reader_declares_the_records_it_returns() -> None:
     specs = readers.registry()
     seen: set[str] = set()
     for path in sorted(p for p in TICKETS.rglob("*") if p.is_file()):
-        result = read_input(InputFile.from_path(path), ReadOptions())
+        result = read_file(InputFile.from_path(path), ReadOptions())
         if result.kind in specs:
             declared = {r.cls for r in specs[result.kind].records}
             assert set(result.store.types()) <= declared, (path, result.kind)
