@@ -23,8 +23,9 @@ VALIDITY_SLACK = timedelta(days=1)
 AT_WINDOW = timedelta(minutes=30)
 
 
-def parse_time(text: str | None) -> datetime | None:
-    """An ISO 8601 time; naive ones (certificate dates) come back naive."""
+def parse_record_time(text: str | None) -> datetime | None:
+    """A record's ISO 8601 time as the readers write it; naive ones (certificate dates, local
+    export times) come back naive, so that the caller decides what zone they are in."""
     if not text:
         return None
     raw = text.strip()
@@ -71,7 +72,7 @@ def validity_at(cert: Certificate, when: datetime | None) -> Validity:
     if when is None:
         return Validity("unknown", "no event time to compare with")
     moment = _naive_utc(when)
-    start, end = parse_time(cert.valid_from), parse_time(cert.valid_to)
+    start, end = parse_record_time(cert.valid_from), parse_record_time(cert.valid_to)
     if start is None and end is None:
         return Validity("unknown", "the dump's dates could not be read unambiguously")
     if end is not None:
@@ -130,7 +131,7 @@ class Correlation:
 
     @property
     def reference_moment(self) -> datetime | None:
-        return parse_time(self.reference_time)
+        return parse_record_time(self.reference_time)
 
 
 def correlate(case: Case) -> Correlation:
@@ -146,7 +147,7 @@ def correlate(case: Case) -> Correlation:
     reference_time, reference_from = None, "none"
     if case.options.at:
         reference_time, reference_from = case.options.at, "--at"
-        at = parse_time(case.options.at)
+        at = parse_record_time(case.options.at)
         near = tuple(e for e in server_failures if _within(e, at, AT_WINDOW))
         if server_failures and not near:
             notes.append(
@@ -160,7 +161,7 @@ def correlate(case: Case) -> Correlation:
         if last:
             reference_time, reference_from = last, "last 36870"
     in_use, in_use_from = _in_use(case, notes)
-    in_scope = _in_scope(case, in_use, parse_time(reference_time), notes)
+    in_scope = _in_scope(case, in_use, parse_record_time(reference_time), notes)
     service, service_evidence = _service(case, failures)
     os_info, os_source = os_version(case)
     return Correlation(
@@ -185,7 +186,7 @@ def _event_order(event: Event) -> tuple[str, str, int]:
 
 
 def _within(event: Event, at: datetime | None, window: timedelta) -> bool:
-    moment = parse_time(event.time)
+    moment = parse_record_time(event.time)
     if moment is None or at is None or event.time_is_local:
         return False
     return abs(_naive_utc(moment) - _naive_utc(at)) <= window
@@ -304,7 +305,7 @@ def local_offset(case: Case) -> str | None:
     """``+02:00`` from the last event whose export gave its local wall-clock time, else from a
     collector manifest (the machine's offset when it ran)."""
     for event in sorted(case.events, key=_event_order, reverse=True):
-        moment = parse_time(event.local_time)
+        moment = parse_record_time(event.local_time)
         offset = moment.utcoffset() if moment is not None else None
         if offset is not None:
             minutes = int(offset.total_seconds() // 60)

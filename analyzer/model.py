@@ -10,9 +10,12 @@ copies of a file is the same fact.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
+
+R = TypeVar("R")
 
 
 class Status(str, Enum):
@@ -213,7 +216,9 @@ class FileAccess:
 class Binding:
     """An SSL binding from ``netsh http show sslcert`` or ``applicationHost.config``."""
 
-    endpoint: str  # 0.0.0.0:443, www.contoso.com:443 (SNI), ccs:443; IIS bindings named as netsh does
+    endpoint: (
+        str  # 0.0.0.0:443, www.contoso.com:443 (SNI), ccs:443; IIS bindings named as netsh does
+    )
     certificate_hash: str | None  # 40 lower-case hex, or the text as given when not hash_valid
     store: str | None = None
     app_id: str | None = None
@@ -240,26 +245,194 @@ class Collection:
     source: Source = field(default=Source(""), compare=False)
 
 
+# --------------------------------------------------------------------------- records
+
+
+def unique_records(records: Iterable[R]) -> list[R]:
+    """Identical records once, in first-seen order: how a case joins most inputs' records."""
+    seen: set[Hashable] = set()
+    out: list[R] = []
+    for record in records:
+        try:
+            if record in seen:
+                continue
+            seen.add(record)
+        except TypeError:  # a record holding a list cannot be hashed: keep it, undeduplicated
+            pass
+        out.append(record)
+    return out
+
+
+@dataclass(frozen=True)
+class RecordType:
+    """A kind of record a reader produces, declared beside its `ReaderSpec` (``records=``).
+
+    The case, the analysis document and the report carry every declared record type without
+    knowing it: the records go under ``json_key`` in ``certtriage.analysis/1`` and the report's
+    inputs section counts them with ``label``."""
+
+    cls: type
+    json_key: str  # the analysis document's member holding these records (a list)
+    label: str  # "certificates", "SSL bindings": the report's count, "3 SSL bindings"
+    description: str = ""  # one line for the generated table in docs/readers.md
+    # How the case joins the records of several inputs (default: identical records once).
+    combine: Callable[[Iterable[Any]], list[Any]] = unique_records
+    # Order in the analysis document (default: the case's order).
+    json_order: Callable[[Any], Any] | None = None
+    # Keys of the first contract version are always present; a record type added later
+    # appears only when there is a record, so older documents keep their bytes.
+    json_when_empty: bool = False
+
+
+class RecordStore:
+    """Records of any type, one live list per type, in the order they were added."""
+
+    __slots__ = ("_lists",)
+
+    def __init__(self, records: Iterable[object] = ()) -> None:
+        self._lists: dict[type, list[Any]] = {}
+        for record in records:
+            self.add(record)
+
+    def of(self, cls: type[R]) -> list[R]:
+        """The list of ``cls`` records; appending to it adds to the store."""
+        found = self._lists.get(cls)
+        if found is None:
+            found = self._lists[cls] = []
+        return found
+
+    def add(self, record: object) -> None:
+        self.of(type(record)).append(record)
+
+    def put(self, cls: type[R], records: Iterable[R]) -> None:
+        """Replace the ``cls`` records (the same list object stays live)."""
+        self.of(cls)[:] = records
+
+    def types(self) -> tuple[type, ...]:
+        """The types holding at least one record, in the order they were first stored."""
+        return tuple(cls for cls, records in self._lists.items() if records)
+
+    def __iter__(self) -> Iterator[tuple[type, list[Any]]]:
+        return ((cls, self._lists[cls]) for cls in self.types())
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RecordStore):
+            return NotImplemented
+        return dict(iter(self)) == dict(iter(other))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{cls.__name__}: {len(records)}" for cls, records in self)
+        return f"RecordStore({counts})"
+
+
+class RecordLists:
+    """The record lists of the first contract version as attributes (``result.certificates``,
+    ``case.acls``, ``analysis.bindings``): live views onto the record store, kept while code
+    written before the store moves to ``records(Type)``."""
+
+    store: RecordStore
+
+    def records(self, cls: type[R]) -> list[R]:
+        """The records of one type (a live list)."""
+        return self.store.of(cls)
+
+    def add(self, *records: object) -> None:
+        for record in records:
+            self.store.add(record)
+
+    @property
+    def certificates(self) -> list[Certificate]:
+        return self.store.of(Certificate)
+
+    @certificates.setter
+    def certificates(self, records: Iterable[Certificate]) -> None:
+        self.store.put(Certificate, records)
+
+    @property
+    def events(self) -> list[Event]:
+        return self.store.of(Event)
+
+    @events.setter
+    def events(self, records: Iterable[Event]) -> None:
+        self.store.put(Event, records)
+
+    @property
+    def acls(self) -> list[AclEntry]:
+        return self.store.of(AclEntry)
+
+    @acls.setter
+    def acls(self, records: Iterable[AclEntry]) -> None:
+        self.store.put(AclEntry, records)
+
+    @property
+    def file_access(self) -> list[FileAccess]:
+        return self.store.of(FileAccess)
+
+    @file_access.setter
+    def file_access(self, records: Iterable[FileAccess]) -> None:
+        self.store.put(FileAccess, records)
+
+    @property
+    def bindings(self) -> list[Binding]:
+        return self.store.of(Binding)
+
+    @bindings.setter
+    def bindings(self, records: Iterable[Binding]) -> None:
+        self.store.put(Binding, records)
+
+
+def record_store(records: Iterable[object] = (), *lists: Iterable[object] | None) -> RecordStore:
+    """A store holding ``records`` and then every record of ``lists`` (None lists skipped)."""
+    store = RecordStore(records)
+    for items in lists:
+        for record in items or ():
+            store.add(record)
+    return store
+
+
 # --------------------------------------------------------------------------- reading
 
 
-@dataclass
-class ReadResult:
-    """What every reader returns for one input: records of any kind plus messages as data."""
+@dataclass(init=False)
+class ReadResult(RecordLists):
+    """What every reader returns for one input: records of any type plus messages as data."""
 
     path: str
     kind: str
-    status: Status = Status.OK
-    encoding: str | None = None
-    engine: str | None = None
-    certificates: list[Certificate] = field(default_factory=list)
-    events: list[Event] = field(default_factory=list)
-    acls: list[AclEntry] = field(default_factory=list)
-    file_access: list[FileAccess] = field(default_factory=list)
-    bindings: list[Binding] = field(default_factory=list)
-    collections: list[Collection] = field(default_factory=list)
-    coverage: Coverage | None = None
-    messages: list[Message] = field(default_factory=list)
+    status: Status
+    encoding: str | None
+    engine: str | None
+    store: RecordStore
+    coverage: Coverage | None
+    messages: list[Message]
+
+    def __init__(
+        self,
+        path: str,
+        kind: str,
+        status: Status = Status.OK,
+        encoding: str | None = None,
+        engine: str | None = None,
+        *,
+        records: Iterable[object] = (),
+        coverage: Coverage | None = None,
+        messages: list[Message] | None = None,
+        certificates: Iterable[Certificate] | None = None,
+        events: Iterable[Event] | None = None,
+        acls: Iterable[AclEntry] | None = None,
+        file_access: Iterable[FileAccess] | None = None,
+        bindings: Iterable[Binding] | None = None,
+    ) -> None:
+        self.path = path
+        self.kind = kind
+        self.status = status
+        self.encoding = encoding
+        self.engine = engine
+        self.store = record_store(records, certificates, events, acls, file_access, bindings)
+        self.coverage = coverage
+        self.messages = [] if messages is None else messages
 
     def warn(self, text: str, line: int | None = None, record: int | None = None) -> None:
         """Record a warning; an `ok` input becomes `partial`."""
@@ -357,21 +530,44 @@ class NotChecked:
     why: str
 
 
-@dataclass
-class Analysis:
+@dataclass(init=False)
+class Analysis(RecordLists):
     """Everything one ticket's analysis found; what every renderer takes.
 
-    `diagnoses` are in verdict order: the first one is the verdict."""
+    `diagnoses` are in verdict order: the first one is the verdict. The records of every type
+    are in ``store`` (``analysis.records(Binding)``)."""
 
     inputs: list[ReadResult]
-    certificates: list[Certificate]
-    events: list[Event]
     diagnoses: list[Diagnosis]
-    not_checked: list[NotChecked] = field(default_factory=list)
-    ask_for: list[AskFor] = field(default_factory=list)
-    acls: list[AclEntry] = field(default_factory=list)
-    file_access: list[FileAccess] = field(default_factory=list)
-    bindings: list[Binding] = field(default_factory=list)
-    thumbprint: str | None = None  # --thumbprint, normalised
-    at: str | None = None  # --at, UTC ISO 8601
-    context: dict[str, Any] = field(default_factory=dict)  # correlation facts for the report
+    store: RecordStore
+    not_checked: list[NotChecked]
+    ask_for: list[AskFor]
+    thumbprint: str | None  # --thumbprint, normalised
+    at: str | None  # --at, UTC ISO 8601
+    context: dict[str, Any]  # correlation facts for the report
+
+    def __init__(
+        self,
+        inputs: list[ReadResult],
+        certificates: Iterable[Certificate] | None = None,
+        events: Iterable[Event] | None = None,
+        diagnoses: list[Diagnosis] | None = None,
+        not_checked: list[NotChecked] | None = None,
+        ask_for: list[AskFor] | None = None,
+        acls: Iterable[AclEntry] | None = None,
+        file_access: Iterable[FileAccess] | None = None,
+        bindings: Iterable[Binding] | None = None,
+        thumbprint: str | None = None,
+        at: str | None = None,
+        context: dict[str, Any] | None = None,
+        *,
+        records: Iterable[object] = (),
+    ) -> None:
+        self.inputs = inputs
+        self.diagnoses = [] if diagnoses is None else diagnoses
+        self.store = record_store(records, certificates, events, acls, file_access, bindings)
+        self.not_checked = [] if not_checked is None else not_checked
+        self.ask_for = [] if ask_for is None else ask_for
+        self.thumbprint = thumbprint
+        self.at = at
+        self.context = {} if context is None else context

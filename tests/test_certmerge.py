@@ -4,15 +4,10 @@ from __future__ import annotations
 
 from analyzer.case import Case
 from analyzer.certmerge import merge_certificates
-from analyzer.model import Certificate, Key, ReadResult, Source
+from analyzer.model import Key, ReadResult
+from tests.records import certificate as cert
 
 T1, T2, T3 = "a" * 40, "b" * 40, "c" * 40
-
-
-def cert(thumbprint: str, path: str, **fields) -> Certificate:
-    base = {"index": None, "store": "my", "user_store": False}
-    base.update(fields)
-    return Certificate(thumbprint=thumbprint, source=Source(path, 1), **base)
 
 
 def test_dump_wins_listing_fills_gaps_and_files_stay_apart() -> None:

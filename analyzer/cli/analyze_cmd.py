@@ -6,7 +6,6 @@ Exit codes (precedence in this order): 2 usage error; 3 no usable input; 1 at le
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 from typing import Annotated
 
@@ -14,6 +13,7 @@ import typer
 
 from analyzer.case import normalise_thumbprint, parse_at
 from analyzer.cli.app import (
+    ENGINE_CHOICES,
     EXIT_FAULT,
     EXIT_NO_INPUT,
     EXIT_OK,
@@ -21,6 +21,7 @@ from analyzer.cli.app import (
     EXIT_USAGE,
     State,
     app,
+    engine_option,
     guarded,
     stderr,
     stdout,
@@ -30,10 +31,10 @@ from analyzer.model import Analysis
 from analyzer.pipeline import AnalysisOptions, run_analysis
 from analyzer.render.json import analysis_document, dumps
 from analyzer.render.markdown import render_markdown
+from analyzer.render.output import write_atomic
 from analyzer.render.terminal import summary
 
 REPORT_NAME = "certtriage-report.html"
-ENGINES = ("evtx", "python-evtx")
 
 
 def exit_code(analysis: Analysis) -> int:
@@ -77,23 +78,11 @@ def check_target(target: Path, paths: list[Path], option: str) -> None:
             raise UsageError(f"{option} {target} would overwrite the input {given}")
 
 
-def write_text(target: Path, text: str) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(target.name + ".tmp")
-    try:
-        temporary.write_text(text, encoding="utf-8", newline="\n")
-        temporary.replace(target)
-    except OSError:
-        with contextlib.suppress(OSError):
-            temporary.unlink(missing_ok=True)
-        raise
-
-
 def _write(option: str, target: Path, text: str) -> None:
     """Write one output; a target that cannot be written (a folder, no permission, a full
     disk) is the user's to fix: one line naming the option and the file, exit 2."""
     try:
-        write_text(target, text)
+        write_atomic(target, text)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         if isinstance(exc, FileExistsError) and not target.parent.is_dir():
@@ -138,7 +127,7 @@ def analyze(
     ] = None,
     engine: Annotated[
         str | None,
-        typer.Option("--engine", help=f"evtx engine: {' or '.join(ENGINES)} (default: fastest)."),
+        typer.Option("--engine", help=f"evtx engine: {ENGINE_CHOICES} (default: fastest)."),
     ] = None,
 ) -> None:
     """Analyse one ticket: which scenario broke the SSL binding, on which certificate, the
@@ -180,14 +169,12 @@ def _options(
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
-    if engine is not None and engine not in ENGINES:
-        raise UsageError(f"--engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     at_utc, assumed = parse_at(at) if at else (None, False)
     return AnalysisOptions(
         thumbprint=normalise_thumbprint(thumbprint) if thumbprint else None,
         at=at_utc,
         at_assumed_utc=assumed,
-        engine=engine,
+        engine=engine_option(engine),
     )
 
 

@@ -21,7 +21,9 @@ import typer
 from rich.console import Console
 
 from analyzer import __version__
+from analyzer.errors import UsageError
 from analyzer.model import ReadResult
+from analyzer.readers.evtx.reader import ENGINES
 
 EXIT_OK = 0
 EXIT_FAULT = 1
@@ -44,6 +46,9 @@ app = typer.Typer(
     rich_markup_mode="markdown",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+# The evtx engines --engine takes (analyze, events, triage), from the evtx reader's own list.
+ENGINE_CHOICES = " or ".join(ENGINES)
 
 stdout = Console(soft_wrap=True, highlight=False)
 stderr = Console(stderr=True, soft_wrap=True, highlight=False)
@@ -78,6 +83,13 @@ def print_every_message(results: Iterable[ReadResult]) -> None:
         for result in results:
             for message in result.messages:
                 stderr.print(f"{message.level.value}: {message}", markup=False)
+
+
+def engine_option(engine: str | None) -> str | None:
+    """--engine, checked against the evtx reader's engines (a usage error otherwise)."""
+    if engine is not None and engine not in ENGINES:
+        raise UsageError(f"--engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    return engine
 
 
 T = TypeVar("T")

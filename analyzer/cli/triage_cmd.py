@@ -19,7 +19,17 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from analyzer.cli.app import EXIT_OK, EXIT_TICKETS_FAILED, EXIT_USAGE, app, guarded, stderr, stdout
+from analyzer.cli.app import (
+    ENGINE_CHOICES,
+    EXIT_OK,
+    EXIT_TICKETS_FAILED,
+    EXIT_USAGE,
+    app,
+    engine_option,
+    guarded,
+    stderr,
+    stdout,
+)
 from analyzer.errors import UsageError
 from analyzer.triage.batch import (
     DEFAULT_TIMEOUT_SECONDS,
@@ -29,8 +39,6 @@ from analyzer.triage.batch import (
     run_triage,
 )
 from analyzer.triage.batch import Progress as Step
-
-ENGINES = ("evtx", "python-evtx")
 
 
 class _Display:
@@ -134,7 +142,7 @@ def triage(
         "workers must see DIR at the same path).",
     ),
     engine: Optional[str] = typer.Option(  # noqa: UP045
-        None, "--engine", help=f"evtx engine: {' or '.join(ENGINES)} (default: the fastest)."
+        None, "--engine", help=f"evtx engine: {ENGINE_CHOICES} (default: the fastest)."
     ),
 ) -> None:
     """Triage a queue of tickets in parallel: a report per ticket, index.html, summary.csv and
@@ -145,8 +153,7 @@ def triage(
             raise UsageError("--workers must be at least 1")
         if timeout < 0:
             raise UsageError("--timeout must not be negative")
-        if engine is not None and engine not in ENGINES:
-            raise UsageError(f"--engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+        engine_option(engine)
         if scheduler is not None and "://" not in scheduler:
             raise UsageError(f"--scheduler must look like tcp://HOST:PORT, not {scheduler!r}")
         options = TriageOptions(workers, timeout or None, force, engine, scheduler)

@@ -213,18 +213,3 @@ def deviations(entries: list[AclEntry]) -> list[AclDeviation]:
         if key_file_name(path):
             out.extend(key_file_deviations(path, acl))
     return out
-
-
-def listed_key_files(entries: list[AclEntry]) -> dict[str, str]:
-    """Key files named in a listing: lower-case file name -> path as listed."""
-    names: dict[str, str] = {}
-    for entry in entries:
-        name = key_file_name(entry.path)
-        if name:
-            names.setdefault(name.lower(), entry.path)
-    return names
-
-
-def system_grant_command(path: str) -> str:
-    """The exact grant that gives SYSTEM back full control of one key file, by SID."""
-    return f'icacls "{path}" /grant *{SYSTEM}:(F)'

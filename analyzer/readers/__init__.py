@@ -1,29 +1,24 @@
 """Readers: one module per input kind; bytes in, typed records and messages out.
 
-Each reader module registers a `ReaderSpec` here. `detect()` asks every registered reader how
-sure it is that a file is its kind (from content; the file name is only a tie-breaker) and picks
-the surest. Readers never print and never raise for a bad line or record: they record a
-`Message` and go on; they raise `CerttriageError` only when a whole input is unusable.
+Each reader module registers a `ReaderSpec` (its kind, sniffer, read function and the
+`RecordType`s it produces). Every module and package of ``analyzer/readers/`` is imported
+when the registry is first asked for, so a new reader is one new file and no list to edit.
+`detect()` asks every registered reader how sure it is that a file is its kind (from content;
+the file name is only a tie-breaker) and picks the surest. Readers never print and never raise
+for a bad line or record: they record a `Message` and go on; they raise `CerttriageError` only
+when a whole input is unusable.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+import pkgutil
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from analyzer.inputs.decode import DecodedText, decode_bytes
 from analyzer.inputs.files import InputFile
-from analyzer.model import ReadResult
-
-# Modules that register a reader when imported. A new input kind adds one line here.
-READER_MODULES: tuple[str, ...] = (
-    "analyzer.readers.certutil",
-    "analyzer.readers.evtx",
-    "analyzer.readers.exports",
-    "analyzer.readers.evidence",
-    "analyzer.readers.collection",
-)
+from analyzer.model import ReadResult, RecordType
 
 SNIFF_BYTES = 65536
 
@@ -51,6 +46,10 @@ class ReaderSpec:
     sniff: Callable[[Sample], int]  # 0 = not mine .. 100 = certainly mine
     read: Callable[[InputFile, ReadOptions], ReadResult]
     description: str = ""
+    records: tuple[RecordType, ...] = ()  # the record types its results hold
+    # A check across one ticket's inputs, run while the files' bytes still exist (a collector
+    # manifest's SHA-256 of each file beside it): (every result, every file) -> None.
+    check_inputs: Callable[[list[ReadResult], Sequence[InputFile]], None] | None = None
 
 
 _REGISTRY: dict[str, ReaderSpec] = {}
@@ -58,26 +57,52 @@ _loaded = False
 
 
 def register(spec: ReaderSpec) -> ReaderSpec:
-    """Add a reader; a kind registered twice is a programming error."""
+    """Add a reader; a kind registered twice, or a record type declared two ways (one class
+    under two keys, one key for two classes), is a programming error."""
     if spec.kind in _REGISTRY and _REGISTRY[spec.kind] is not spec:
         raise ValueError(f"reader kind {spec.kind!r} is registered twice")
+    for declared in spec.records:
+        for other in (r for s in _REGISTRY.values() for r in s.records):
+            if (other.cls is declared.cls or other.json_key == declared.json_key) and (
+                other != declared
+            ):
+                raise ValueError(
+                    f"record type {declared.cls.__name__} ({declared.json_key!r}) of reader "
+                    f"{spec.kind!r} conflicts with {other.cls.__name__} ({other.json_key!r})"
+                )
     _REGISTRY[spec.kind] = spec
     return spec
+
+
+def reader_modules() -> list[str]:
+    """Every module and package directly inside ``analyzer/readers/``, by name."""
+    return sorted(f"{__name__}.{info.name}" for info in pkgutil.iter_modules(__path__))
 
 
 def registry() -> dict[str, ReaderSpec]:
     global _loaded
     if not _loaded:
-        for module in READER_MODULES:
-            try:
-                importlib.import_module(module)
-            except ModuleNotFoundError as exc:
-                # A reader package not written yet leaves its kinds out; a missing dependency
-                # inside an existing reader still fails loudly.
-                if exc.name != module:
-                    raise
+        for module in reader_modules():
+            importlib.import_module(module)
         _loaded = True
     return dict(_REGISTRY)
+
+
+def record_types() -> tuple[RecordType, ...]:
+    """Every record type a registered reader declares, once each, in the order of the reader
+    kinds' names (the order of the report's counts; JSON keys are sorted anyway)."""
+    found: dict[type, RecordType] = {}
+    for _, spec in sorted(registry().items()):
+        for record_type in spec.records:
+            found.setdefault(record_type.cls, record_type)
+    return tuple(found.values())
+
+
+def kinds_reading(cls: type) -> frozenset[str]:
+    """The reader kinds whose results can hold ``cls`` records."""
+    return frozenset(
+        kind for kind, spec in registry().items() if any(r.cls is cls for r in spec.records)
+    )
 
 
 def _looks_binary(head: bytes) -> bool:

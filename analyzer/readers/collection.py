@@ -5,7 +5,7 @@ commands it ran and this manifest. Read here: where and when it ran (host, UTC t
 machine's UTC offset), whether it was elevated, the OS, each command's exit code and error text
 (a failed command is a warning naming it; one whose failure only means "not configured here",
 ``absent_ok``, is a note), and the SHA-256 of each file. The hashes are compared with the files
-beside the manifest by `verify_collections`, which the pipeline calls once every input is read
+beside the manifest by `verify_collections`, which the input service runs once every input is read
 (a reader sees one file; the files beside it are other inputs).
 
 The manifest is customer data like any other input: bounded in size, count and depth, every
@@ -23,7 +23,7 @@ from typing import Any
 
 from analyzer.collector import MANIFEST_NAME, SCHEMA
 from analyzer.inputs.files import MAX_INPUT_BYTES, InputFile
-from analyzer.model import Collection, OsInfo, ReadResult, Source
+from analyzer.model import Collection, OsInfo, ReadResult, RecordType, Source
 from analyzer.readers import ReaderSpec, ReadOptions, Sample, register
 
 KIND = "collection-manifest"
@@ -177,7 +177,7 @@ def read_manifest(file: InputFile, options: ReadOptions) -> ReadResult:
     version = clean(collector.get("version")) if isinstance(collector, dict) else None
     _commands(document.get("commands"), result)
     files = _files(document.get("files"), _folder_of(file.display), result)
-    result.collections.append(
+    result.add(
         Collection(
             host=clean(document.get("host")) or None,
             collected_at=collected_at,
@@ -208,7 +208,7 @@ def verify_collections(results: Iterable[ReadResult], files: Iterable[InputFile]
     for result in results:
         if result.kind != KIND or not result.usable:
             continue
-        for collection in result.collections:
+        for collection in result.records(Collection):
             for display, expected in collection.files:
                 name = display.rsplit("/", 1)[-1]
                 found = by_display.get(display)
@@ -229,11 +229,21 @@ def verify_collections(results: Iterable[ReadResult], files: Iterable[InputFile]
                         )
 
 
+COLLECTIONS = RecordType(
+    Collection,
+    "collections",
+    "collector runs",
+    "what a certtriage collector manifest says of its run: host, time, UTC offset, elevation, "
+    "OS, the files it wrote with their SHA-256",
+)
+
 SPEC = register(
     ReaderSpec(
         KIND,
         sniff_manifest,
         read_manifest,
         "manifest.json of a certtriage collector zip (certtriage.collection/1)",
+        records=(COLLECTIONS,),
+        check_inputs=verify_collections,
     )
 )

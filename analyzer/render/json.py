@@ -13,6 +13,8 @@ from typing import Any
 
 from analyzer import __version__
 from analyzer.model import Analysis, Message, ReadResult, Source
+from analyzer.readers import record_types
+from analyzer.readers.records import event_sort_key
 
 CERTUTIL_SCHEMA = "certtriage.certutil/1"
 EVENTS_SCHEMA = "certtriage.events/1"
@@ -103,10 +105,6 @@ def certutil_document(results: list[ReadResult]) -> dict[str, Any]:
     }
 
 
-def event_sort_key(event: Any) -> tuple[str, int]:
-    return (event.source.path, event.record_id if event.record_id is not None else -1)
-
-
 def events_document(results: list[ReadResult]) -> dict[str, Any]:
     events = sorted((e for r in results for e in r.events), key=event_sort_key)
     return {
@@ -117,22 +115,35 @@ def events_document(results: list[ReadResult]) -> dict[str, Any]:
     }
 
 
+# The analysis document's own members; a record type's json_key may be none of these.
+ANALYSIS_MEMBERS = frozenset(
+    [
+        *("schema", "tool", "options", "verdict", "inputs"),
+        *("diagnoses", "not_checked", "ask_for", "correlation"),
+    ]
+)
+
+
 def analysis_document(analysis: Analysis) -> dict[str, Any]:
-    """`certtriage.analysis/1`: diagnoses in verdict order (the first is the verdict)."""
-    events = sorted(analysis.events, key=event_sort_key)
-    return {
+    """`certtriage.analysis/1`: diagnoses in verdict order (the first is the verdict), then one
+    list per record type the readers declare, under its ``json_key`` (docs/readers.md)."""
+    document: dict[str, Any] = {
         "schema": ANALYSIS_SCHEMA,
         "tool": TOOL,
         "options": {"thumbprint": analysis.thumbprint, "at": analysis.at},
         "verdict": analysis.diagnoses[0].id if analysis.diagnoses else None,
         "inputs": [input_entry(r) for r in sorted(analysis.inputs, key=lambda r: r.path)],
-        "certificates": [plain(c) for c in analysis.certificates],
-        "events": [plain(e) for e in events],
         "diagnoses": [plain(d) for d in analysis.diagnoses],
         "not_checked": [plain(n) for n in analysis.not_checked],
         "ask_for": [plain(a) for a in analysis.ask_for],
         "correlation": plain(analysis.context),
-        "acls": [plain(a) for a in analysis.acls],
-        "file_access": [plain(f) for f in analysis.file_access],
-        "bindings": [plain(b) for b in analysis.bindings],
     }
+    for record_type in record_types():
+        if record_type.json_key in ANALYSIS_MEMBERS:
+            raise ValueError(f"record key {record_type.json_key!r} is an analysis member")
+        records: list[Any] = analysis.records(record_type.cls)
+        if records or record_type.json_when_empty:
+            if record_type.json_order is not None:
+                records = sorted(records, key=record_type.json_order)
+            document[record_type.json_key] = [plain(r) for r in records]
+    return document

@@ -12,7 +12,7 @@ from pathlib import PurePosixPath
 
 from analyzer import __version__
 from analyzer.knowledge.eventfields import SCHANNEL
-from analyzer.model import Analysis, Diagnosis, Level, ReadResult, Source
+from analyzer.model import Analysis, Collection, Diagnosis, Level, ReadResult, Source
 
 NO_KNOWN_CAUSE = "no-known-cause"  # the closing rule's id: its reply is said in prose
 SCENARIO_NAMES = {
@@ -229,9 +229,11 @@ def _facts(reply: Reply, verdict: Diagnosis | None) -> list[str]:
     if analysis.at:
         assumed = " (given without offset, taken as UTC)" if context.get("at_assumed_utc") else ""
         lines.append(f"- Time of the attempt: {prose(analysis.at)}{assumed}")
-    for run in context.get("collections", []):  # certtriage collector zips (docs/collector.md)
-        elevated = {True: "elevated", False: "NOT elevated"}.get(run["elevated"], "elevation?")
-        where = f"{code(run['host'] or '?')} at {prose(run['collected_at'] or '?')}"
+    for run in analysis.records(Collection):  # certtriage collector zips (docs/collector.md)
+        elevated = (
+            "elevation?" if run.elevated is None else "elevated" if run.elevated else "NOT elevated"
+        )
+        where = f"{code(run.host or '?')} at {prose(run.collected_at or '?')}"
         lines.append(f"- Collected by the certtriage collector on {where} ({elevated})")
     lines += _log_windows(reply)
     return [*lines, ""] if lines else []

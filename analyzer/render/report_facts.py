@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from analyzer.render.times import format_local, format_utc, parse_time
+from analyzer.render.times import format_local, format_utc, parse_utc_time
 
 MAX_TEXT = 400
 MAX_ITEMS = 20
@@ -85,7 +85,7 @@ def _reference(context: dict[str, Any], offset: timedelta | None) -> Fact | None
     raw = context.get("reference_time")
     if not raw:
         return None
-    moment = parse_time(str(raw))
+    moment = parse_utc_time(str(raw))
     text = format_utc(moment) if moment else _short(raw)
     if moment and offset is not None:
         text += f" ({format_local(moment, offset)})"

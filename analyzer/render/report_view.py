@@ -23,7 +23,9 @@ from analyzer.model import (
     ReadResult,
     Source,
 )
-from analyzer.render.json import TOOL, event_sort_key
+from analyzer.readers import record_types
+from analyzer.readers.records import event_sort_key
+from analyzer.render.json import TOOL
 from analyzer.render.report_facts import Fact, correlation_facts
 from analyzer.render.steps import Step, split_step
 from analyzer.render.timeline import Timeline, build_timeline, category_of, focus_window
@@ -33,7 +35,7 @@ from analyzer.render.times import (
     format_utc,
     offset_label,
     parse_offset,
-    parse_time,
+    parse_utc_time,
 )
 
 MAX_EVENT_ROWS = 200
@@ -155,7 +157,7 @@ def build_view(analysis: Analysis) -> ReportView:
     anchors = [(f"diag-{n}", d) for n, d in enumerate(analysis.diagnoses, start=1)]
     certificates = _cert_rows(analysis, anchors)
     listed = {thumbprint_key(row.cert.thumbprint): row.anchor for row in certificates}
-    at_moment = parse_time(analysis.at)
+    at_moment = parse_utc_time(analysis.at)
     host = _first_computer(analysis)
     events, hidden = _event_rows(analysis, offset)
     timeline = build_timeline(analysis.inputs, analysis.events, analysis.at, offset)
@@ -330,7 +332,7 @@ def _event_rows(analysis: Analysis, offset: timedelta | None) -> tuple[tuple[Eve
         category = category_of(event)
         if category is None:
             continue
-        moment = parse_time(event.time, offset if event.time_is_local else None)
+        moment = parse_utc_time(event.time, offset if event.time_is_local else None)
         row = EventRow(
             time_utc=format_utc(moment) if moment else (event.time or "no time"),
             # the column header names the offset
@@ -364,23 +366,16 @@ def _input_row(result: ReadResult) -> InputRow:
         details.append(f"encoding {result.encoding}")
     if result.engine:
         details.append(f"engine {result.engine}")
-    if result.certificates:
-        details.append(f"{len(result.certificates)} certificates")
-    if result.events:
-        details.append(f"{len(result.events)} relevant events")
-    if result.acls:
-        details.append(f"{len(result.acls)} access entries")
-    if result.file_access:
-        details.append(f"{len(result.file_access)} file accesses kept")
-    if result.bindings:
-        details.append(f"{len(result.bindings)} SSL bindings")
+    labels = {record_type.cls: record_type.label for record_type in record_types()}
+    for record_cls, records in result.store:
+        details.append(f"{len(records)} {labels.get(record_cls, record_cls.__name__)}")
     coverage = result.coverage
     if coverage is not None:
         if coverage.channel:
             details.append(f"log {coverage.channel}")
         if coverage.computer:
             details.append(f"computer {coverage.computer}")
-        first, last = parse_time(coverage.first), parse_time(coverage.last)
+        first, last = parse_utc_time(coverage.first), parse_utc_time(coverage.last)
         if first and last:
             details.append(f"covers {format_utc(first)} to {format_utc(last)}")
         details.append(f"{coverage.records} records")

@@ -22,7 +22,7 @@ _OFFSET = re.compile(
 _MAX_OFFSET = timedelta(hours=14)
 
 
-def parse_time(text: str | None, offset: timedelta | None = None) -> datetime | None:
+def parse_utc_time(text: str | None, offset: timedelta | None = None) -> datetime | None:
     """An aware UTC datetime from ISO 8601 text, or None when it is not one.
 
     Text without a zone is UTC unless ``offset`` is given (then it is local time at that offset).

@@ -12,7 +12,6 @@ import csv
 import hashlib
 import io
 import json
-import os
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from analyzer.render.json import TOOL, dumps
+from analyzer.render.output import write_atomic
 from analyzer.resources import reports_dir
 from analyzer.triage.job import NO_USABLE_INPUT, SummaryRow
 
@@ -52,17 +52,6 @@ CSV_COLUMNS = (
 )
 # A spreadsheet runs a cell that starts with one of these as a formula (or DDE command).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with temp.open("w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
 
 
 def read_stamp(ticket_dir: Path) -> tuple[str | None, SummaryRow | None]:

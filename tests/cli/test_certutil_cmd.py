@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -95,12 +96,16 @@ def test_json_stdout_is_only_the_document_and_deterministic(tmp_path: Path) -> N
     assert first.stdout == second.stdout
     document = json.loads(first.stdout)
     assert document["schema"] == "certtriage.certutil/1"
-    assert [i["status"] for i in document["inputs"]] == ["partial", "ok"]
-    assert [c["thumbprint"] for c in document["certificates"]] == [
+    # inputs in path order, as every command reads them (analyzer.reading)
+    assert [(Path(i["path"]).name, i["status"]) for i in document["inputs"]] == sorted(
+        [(JOINED.name, "partial"), (ACRN.name, "ok")]
+    )
+    by_thumbprint = {c["thumbprint"]: c for c in document["certificates"]}
+    assert set(by_thumbprint) == {
         "7fd85c0027bf37743d715b544ec094204575bc65",
         "ff2771bd5bd1f7086ab96fb9532b594ed8619c3b",
-    ]
-    assert document["certificates"][1]["key"]["keyspec"] == 2
+    }
+    assert by_thumbprint["ff2771bd5bd1f7086ab96fb9532b594ed8619c3b"]["key"]["keyspec"] == 2
     assert "partial" in first.stderr  # messages go to stderr, not stdout
 
 
@@ -123,7 +128,9 @@ def test_missing_file_is_an_error_input_and_one_good_input_still_exits_0() -> No
     result = run("--json", "does/not/exist.txt", str(ACRN))
     assert result.exit_code == EXIT_OK
     inputs = json.loads(result.stdout)["inputs"]
-    assert inputs[0]["status"] == "error" and "cannot open" in inputs[0]["messages"][0]
+    missing = next(i for i in inputs if i["path"] == "does/not/exist.txt")
+    assert (missing["kind"], missing["status"]) == ("collection", "error")
+    assert missing["messages"][0].endswith("does/not/exist.txt: not found")
     assert run("does/not/exist.txt").exit_code == EXIT_NO_INPUT
 
 
@@ -144,14 +151,32 @@ def test_utf16_dump_made_by_the_writer_reads_through_the_cli(tmp_path: Path) -> 
     assert json.loads(result.stdout)["inputs"][0]["encoding"] == "utf-16-le"
 
 
-def test_an_internal_error_is_one_line_naming_the_input_and_exit_70(monkeypatch) -> None:
+def test_a_reader_crash_is_an_error_input_like_in_every_command(monkeypatch) -> None:
+    from analyzer import readers
+
+    spec = readers.registry()["certutil"]
+
+    def explode(*_args: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(readers._REGISTRY, "certutil", replace(spec, read=explode))
+    result = run("--json", str(ACRN))
+    assert result.exit_code == EXIT_NO_INPUT
+    (entry,) = json.loads(result.stdout)["inputs"]
+    assert (entry["kind"], entry["status"]) == ("certutil", "error")
+    assert entry["messages"] == [
+        f"{entry['path']}: internal error in the certutil reader: RuntimeError: boom"
+    ]
+
+
+def test_an_internal_error_is_one_line_naming_what_failed_and_exit_70(monkeypatch) -> None:
     from analyzer.cli.app import EXIT_INTERNAL
 
     def explode(*_args: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(certutil_cmd, "read_certutil", explode)
+    monkeypatch.setattr(certutil_cmd, "certificate_tables", explode)
     result = run(str(ACRN))
     assert result.exit_code == EXIT_INTERNAL
-    assert "internal error while processing" in result.output and ACRN.name in result.output
-    assert "Traceback" not in result.output
+    assert "internal error while processing the certificate table" in result.output
+    assert "RuntimeError: boom" in result.output and "Traceback" not in result.output

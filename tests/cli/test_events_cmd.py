@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -86,7 +87,7 @@ def test_no_usable_input_exits_3(tmp_path: Path) -> None:
     assert {name: (i["kind"], i["status"]) for name, i in inputs.items()} == {
         "notes.txt": ("unknown", "skipped"),
         "hostile_xxe.xml": ("evtx-xml", "error"),
-        "gone.evtx": ("unknown", "error"),
+        "gone.evtx": ("collection", "error"),
     }
     assert "XML refused" in inputs["hostile_xxe.xml"]["messages"][0]
     assert inputs["gone.evtx"]["messages"][0].endswith("gone.evtx: not found")
@@ -141,12 +142,34 @@ def test_bad_engine_is_a_usage_error() -> None:
 
 
 def test_internal_error_is_one_line_and_exit_70(monkeypatch: pytest.MonkeyPatch) -> None:
-    def explode(file: object, options: object) -> None:
+    def explode(*_args: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(events_cmd, "read_event_input", explode)
+    monkeypatch.setattr(events_cmd, "read_paths", explode)
     result = run("--json", str(EXPORTS / "single_36870.xml"))
     assert result.exit_code == EXIT_INTERNAL
     assert result.stdout == ""
     assert result.stderr.strip().endswith("RuntimeError: boom")
     assert "Traceback" not in result.stderr
+
+
+def test_a_reader_crash_is_an_error_input_and_the_rest_is_read(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from analyzer import readers
+
+    spec = readers.registry()["evtx-csv"]
+
+    def explode(*_args: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(readers._REGISTRY, "evtx-csv", replace(spec, read=explode))
+    csv = next(p for p in sorted(EXPORTS.iterdir()) if p.suffix == ".csv")
+    result = run("--json", str(csv), str(EXPORTS / "single_36870.xml"))
+    assert result.exit_code == EXIT_OK
+    inputs = {Path(i["path"]).name: i for i in json.loads(result.stdout)["inputs"]}
+    assert (inputs[csv.name]["kind"], inputs[csv.name]["status"]) == ("evtx-csv", "error")
+    assert inputs[csv.name]["messages"][0].endswith(
+        "internal error in the evtx-csv reader: RuntimeError: boom"
+    )
+    assert inputs["single_36870.xml"]["status"] == "ok"

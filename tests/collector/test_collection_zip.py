@@ -13,7 +13,7 @@ import pytest
 
 from analyzer.collector import COLLECTED_FILES, MANIFEST_NAME, RUN_LINE
 from analyzer.inputs.files import InputFile
-from analyzer.model import Level, Status
+from analyzer.model import Collection, Level, Status
 from analyzer.pipeline import run_analysis
 from analyzer.readers import ReadOptions, detect, registry
 from analyzer.readers.collection import KIND, MAX_MANIFEST_BYTES, read_manifest
@@ -90,8 +90,8 @@ def test_the_manifest_fills_os_offset_host_and_elevation(analysis) -> None:  # t
     assert context["os"]["version"] == "10.0" and context["os"]["build"] == 17763
     assert context["os"]["source"].endswith("!/manifest.json")
     assert context["local_offset"] == "+01:00"
-    (run,) = context["collections"]
-    assert run["host"] == "IIS01" and run["elevated"] is True
+    (run,) = analysis.records(Collection)
+    assert run.host == "IIS01" and run.elevated is True
     assert not any("OS version" in n.why for n in analysis.not_checked)
     # An elevated run gathered everything it can: no request to run it again.
     assert not any(a.command == RUN_LINE for a in analysis.ask_for)
@@ -167,7 +167,7 @@ def _valid(tmp_path: Path) -> dict:
 )  # fmt: skip
 def test_unreadable_manifests_fail_in_one_line(tmp_path: Path, data: bytes, said: str) -> None:
     result = _read(tmp_path, data)
-    assert result.status is Status.ERROR and not result.collections
+    assert result.status is Status.ERROR and not result.records(Collection)
     assert said in result.messages[0].text
 
 
@@ -197,7 +197,7 @@ def test_hostile_fields_are_bounded_and_cleaned(tmp_path: Path) -> None:
     ]
     result = _read(tmp_path, json.dumps(document).encode())
     assert result.status is Status.PARTIAL
-    (collection,) = result.collections
+    (collection,) = result.records(Collection)
     assert collection.host is not None and len(collection.host) <= 300
     assert "\x1b" not in collection.host and "\u202e" not in collection.host
     assert collection.utc_offset is None and collection.collected_at is None
@@ -226,4 +226,4 @@ def test_hostile_names_never_reach_outside_the_collection(tmp_path: Path) -> Non
     manifest_input = _manifest_input(analysis)
     texts = [m.text for m in manifest_input.messages]
     assert any("has no plain file name" in t for t in texts)
-    assert not any("secret" in f for c in manifest_input.collections for f, _ in c.files)
+    assert not any("secret" in f for c in manifest_input.records(Collection) for f, _ in c.files)

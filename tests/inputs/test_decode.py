@@ -93,3 +93,16 @@ def test_decode_never_raises(data: bytes) -> None:
 def test_split_lines_is_the_same_for_every_line_ending(lines: list[str], newline: str) -> None:
     text = newline.join(lines) + newline
     assert split_lines(text) == split_lines("\n".join(lines) + "\n")
+
+
+def test_decode_utf16_bom_and_line_endings() -> None:
+    text = 'my "Personal"\r\nCert Hash(sha1): ab\rlast\n'
+    decoded = decode_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
+    assert decoded.encoding == "utf-16-le" and decoded.had_bom
+    assert split_lines(decoded.text) == ['my "Personal"', "Cert Hash(sha1): ab", "last"]
+
+
+def test_decode_oem_code_page() -> None:
+    decoded = decode_bytes("Schlüsselcontainer = x".encode("cp850"))
+    assert decoded.encoding == "cp850"
+    assert decoded.text == "Schlüsselcontainer = x"

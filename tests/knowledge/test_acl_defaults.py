@@ -6,8 +6,6 @@ from analyzer.inputs.files import InputFile
 from analyzer.knowledge.acl_defaults import (
     deviations,
     key_file_name,
-    listed_key_files,
-    system_grant_command,
 )
 from analyzer.readers import ReadOptions
 from analyzer.readers.evidence.icacls import SPEC
@@ -43,15 +41,11 @@ def test_everyone_full_control_inherited_is_advice_only() -> None:
     assert "OI/CI" in found[0].text
 
 
-def test_listed_key_files_and_names() -> None:
-    listed = listed_key_files(acls("machinekeys-default-en.txt"))
-    assert set(listed) == {KEY_FILE, OTHER_KEY}
+def test_key_file_names() -> None:
+    listed = {key_file_name(entry.path) for entry in acls("machinekeys-default-en.txt")}
+    assert listed - {None} == {KEY_FILE, OTHER_KEY}
     assert key_file_name(MACHINEKEYS) is None
     assert key_file_name("C:\\ProgramData\\Microsoft\\Crypto\\Keys\\abc_def") == "abc_def"
-
-
-def test_grant_is_by_sid() -> None:
-    assert system_grant_command("C:\\k\\f") == 'icacls "C:\\k\\f" /grant *S-1-5-18:(F)'
 
 
 def test_traverse_for_everyone_is_tolerated_but_delete_is_not() -> None:

@@ -169,3 +169,17 @@ def test_normalisers_never_raise(value: object) -> None:
     normalise_hex(value)
     utc_iso(value)
     name_data("Schannel", 36870, [value, value, value])
+
+
+def test_event_normalisation_positional_and_localized_type() -> None:
+    event = build_event(
+        provider="Schannel",
+        event_id=36870,
+        time="2022-10-16T20:27:36.222854Z",
+        record_id=7,
+        source=Source("System.evtx", record=7),
+        data=["serveur", "0x8009030D", "10001"],
+    )
+    assert event.data == {"Type": "serveur", "ErrorCode": "0x8009030d", "ErrorStatus": 10001}
+    assert event.role == "server"
+    assert normalise_hex(-2146893043) == "0x8009030d"

@@ -12,12 +12,10 @@ from dataclasses import replace
 from analyzer.model import (
     Analysis,
     AskFor,
-    Certificate,
     Coverage,
     Diagnosis,
     Event,
     Evidence,
-    Key,
     Level,
     Message,
     NotChecked,
@@ -26,6 +24,9 @@ from analyzer.model import (
     Source,
     Status,
 )
+from tests.records import cert as record_cert
+from tests.records import event
+from tests.records import key as record_key
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 THUMB = "3f2a9c1e5b7d4a6f8e0c2b4d6f8a0c2e4b6d8f0a"
@@ -35,37 +36,27 @@ LOG = "ticket.zip!/logs/System.evtx"
 
 
 def schannel_36870(record: int, time: str) -> Event:
-    return Event(
-        provider="Schannel",
-        event_id=36870,
-        time=time,
-        record_id=record,
+    return replace(
+        event(36870, record, time, Type="server", ErrorCode="0x8009030D", ErrorStatus=10001),
         computer="WEB01.contoso.local",
-        level=2,
-        role="server",
-        data={"Type": "server", "ErrorCode": "0x8009030D", "ErrorStatus": 10001},
-        channel="System",
         sspi_process="SYSTEM (PID: 4)",
         source=Source(LOG, record=record),
     )
 
 
 def make_analysis(subject: str = "CN=www.contoso.com", **changes: object) -> Analysis:
-    key = Key(
+    key = record_key(
         container="te-WebServer-1a2b3c",
+        key_file=None,
         provider="Microsoft Enhanced Cryptographic Provider v1.0",
-        provider_type=1,
-        provider_class="csp",
-        machine_keyset=True,
+        flags=None,
         keyspec=2,
-        exportable=True,
-        state="ok",
         tests=("Signature test passed",),
+        acl_sddl=None,
     )
-    cert = Certificate(
+    cert = record_cert(
         index=1,
         store="My",
-        user_store=False,
         thumbprint=THUMB,
         serial="6100000012ab",
         subject=subject,

@@ -17,22 +17,22 @@ from analyzer.render.timeline import (
     focus_window,
     shorten,
 )
-from analyzer.render.times import format_local, offset_label, parse_offset, parse_time
+from analyzer.render.times import format_local, offset_label, parse_offset, parse_utc_time
 from tests.render.report_cases import LOG, make_analysis, schannel_36870
 
 UTC = timezone.utc
 
 
-def test_parse_time_reads_every_reader_spelling() -> None:
+def test_parse_utc_time_reads_every_reader_spelling() -> None:
     expected = datetime(2022, 10, 16, 20, 27, 36, 222854, tzinfo=UTC)
-    assert parse_time("2022-10-16T20:27:36.2228549Z") == expected
-    assert parse_time("2022-10-16 20:27:36.222854+00:00") == expected
-    assert parse_time("2022-10-16T22:27:36.222854+02:00") == expected
-    assert parse_time("2022-10-16T20:27:36") == expected.replace(microsecond=0)
-    assert parse_time("2022-10-16T21:27:36", timedelta(hours=1)) == expected.replace(microsecond=0)
-    assert parse_time("2022-10-16") == datetime(2022, 10, 16, tzinfo=UTC)
+    assert parse_utc_time("2022-10-16T20:27:36.2228549Z") == expected
+    assert parse_utc_time("2022-10-16 20:27:36.222854+00:00") == expected
+    assert parse_utc_time("2022-10-16T22:27:36.222854+02:00") == expected
+    assert parse_utc_time("2022-10-16T20:27:36") == expected.replace(microsecond=0)
+    assert parse_utc_time("2022-10-16T21:27:36", timedelta(hours=1)) == expected.replace(microsecond=0)
+    assert parse_utc_time("2022-10-16") == datetime(2022, 10, 16, tzinfo=UTC)
     for bad in (None, "", "yesterday", "2022-13-45T99:99:99Z", "2022-10-16T20:27:36+99:00"):
-        assert parse_time(bad) is None
+        assert parse_utc_time(bad) is None
 
 
 def test_offsets_in_their_usual_spellings() -> None:

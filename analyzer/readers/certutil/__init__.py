@@ -19,6 +19,7 @@ from analyzer.readers import ReaderSpec, ReadOptions, Sample, register
 from analyzer.readers.certutil.build import Builder
 from analyzer.readers.certutil.classify import classify
 from analyzer.readers.certutil.parser import classify_lines, parse_blocks
+from analyzer.readers.records import CERTIFICATES
 
 __all__ = ["parse_certutil", "read_certutil", "sniff_certutil", "sniff_text"]
 
@@ -118,5 +119,6 @@ register(
         sniff=sniff_certutil,
         read=read_certutil,
         description="saved certutil -store / -repairstore / -exportPFX / -dump output",
+        records=(CERTIFICATES,),
     )
 )

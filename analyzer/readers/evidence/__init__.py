@@ -1,7 +1,8 @@
 """Readers of the evidence beside certutil dumps and event logs: icacls, Process Monitor, netsh,
 applicationHost.config, PowerShell certificate listings and certificate files.
 
-Importing this package registers every one of them (see `analyzer.readers.READER_MODULES`)."""
+Importing this package registers every one of them (the registry imports it, see
+`analyzer.readers.registry`)."""
 
 from analyzer.readers.evidence import certfile, getacl, icacls, iisconfig, netsh, procmon, pslist
 

@@ -21,6 +21,7 @@ from analyzer.inputs.files import InputFile
 from analyzer.model import Certificate, ReadResult, Source
 from analyzer.readers import ReaderSpec, ReadOptions, Sample, register
 from analyzer.readers.evidence.paste import MAX_EVIDENCE_BYTES
+from analyzer.readers.records import CERTIFICATES
 
 KIND_CERT = "cert-file"
 KIND_PFX = "pfx"
@@ -183,7 +184,13 @@ def sniff_pfx(sample: Sample) -> int:
 
 
 SPEC_CERT = register(
-    ReaderSpec(KIND_CERT, sniff_cert_file, read_cert_file, "certificate file (.cer/.crt/.pem/DER)")
+    ReaderSpec(
+        KIND_CERT,
+        sniff_cert_file,
+        read_cert_file,
+        "certificate file (.cer/.crt/.pem/DER)",
+        records=(CERTIFICATES,),
+    )
 )
 SPEC_PFX = register(
     ReaderSpec(

@@ -17,6 +17,7 @@ from analyzer.knowledge.wellknown import display_name, sid_of
 from analyzer.model import AclEntry, ReadResult, Source
 from analyzer.readers import ReaderSpec, ReadOptions, Sample, register
 from analyzer.readers.evidence.paste import Line, clean_lines, read_text, sniff_lines, unparsed
+from analyzer.readers.records import ACLS
 
 KIND = "get-acl"
 
@@ -240,5 +241,6 @@ SPEC = register(
         sniff_get_acl,
         read_get_acl,
         "PowerShell Get-Acl | Format-List of the key folders and files",
+        records=(ACLS,),
     )
 )

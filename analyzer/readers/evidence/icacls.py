@@ -17,6 +17,7 @@ from analyzer.knowledge.wellknown import known_account_suffix, sid_of
 from analyzer.model import AclEntry, ReadResult, Source, Status
 from analyzer.readers import ReaderSpec, ReadOptions, Sample, register
 from analyzer.readers.evidence.paste import Line, clean_lines, read_text, sniff_lines, unparsed
+from analyzer.readers.records import ACLS
 
 KIND = "icacls"
 INHERITANCE_FLAGS = frozenset({"OI", "CI", "IO", "NP", "I"})
@@ -150,5 +151,6 @@ SPEC = register(
         sniff_icacls,
         read_icacls,
         "icacls listing of the key folders (RSA\\MachineKeys, Crypto\\Keys) and key files",
+        records=(ACLS,),
     )
 )

@@ -21,6 +21,7 @@ from analyzer.model import Binding, ReadResult, Source
 from analyzer.readers import ReaderSpec, ReadOptions, Sample, register
 from analyzer.readers.evidence.paste import clean_lines, read_text
 from analyzer.readers.evidence.values import normalise_hash
+from analyzer.readers.records import BINDINGS
 
 KIND = "iis-config"
 ORIGIN = "applicationHost.config"
@@ -178,5 +179,6 @@ SPEC = register(
         sniff_iis_config,
         read_iis_config,
         "IIS applicationHost.config (sites and https bindings)",
+        records=(BINDINGS,),
     )
 )

@@ -17,6 +17,7 @@ from analyzer.model import Binding, ReadResult, Source
 from analyzer.readers import ReaderSpec, ReadOptions, Sample, register
 from analyzer.readers.evidence.paste import clean_lines, read_text, sniff_lines
 from analyzer.readers.evidence.values import normalise_hash
+from analyzer.readers.records import BINDINGS
 
 KIND = "netsh-sslcert"
 
@@ -190,5 +191,11 @@ def sniff_netsh(sample: Sample) -> int:
 
 
 SPEC = register(
-    ReaderSpec(KIND, sniff_netsh, read_netsh, "netsh http show sslcert (HTTP.sys bindings)")
+    ReaderSpec(
+        KIND,
+        sniff_netsh,
+        read_netsh,
+        "netsh http show sslcert (HTTP.sys bindings)",
+        records=(BINDINGS,),
+    )
 )

@@ -18,6 +18,7 @@ from analyzer.inputs.files import InputFile
 from analyzer.model import FileAccess, ReadResult, Source
 from analyzer.readers import ReaderSpec, ReadOptions, Sample, register
 from analyzer.readers.evidence.paste import Cleaned, sniff_lines, stream_lines, unparsed
+from analyzer.readers.records import FILE_ACCESS
 
 KIND_CSV = "procmon-csv"
 KIND_PML = "procmon-pml"
@@ -224,6 +225,7 @@ SPEC_CSV = register(
         sniff_procmon_csv,
         read_procmon_csv,
         "Process Monitor CSV export (rows on key paths and ACCESS DENIED)",
+        records=(FILE_ACCESS,),
     )
 )
 SPEC_PML = register(

@@ -22,6 +22,7 @@ from analyzer.readers.evidence.paste import (
     unparsed,
 )
 from analyzer.readers.evidence.values import local_datetime, normalise_hash
+from analyzer.readers.records import CERTIFICATES
 
 KIND = "ps-certlist"
 CANNOT_SHOW = (
@@ -248,5 +249,6 @@ SPEC = register(
         sniff_ps_certlist,
         read_ps_certlist,
         "PowerShell Get-ChildItem Cert:\\ listing (Format-List * or a table)",
+        records=(CERTIFICATES,),
     )
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from analyzer.readers import ReaderSpec, Sample, register
 from analyzer.readers.evtx.layout import CHUNK_MAGIC, FILE_MAGIC
 from analyzer.readers.evtx.reader import default_engine, read_evtx, read_evtx_bytes
+from analyzer.readers.records import EVENTS
 
 __all__ = ["default_engine", "read_evtx", "read_evtx_bytes"]
 
@@ -28,5 +29,6 @@ register(
         sniff=sniff,
         read=read_evtx,
         description="Windows binary event log (.evtx), read with the evtx or python-evtx engine",
+        records=(EVENTS,),
     )
 )

@@ -16,6 +16,7 @@ from analyzer.model import ReadResult
 from analyzer.readers import ReaderSpec, ReadOptions, Sample, register
 from analyzer.readers.exports import delimited, localemeta, pslist, textcopy, xmlexport
 from analyzer.readers.exports.common import finish, read_text
+from analyzer.readers.records import EVENTS
 
 EVENT_EXPORT_KINDS: tuple[str, ...] = ("evtx-xml", "evtx-text", "evtx-csv", "evtx-locale-meta")
 
@@ -63,7 +64,11 @@ def _read_csv(file: InputFile, options: ReadOptions) -> ReadResult:
 
 register(
     ReaderSpec(
-        xmlexport.KIND, xmlexport.sniff, xmlexport.read, "event XML (wevtutil, Event Viewer)"
+        xmlexport.KIND,
+        xmlexport.sniff,
+        xmlexport.read,
+        "event XML (wevtutil, Event Viewer)",
+        records=(EVENTS,),
     )
 )
 register(
@@ -72,11 +77,16 @@ register(
         _sniff_text,
         _read_text,
         "Event Viewer text: copied event details, or tab-delimited 'Save as'",
+        records=(EVENTS,),
     )
 )
 register(
     ReaderSpec(
-        "evtx-csv", _sniff_csv, _read_csv, "Event Viewer 'Save as' CSV, Get-WinEvent | Export-Csv"
+        "evtx-csv",
+        _sniff_csv,
+        _read_csv,
+        "Event Viewer 'Save as' CSV, Get-WinEvent | Export-Csv",
+        records=(EVENTS,),
     )
 )
 register(
