@@ -207,6 +207,7 @@ class Guard:
             status = refused.status
         if refused.status == 401:
             headers.append((b"www-authenticate", b'Bearer realm="certtriage"'))
+        headers.append((b"content-length", str(len(body)).encode("ascii")))
         if close:  # the rest of the body is not read: the connection cannot carry another request
             headers.append((b"connection", b"close"))
         await send({"type": "http.response.start", "status": status, "headers": headers})

@@ -45,17 +45,17 @@ def upload_name(raw: str) -> str:
     """The relative path an uploaded file is stored under: the client's own name when it is safe
     on every platform, otherwise Refused naming it. The archive module's rules for member names
     (no absolute path, drive, '..' or ':') apply, plus Windows' device names and characters."""
-    shown = raw.encode("unicode_escape").decode("ascii")[:MAX_NAME_CHARS]
+    shown = repr(raw[:MAX_NAME_CHARS])  # repr: control characters shown escaped, not sent
     name, why = clean_member_name(raw)
     if name is None:
-        raise Refused(f"file name {shown!r} refused: {why}")
+        raise Refused(f"file name {shown} refused: {why}")
     for part in name.split("/"):
         if len(part) > MAX_NAME_CHARS:
-            raise Refused(f"file name {shown!r} refused: longer than {MAX_NAME_CHARS} characters")
+            raise Refused(f"file name {shown} refused: longer than {MAX_NAME_CHARS} characters")
         if _WINDOWS_FORBIDDEN.search(part) or part != part.rstrip(". "):
-            raise Refused(f"file name {shown!r} refused: not a valid Windows file name")
+            raise Refused(f"file name {shown} refused: not a valid Windows file name")
         if part.split(".")[0].upper() in _DEVICE_NAMES:
-            raise Refused(f"file name {shown!r} refused: a Windows device name")
+            raise Refused(f"file name {shown} refused: a Windows device name")
     return name
 
 

@@ -24,6 +24,8 @@ from analyzer.serve.job import UploadJob, UploadResult
 
 JobFunction = Callable[[UploadJob], UploadResult]
 STOP_GRACE_SECONDS = 5.0
+START_SECONDS = 120.0  # for a new worker to import the pipeline (a slow, busy machine)
+READY = "ready"  # a worker's first message: its imports are done; the time limit starts after
 
 
 class AnalysisFailed(Exception):
@@ -37,6 +39,7 @@ class Busy(Exception):
 def _worker_main(conn: Connection, job_function: JobFunction) -> None:
     # Ctrl-C is the server's: it stops the workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    conn.send(READY)
     while True:
         try:
             job = conn.recv()
@@ -55,6 +58,7 @@ def _worker_main(conn: Connection, job_function: JobFunction) -> None:
 class _Worker:
     process: Any  # multiprocessing.Process of the spawn context
     conn: Connection
+    ready: bool = False
 
 
 class WorkerPool:
@@ -125,7 +129,7 @@ class WorkerPool:
                 result = self._run_on(worker, job)
             except AnalysisFailed:
                 self._discard(worker)
-                self.idle.put(None)
+                self._replace()
                 raise
             self.idle.put(worker)
             return result
@@ -133,7 +137,30 @@ class WorkerPool:
             with self.lock:
                 self.waiting -= 1
 
+    def _replace(self) -> None:
+        """Start the lost worker's successor now, so that it is ready for the next job."""
+        try:
+            successor: _Worker | None = None if self.closed else self._spawn()
+        except OSError:  # cannot start one now: the next job tries again
+            successor = None
+        self.idle.put(successor)
+
+    def _await_ready(self, worker: _Worker) -> None:
+        if worker.ready:
+            return
+        ready = wait([worker.conn, worker.process.sentinel], START_SECONDS)
+        if worker.conn in ready:
+            try:
+                worker.ready = worker.conn.recv() == READY
+            except (EOFError, OSError):
+                raise AnalysisFailed(self._death(worker)) from None
+        elif worker.process.sentinel in ready:
+            raise AnalysisFailed(self._death(worker))
+        if not worker.ready:
+            raise AnalysisFailed(f"the analysis worker did not start within {START_SECONDS:g} s")
+
     def _run_on(self, worker: _Worker, job: UploadJob) -> UploadResult:
+        self._await_ready(worker)
         try:
             worker.conn.send(job)
         except OSError:
