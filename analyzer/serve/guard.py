@@ -35,7 +35,9 @@ OPEN_PATHS = ("/login",)  # the only page reachable without the token: where it 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 COMMON_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
+    # Not "no-referrer": with it a browser sends "Origin: null" on form posts, which the origin
+    # check must refuse. "same-origin" still tells other sites nothing (report ids stay here).
+    (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
     (b"cache-control", b"no-store"),
 ]
