@@ -127,7 +127,7 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the web application (upload a ticket's files, read its report, browse a triage run)
-    and the HTTP API for ticket systems (`POST /api/analyze`). Listens on 127.0.0.1 unless told
+    and the HTTP API for ticket systems (POST /api/analyze). Listens on 127.0.0.1 unless told
     otherwise; any other address needs a token."""
     config = ServeConfig(
         host=host,

@@ -14,6 +14,7 @@ import contextlib
 import http
 import json
 import logging
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from starlette.exceptions import HTTPException
 from analyzer import __version__
 from analyzer.case import normalise_thumbprint, parse_at
 from analyzer.errors import UsageError
+from analyzer.inputs.archive_base import CONTROL_CHARS
 from analyzer.serve import pages
 from analyzer.serve.config import ServeConfig
 from analyzer.serve.guard import (
@@ -49,12 +51,19 @@ from analyzer.serve.store import (
     upload_folder,
     upload_name,
 )
-from analyzer.serve.workers import AnalysisFailed, Busy, JobFunction, WorkerPool
+from analyzer.serve.workers import (
+    AnalysisFailed,
+    AnalysisTimedOut,
+    Busy,
+    JobFunction,
+    WorkerPool,
+)
 
 log = logging.getLogger("certtriage.serve")
 
 COPY_CHUNK = 1024 * 1024
 MAX_FORM_FIELDS = 16  # thumbprint, at: anything beyond a handful is not our form
+PURGE_EVERY_SECONDS = 60.0
 LOGIN_FAILURE_DELAY = 1.0  # seconds: slows guessing the token through the login form
 TRIAGE_SUFFIXES = {
     ".html": "text/html; charset=utf-8",
@@ -132,6 +141,7 @@ class Server:
         self.config = config
         self.store = ReportStore(config.reports_dir, config.keep_days)
         self.pool = WorkerPool(config.workers, config.timeout, config.queue, job_function)
+        self.purged_at = 0.0
 
     def start(self) -> None:
         for folder in (self.config.data_dir, self.config.reports_dir, self.config.uploads_dir):
@@ -139,6 +149,13 @@ class Server:
         self.store.purge()
         remove_stale_uploads(self.config.uploads_dir)
         self.pool.start()
+
+    def _purge_now_and_then(self) -> None:
+        """Expired reports go before new ones come (at most once a minute: it lists them all)."""
+        now = time.monotonic()
+        if now - self.purged_at >= PURGE_EVERY_SECONDS:
+            self.purged_at = now
+            self.store.purge()
 
     async def analyse(self, request: Request) -> tuple[str, str, str | None]:
         """Analyse the uploaded files of one request: (report id, JSON document, why nothing
@@ -150,7 +167,7 @@ class Server:
             if not files:
                 raise Refused("no file uploaded: send the ticket's files as 'files' parts")
             options = _options(_text(form.get("thumbprint")), _text(form.get("at")))
-            self.store.purge()
+            self._purge_now_and_then()
             with upload_folder(self.config.uploads_dir) as folder:
                 names = await _save(files, folder)
                 job = UploadJob(str(folder), tuple(names), *options)
@@ -231,7 +248,7 @@ async def error_response(request: Request, status: int, message: str) -> Respons
 def _failure_status(exc: AnalysisFailed | Busy) -> int:
     if isinstance(exc, Busy):
         return 503
-    return 504 if "timed out" in str(exc) else 500
+    return 504 if isinstance(exc, AnalysisTimedOut) else 500
 
 
 def triage_file(root: Path, path: str) -> Path | None:
@@ -287,7 +304,9 @@ def create_app(config: ServeConfig, job_function: JobFunction = analyse_upload) 
 
     @app.exception_handler(Exception)
     async def crashed(request: Request, exc: Exception) -> Response:
-        log.error("internal error on %s: %s: %s", request.url.path, type(exc).__name__, exc)
+        # The path and the message may carry the client's text: no control character to a log.
+        text = CONTROL_CHARS.sub("?", f"{request.url.path}: {type(exc).__name__}: {exc}")
+        log.error("internal error on %s", text)
         return await error_response(request, 500, f"internal error: {type(exc).__name__}")
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)

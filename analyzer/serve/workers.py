@@ -32,6 +32,10 @@ class AnalysisFailed(Exception):
     """The analysis gave no result: it crashed, raised, or ran out of time. The text says which."""
 
 
+class AnalysisTimedOut(AnalysisFailed):
+    """The analysis overran its time limit (its worker was killed)."""
+
+
 class Busy(Exception):
     """More analyses are waiting than the server accepts."""
 
@@ -178,7 +182,7 @@ class WorkerPool:
             raise AnalysisFailed(f"the analysis failed: {value}")
         if worker.process.sentinel in ready:
             raise AnalysisFailed(self._death(worker))
-        raise AnalysisFailed(f"the analysis timed out after {self.timeout:g} s")
+        raise AnalysisTimedOut(f"the analysis timed out after {self.timeout:g} s")
 
     def _death(self, worker: _Worker) -> str:
         worker.process.join(STOP_GRACE_SECONDS)

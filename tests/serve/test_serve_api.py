@@ -208,7 +208,12 @@ def test_triage_folder_index_reports_and_nothing_else(served: Served, triage_out
         row["ticket"] for row in httpx.get(served.url + "triage/summary.json").json()["tickets"]
     }
 
-    (triage_out / "link.html").symlink_to(triage_out.parent / "secret.html")
+    link = triage_out / "link.html"
+    if not link.is_symlink():
+        try:
+            link.symlink_to(triage_out.parent / "secret.html")
+        except OSError:  # Windows without the symlink privilege: the other paths still count
+            pass
     for path in (
         "/triage/../secret.html",
         "/triage/%2e%2e/secret.html",
