@@ -10,6 +10,7 @@ from analyzer.cli import (
     certutil_cmd,  # noqa: F401
     collector_cmd,  # noqa: F401
     events_cmd,  # noqa: F401
+    serve_cmd,  # noqa: F401
     triage_cmd,  # noqa: F401
 )
 from analyzer.cli.app import app, stderr, stdout

@@ -70,7 +70,7 @@ def test_top_level_help_reflows_every_command_summary() -> None:
 
     out = runner.invoke(app, ["--help"], env={"COLUMNS": "200"}).stdout
     docs = {c.name: c.callback.__doc__ for c in app.registered_commands if c.callback}
-    assert set(docs) == {"analyze", "certutil", "collector", "events", "triage"}
+    assert set(docs) == {"analyze", "certutil", "collector", "events", "serve", "triage"}
     for name, doc in docs.items():
         assert doc
         first_line = " ".join(doc.split())[:150]  # more than the docstring's first line

@@ -30,4 +30,4 @@ def test_every_command_has_help_and_is_documented_in_the_readme() -> None:
         help_text = command.help or (command.callback.__doc__ or "")
         assert len(help_text.strip()) > 20, f"{name}: no help text"
         assert f"certtriage {name}" in readme, f"{name}: not in README.md"
-    assert sorted(names) == ["analyze", "certutil", "collector", "events", "triage"]
+    assert sorted(names) == ["analyze", "certutil", "collector", "events", "serve", "triage"]

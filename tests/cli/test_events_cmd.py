@@ -7,11 +7,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, shared_samples
 from typer.testing import CliRunner
 
 from analyzer.cli import events_cmd
 from analyzer.cli.app import EXIT_INTERNAL, EXIT_NO_INPUT, EXIT_OK, EXIT_USAGE, app
+from tests.conftest import FIXTURES, shared_samples
 
 EXPORTS = FIXTURES / "exports"
 runner = CliRunner()

@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, shared_samples
 
 from analyzer.errors import InputError
 from analyzer.inputs.files import InputFile
@@ -14,6 +13,7 @@ from analyzer.model import Event, OsInfo, ReadResult, Source, Status
 from analyzer.readers import ReadOptions, detect
 from analyzer.readers.exports import EVENT_EXPORT_KINDS
 from fixtures.writers import export_writer
+from tests.conftest import FIXTURES, shared_samples
 
 EXPORTS = FIXTURES / "exports"
 

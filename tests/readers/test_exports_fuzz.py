@@ -7,7 +7,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, SHARED_SAMPLES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +14,7 @@ from analyzer.errors import CerttriageError
 from analyzer.inputs.files import InputFile
 from analyzer.readers import ReadOptions, detect
 from analyzer.readers.exports import EVENT_EXPORT_KINDS
+from tests.conftest import FIXTURES, SHARED_SAMPLES
 
 SEEDS = sorted(p for p in (FIXTURES / "exports").iterdir() if p.is_file())
 REAL = SHARED_SAMPLES / "evtx" / "exports" / "36870_servicefabric_tsg_eventviewer_copy.txt"
