@@ -20,6 +20,7 @@ from analyzer.model import (
     Coverage,
     Event,
     FileAccess,
+    FolderListing,
     ReadResult,
 )
 
@@ -79,6 +80,7 @@ class Case:
     acls: list[AclEntry] = field(default_factory=list)
     file_access: list[FileAccess] = field(default_factory=list)
     bindings: list[Binding] = field(default_factory=list)
+    listings: list[FolderListing] = field(default_factory=list)
     options: CaseOptions = field(default_factory=CaseOptions)
     # Certificate files matching no store certificate (see analyzer.certmerge): shown, never
     # taken by rules for certificates of the machine store.
@@ -98,6 +100,7 @@ class Case:
             acls=_unique(a for r in usable for a in r.acls),
             file_access=_unique(f for r in usable for f in r.file_access),
             bindings=_unique(b for r in usable for b in r.bindings),
+            listings=_unique(f for r in usable for f in r.listings),
             options=options or CaseOptions(),
         )
 

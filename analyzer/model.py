@@ -210,6 +210,17 @@ class FileAccess:
 
 
 @dataclass(frozen=True)
+class FolderListing:
+    """The files one ``dir`` / ``Get-ChildItem`` listing shows in one folder."""
+
+    folder: str  # as the listing's header prints it
+    files: tuple[str, ...]  # file names (no folders), as listed
+    # The command named a pattern or -Filter/-Include: a file it does not show may still exist.
+    filtered: bool = False
+    source: Source = field(default=Source(""), compare=False)
+
+
+@dataclass(frozen=True)
 class Binding:
     """An SSL binding from ``netsh http show sslcert`` or ``applicationHost.config``."""
 
@@ -241,6 +252,7 @@ class ReadResult:
     acls: list[AclEntry] = field(default_factory=list)
     file_access: list[FileAccess] = field(default_factory=list)
     bindings: list[Binding] = field(default_factory=list)
+    listings: list[FolderListing] = field(default_factory=list)
     coverage: Coverage | None = None
     messages: list[Message] = field(default_factory=list)
 
