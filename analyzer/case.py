@@ -19,6 +19,7 @@ from analyzer.model import (
     Collection,
     Coverage,
     Event,
+    FolderListing,
     ReadResult,
     RecordLists,
     RecordStore,
@@ -134,6 +135,11 @@ class Case(RecordLists):
         return any((cov.channel or "").lower() == wanted for _, cov in self.coverages()) or any(
             (e.channel or "").lower() == wanted for e in self.events
         )
+
+    @property
+    def listings(self) -> list[FolderListing]:
+        """What folder listings (dir, Get-ChildItem) of this ticket show."""
+        return self.records(FolderListing)
 
     @property
     def collections(self) -> list[Collection]:

@@ -213,6 +213,17 @@ class FileAccess:
 
 
 @dataclass(frozen=True)
+class FolderListing:
+    """The files one ``dir`` / ``Get-ChildItem`` listing shows in one folder."""
+
+    folder: str  # as the listing's header prints it
+    files: tuple[str, ...]  # file names (no folders), as listed
+    # The command named a pattern or -Filter/-Include: a file it does not show may still exist.
+    filtered: bool = False
+    source: Source = field(default=Source(""), compare=False)
+
+
+@dataclass(frozen=True)
 class Binding:
     """An SSL binding from ``netsh http show sslcert`` or ``applicationHost.config``."""
 

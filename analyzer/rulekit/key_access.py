@@ -184,6 +184,8 @@ def classify(case: Case, correlation: Correlation, cert: Certificate) -> KeyAcce
     key = cert.key
     if key is None or key.state == "no-key-info" or cert.user_store is True:
         return None
+    if key.machine_keyset is False:
+        return None  # a user key in a machine store: `key-in-user-profile`, not scenario 1 or 2
     denied = tuple(system_denied_evidence(case, cert))
     with_36870 = has_unknown_credentials(correlation)
     if denied:

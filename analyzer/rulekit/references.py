@@ -98,3 +98,22 @@ TLS_1_0_1_1_DISABLED = Page(
     "TLS 1.0 and TLS 1.1 soon to be disabled in Windows (Windows IT Pro Blog)",
     "https://techcommunity.microsoft.com/t5/windows-it-pro-blog/tls-1-0-and-tls-1-1-soon-to-be-disabled-in-windows/ba-p/3887947",
 )
+# Web Topics blog (Microsoft): 36870 with 0x80090016 (NTE_BAD_KEYSET) after a server certificate
+# installed in the user store was dragged to the Local Machine store: the key stayed behind in
+# the user's profile.
+SSL_STOPS_WORKING_IIS7 = Page(
+    "SSL stops working in IIS7 (Web Topics blog archive)",
+    "https://learn.microsoft.com/archive/blogs/webtopics/ssl-stops-working-in-iis7",
+)
+# .NET Framework clients pick their TLS versions from SchUseStrongCrypto and
+# SystemDefaultTlsVersions (or the code's SslProtocols / ServicePointManager.SecurityProtocol).
+DOTNET_TLS = Page(
+    "Transport Layer Security (TLS) best practices with .NET Framework",
+    "https://learn.microsoft.com/dotnet/framework/network-programming/tls",
+)
+# SQL Server requires its certificate to be within Valid from / Valid to and to carry the
+# Server Authentication EKU: a service that checks what HTTP.sys does not.
+SQL_CERTIFICATE_REQUIREMENTS = Page(
+    "Certificate requirements for SQL Server",
+    "https://learn.microsoft.com/sql/database-engine/configure-windows/certificate-requirements",
+)

@@ -1,8 +1,11 @@
 """What `certificate-expired` and `certificate-not-yet-valid` share: validity at the failure.
 
-A fault for the certificate in use (--thumbprint or a binding); an advisory for others, so that an
-expired predecessor never outranks the broken key of the certificate in use. Dates are compared
-with a day of slack (certificate dates are local time without a zone, events are UTC).
+A fault only for the certificate in use (--thumbprint or a binding) of a service that refuses
+such a certificate (`analyzer.rulekit.services`); HTTP.sys binds it and clients fail later, so
+there (and for a service not known) it is an advisory, as it is for every certificate not in use:
+an expired predecessor never outranks the broken key of the certificate in use. Dates are
+compared with a day of slack (certificate dates are local time without a zone, events are UTC).
+No step deletes a certificate: an expired one does no harm in the store, and its key goes with it.
 """
 
 from __future__ import annotations
@@ -11,12 +14,14 @@ from analyzer.correlate import Correlation, validity_at
 from analyzer.model import Certificate, Confidence, Diagnosis, Kind
 from analyzer.rulekit.evidence import candidate_certificates, cert_evidence, label
 from analyzer.rulekit.registry import Rule, RuleContext
+from analyzer.rulekit.services import STRICT_PAGES, lenient_service_reason, strict_service
 
 MAX_LISTED = 10
 
 
 def validity_diagnoses(rule: Rule, context: RuleContext, state: str) -> list[Diagnosis]:
-    """One fault per certificate in use; one advisory listing all the others."""
+    """One diagnosis per certificate in use (a fault when the service refuses it); one advisory
+    listing all the others."""
     correlation = context.correlation
     when = correlation.reference_moment
     if when is None:
@@ -43,10 +48,11 @@ def _diagnosis(
     word = "expired" if state == "expired" else "not yet valid"
     listed = certs[:MAX_LISTED]
     more = f" (and {len(certs) - MAX_LISTED} more)" if len(certs) > MAX_LISTED else ""
+    strict = strict_service(correlation) if in_use else None
     if state == "expired":
         steps = [
-            f"certutil -delstore {c.store or 'my'} {c.thumbprint}   (once nothing uses it)"
-            for c in listed
+            "Nothing to remove: an expired certificate can stay in the store (deleting it is not "
+            "needed, and its private key would go with it)."
         ]
     else:
         steps = [
@@ -55,16 +61,22 @@ def _diagnosis(
         ]
     if in_use:
         steps.insert(0, "Bind a currently valid certificate (renew or request a new one).")
+    if not in_use:
+        why = "not the certificate in use, so this is advisory"
+    elif strict is None:
+        why = lenient_service_reason(correlation)
+    else:
+        why = f"{strict[0]} refuses a certificate outside its validity period"
     subject = label(certs[0]) if len(certs) == 1 else f"{len(certs)} certificates"
     return rule.diagnosis(
         subject,
-        kind=Kind.FAULT if in_use else Kind.ADVISORY,
+        kind=Kind.FAULT if strict is not None else Kind.ADVISORY,
         confidence=Confidence.HIGH,
         confidence_reason=(
             f"{word} at {when} by more than the one day of slack allowed for zone-less local "
-            "certificate dates"
-            + ("" if in_use else "; not the certificate in use, so this is advisory")
+            f"certificate dates; {why}"
         ),
+        references=tuple(p for p in rule.references if strict is not None or p not in STRICT_PAGES),
         certificates=tuple(c.thumbprint or "" for c in certs),
         evidence=tuple(
             cert_evidence(

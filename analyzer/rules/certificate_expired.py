@@ -1,14 +1,15 @@
 """`certificate-expired`: a server certificate past its NotAfter at the time of the failure.
 
-A fault for the certificate in use (--thumbprint or a binding), an advisory for the others (see
-`analyzer.rulekit.validity`).
+A fault only for the certificate in use (--thumbprint or a binding) of a service that refuses it
+(SQL Server); HTTP.sys binds it, so there, for a service not known and for every other
+certificate it is an advisory (see `analyzer.rulekit.validity`).
 """
 
 from __future__ import annotations
 
 from analyzer.model import Diagnosis, Kind
 from analyzer.rulekit import references as pages
-from analyzer.rulekit.registry import Need, Rule, RuleContext, register
+from analyzer.rulekit.registry import Rule, RuleContext, register
 from analyzer.rulekit.validity import validity_diagnoses
 
 
@@ -20,10 +21,10 @@ class CertificateExpired(Rule):
     advisory_too = True
     fires_when = (
         "a server certificate with a key whose NotAfter is more than a day before --at or the "
-        "last 36870 (fault for the certificate in use, advisory otherwise)"
+        "last 36870 (fault for the certificate in use of a service that refuses it, such as SQL "
+        "Server; advisory for HTTP.sys, a service not known, and other certificates)"
     )
-    needs = frozenset({Need.ELEVATION})  # certutil -delstore on the machine store
-    references = (pages.CERTUTIL,)
+    references = (pages.NETSH_HTTP, pages.SQL_CERTIFICATE_REQUIREMENTS, pages.CERTUTIL)
 
     def check(self, context: RuleContext) -> list[Diagnosis]:
         return validity_diagnoses(self, context, "expired")

@@ -1,7 +1,8 @@
 """`certificate-not-yet-valid`: a server certificate before its NotBefore at the time of the failure.
 
-A fault for the certificate in use (--thumbprint or a binding), an advisory for the others (see
-`analyzer.rulekit.validity`); the usual cause is the server clock.
+A fault only for the certificate in use (--thumbprint or a binding) of a service that refuses it
+(SQL Server); HTTP.sys binds it, so there, for a service not known and for every other
+certificate it is an advisory (see `analyzer.rulekit.validity`); the usual cause is the server clock.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ class CertificateNotYetValid(Rule):
     advisory_too = True
     fires_when = (
         "a server certificate with a key whose NotBefore is more than a day after --at or the "
-        "last 36870 (fault for the certificate in use, advisory otherwise)"
+        "last 36870 (fault for the certificate in use of a service that refuses it, such as SQL "
+        "Server; advisory for HTTP.sys, a service not known, and other certificates)"
     )
-    references = (pages.CERTUTIL,)
+    references = (pages.NETSH_HTTP, pages.SQL_CERTIFICATE_REQUIREMENTS, pages.CERTUTIL)
 
     def check(self, context: RuleContext) -> list[Diagnosis]:
         return validity_diagnoses(self, context, "not-yet-valid")

@@ -1,15 +1,28 @@
-"""`key-file-missing`: the certificate's key file is not in its key folder.
+"""`key-file-missing`: the certificate's key file is gone from its key folder, or unreachable.
 
-The icacls listing shows the key folder's files (icacls `/t` or `<folder>\\*`) and the
-certificate's key file is not among them, or Process Monitor saw NAME NOT FOUND on it: the key is
-gone, whatever the permissions (those are `machinekeys-permissions`).
+A listing of the key folder's files (icacls `/t` or `<folder>\\*`, `dir`, Get-ChildItem) does not
+show the certificate's key file (the dump names its unique container), or Process Monitor saw NAME
+NOT FOUND on it: the key is gone, whatever the permissions (those are `machinekeys-permissions`).
+Process Monitor's SHARING VIOLATION on that file means it is there but held open exclusively by
+another process (antivirus, backup or cleanup tools): unreachable when Schannel needs it. A `dir`
+or Get-ChildItem listing that named a pattern or filter proves no absence and is not used.
 """
 
 from __future__ import annotations
 
 from analyzer.case import Case
 from analyzer.knowledge.acl_defaults import key_file_name
-from analyzer.model import AclEntry, Confidence, Diagnosis, Evidence, FileAccess, Key, Kind
+from analyzer.model import (
+    AclEntry,
+    Certificate,
+    Confidence,
+    Diagnosis,
+    Evidence,
+    FileAccess,
+    FolderListing,
+    Key,
+    Kind,
+)
 from analyzer.rulekit import references as pages
 from analyzer.rulekit import remedies
 from analyzer.rulekit.evidence import candidate_certificates, cert_evidence, label
@@ -20,6 +33,21 @@ from analyzer.rulekit.registry import Need, Rule, RuleContext, register
 def _in_folder(entry: AclEntry, cng: bool) -> bool:
     lowered = entry.path.lower()
     return ("\\crypto\\keys\\" in lowered) if cng else ("\\rsa\\machinekeys\\" in lowered)
+
+
+def _is_key_folder(folder: str, cng: bool) -> bool:
+    lowered = folder.replace("/", "\\").rstrip("\\").lower()
+    return lowered.endswith("\\crypto\\keys" if cng else "\\rsa\\machinekeys")
+
+
+def folder_listings(case: Case, key: Key) -> list[FolderListing]:
+    """Unfiltered `dir` / Get-ChildItem listings of this key's folder."""
+    cng = is_ksp(key)
+    return [
+        listing
+        for listing in case.listings
+        if not listing.filtered and _is_key_folder(listing.folder, cng)
+    ]
 
 
 def listed_files(case: Case, key: Key) -> tuple[set[str], list[AclEntry]]:
@@ -36,26 +64,41 @@ def _listing_damaged(case: Case, paths: set[str]) -> bool:
 
 
 NOT_FOUND = ("NAME NOT FOUND", "PATH NOT FOUND")
+SHARING_VIOLATION = "SHARING VIOLATION"
 
 
-def not_found_rows(case: Case, key_file: str) -> list[FileAccess]:
-    """Process Monitor rows where a process looked for this key file and it was not there."""
+def rows_with(case: Case, key_file: str, results: tuple[str, ...]) -> list[FileAccess]:
+    """Process Monitor rows on this key file with one of these results."""
     wanted = key_file.lower()
     return [
         row
         for row in case.file_access
-        if row.result.upper() in NOT_FOUND and (key_file_name(row.path) or "").lower() == wanted
+        if row.result.upper() in results and (key_file_name(row.path) or "").lower() == wanted
     ]
+
+
+def not_found_rows(case: Case, key_file: str) -> list[FileAccess]:
+    """Process Monitor rows where a process looked for this key file and it was not there."""
+    return rows_with(case, key_file, NOT_FOUND)
+
+
+def _row_evidence(row: FileAccess) -> Evidence:
+    return Evidence(
+        f"Process Monitor: {row.process or 'a process'} got {row.result} on {row.path}",
+        row.source,
+        f"{row.time or ''} {row.process or ''} {row.operation or ''} {row.path} {row.result}".strip(),
+    )
 
 
 @register
 class KeyFileMissing(Rule):
     id = "key-file-missing"
-    title = "The certificate's key file is not in the key folder"
+    title = "The certificate's key file is missing from the key folder or unreachable"
     kind = Kind.FAULT
     fires_when = (
-        "an icacls listing of the key folder's files does not contain the key file of a "
-        "certificate in the machine store, or procmon shows NAME NOT FOUND on that file"
+        "a listing of the key folder's files (icacls, dir, Get-ChildItem) does not contain the "
+        "key file of a certificate in the machine store, or procmon shows NAME NOT FOUND or "
+        "SHARING VIOLATION on that file"
     )
     needs = frozenset({Need.ELEVATION})
     references = (pages.MACHINEKEYS_DEFAULTS, pages.KEY_STORAGE)
@@ -67,11 +110,18 @@ class KeyFileMissing(Rule):
             key = cert.key
             if key is None or not key.key_file or not cert.thumbprint:
                 continue
+            if key.machine_keyset is False:
+                continue  # a user key is not in the machine key folders: `key-in-user-profile`
+            wanted = key.key_file.lower()
             names, entries = listed_files(case, key)
-            if key.key_file.lower() in names:
+            listings = folder_listings(case, key)
+            listed = names | {f.lower() for listing in listings for f in listing.files}
+            locked = rows_with(case, key.key_file, (SHARING_VIOLATION,))
+            if wanted in listed and not locked:
                 continue  # the listing shows it: a NAME NOT FOUND looked elsewhere
-            rows = not_found_rows(case, key.key_file)
-            if not names and not rows:
+            rows = [] if wanted in listed else not_found_rows(case, key.key_file)
+            absent = bool(listed) and wanted not in listed
+            if not absent and not rows and not locked:
                 continue
             evidence = [
                 cert_evidence(
@@ -80,7 +130,7 @@ class KeyFileMissing(Rule):
             ]
             reasons = []
             damaged = False
-            if names:
+            if names and absent:
                 damaged = _listing_damaged(case, {e.source.path for e in entries})
                 evidence.append(
                     Evidence(
@@ -88,38 +138,69 @@ class KeyFileMissing(Rule):
                         entries[0].source,
                     )
                 )
-                reasons.append(
-                    f"{len(names)} key file(s) listed in {key_folder(key)}, not {key.key_file}"
-                    + ("; the listing is damaged (elisions or unreadable files)" if damaged else "")
-                )
-            for row in rows[:3]:
+            for listing in listings if absent else ():
                 evidence.append(
                     Evidence(
-                        f"Process Monitor: {row.process or 'a process'} got {row.result} on {row.path}",
-                        row.source,
-                        f"{row.time or ''} {row.process or ''} {row.operation or ''} {row.path} {row.result}".strip(),
+                        f"the folder listing shows {len(listing.files)} file(s) in "
+                        f"{listing.folder}, not {key.key_file}",
+                        listing.source,
                     )
                 )
+            if absent:
+                reasons.append(
+                    f"{len(listed)} key file(s) listed in {key_folder(key)}, not {key.key_file}"
+                    + (
+                        "; the icacls listing is damaged (elisions or unreadable files)"
+                        if damaged
+                        else ""
+                    )
+                )
+            evidence.extend(_row_evidence(row) for row in (rows + locked)[:3])
             if rows:
                 reasons.append(f"Process Monitor: {rows[0].result} on the key file")
+            if locked:
+                reasons.append(
+                    "Process Monitor: SHARING VIOLATION on the key file, which another process "
+                    "holds open"
+                )
+            gone = absent or bool(rows)
             out.append(
                 self.diagnosis(
                     label(cert),
-                    confidence=Confidence.MEDIUM if damaged and not rows else Confidence.HIGH,
+                    confidence=Confidence.MEDIUM
+                    if damaged and not rows and not listings
+                    else Confidence.HIGH,
                     confidence_reason="; ".join(reasons),
                     certificates=(cert.thumbprint,),
                     evidence=tuple(evidence),
-                    remediation=(
-                        f'dir /a "{key_folder(key)}\\{key.key_file}"   (confirm it is gone)',
-                        remedies.import_keyexchange(cert, "<original>.pfx")
-                        + "   (re-import the PFX, if it is still at hand)",
-                        *remedies.new_request(cert),
-                    ),
+                    remediation=self._steps(cert, key, gone),
                     explains_events=correlation.explains((cert.thumbprint,)),
                     summary=(
                         f"The key of {label(cert)} should be the file {key.key_file} in "
                         f"{key_folder(key)}; it is not there, so the key is gone."
+                        if gone
+                        else f"The key file {key.key_file} of {label(cert)} is held open by "
+                        "another process (SHARING VIOLATION), so Schannel cannot open it."
                     ),
                 )
             )
         return out
+
+    @staticmethod
+    def _steps(cert: Certificate, key: Key, gone: bool) -> tuple[str, ...]:
+        path = f"{key_folder(key)}\\{key.key_file}"
+        if not gone:
+            return (
+                "In the Process Monitor capture, find the process that holds the key file open "
+                "(the rows before the SHARING VIOLATION), e.g. an antivirus scanner or a backup "
+                "agent.",
+                f'Exclude "{key_folder(key)}" from that product\'s scanning or locking, then add '
+                "the binding again.",
+                remedies.REBIND,
+            )
+        return (
+            f'dir /a "{path}"   (confirm it is gone)',
+            remedies.import_keyexchange(cert, "<original>.pfx")
+            + "   (re-import the PFX, if it is still at hand)",
+            *remedies.new_request(cert),
+        )

@@ -1,10 +1,13 @@
 """`non-exportable-broken-keyset` (scenario 1): a key that cannot be used, and nothing says that
 SYSTEM is kept out of it.
 
-Importing a PFX in IIS Manager with "Allow this certificate to be exported" unchecked can leave a
-broken keyset: certutil opens the key (so it reports `Private key is NOT exportable`) and its test
-fails, or the key errors with NTE_BAD_KEYSET. Without access evidence scenario 2 stays the
-runner-up (reported by `machinekeys-permissions` at low confidence).
+What the evidence proves is that the private key cannot be used (a broken or missing keyset); the
+title says only that. The likely cause, named in the text and not as a fact: importing a PFX in
+IIS Manager with "Allow this certificate to be exported" unchecked can leave a broken keyset:
+certutil opens the key (so it reports `Private key is NOT exportable`) and its test fails, or the
+key errors with NTE_BAD_KEYSET. Without access evidence scenario 2 stays the runner-up (reported
+by `machinekeys-permissions` at low confidence). A key the dump shows outside the machine keyset
+is `key-in-user-profile` instead.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from analyzer.rulekit.registry import Need, Question, Rule, RuleContext, registe
 @register
 class NonExportableBrokenKeyset(Rule):
     id = "non-exportable-broken-keyset"
-    title = "Private key is broken (non-exportable import left an unusable keyset)"
+    title = "The private key cannot be used: broken or missing keyset"
     kind = Kind.FAULT
     scenario = 1
     fires_when = (
@@ -74,10 +77,11 @@ class NonExportableBrokenKeyset(Rule):
                     ),
                     explains_events=explains,
                     summary=(
-                        f"The private key of {label(cert)} cannot be used and nothing shows that "
-                        "SYSTEM is denied: most likely a broken keyset from a non-exportable "
-                        "import (scenario 1); MachineKeys permissions (scenario 2) is the "
-                        "runner-up."
+                        f"The private key of {label(cert)} cannot be used (a broken or missing "
+                        "keyset) and nothing shows that SYSTEM is denied. The likely cause is an "
+                        'import in IIS Manager with "Allow this certificate to be exported" '
+                        "unchecked, which leaves a broken keyset (scenario 1); MachineKeys "
+                        "permissions (scenario 2) is the runner-up."
                     ),
                 )
             )

@@ -1,11 +1,15 @@
 """The certificate rules: `no-private-key`, `certificate-expired`, `certificate-not-yet-valid`,
-`no-server-auth-eku`, `cng-key-on-2008`, `cert-not-in-machine-store`."""
+`no-server-auth-eku`, `cert-not-in-machine-store`, and the service hook that decides whether a
+certificate problem HTTP.sys tolerates is a fault."""
 
 from __future__ import annotations
+
+import dataclasses
 
 from rule_records import (
     KSP,
     analyse,
+    by_id,
     cert,
     dump,
     event,
@@ -15,7 +19,10 @@ from rule_records import (
     thumb,
 )
 
-from analyzer.model import OsInfo
+from analyzer.model import Event, OsInfo
+from analyzer.rulekit.references import SQL_CERTIFICATE_REQUIREMENTS
+
+SQL_PAGE = SQL_CERTIFICATE_REQUIREMENTS.url
 
 CLIENT_AUTH = "1.3.6.1.5.5.7.3.2"
 
@@ -36,11 +43,27 @@ def test_certificate_in_use_without_a_key() -> None:
     assert analysis.diagnoses[0].explains_events
 
 
-def test_expired_certificate_in_use_is_a_fault() -> None:
+def sql_server_event() -> Event:
+    """36870 whose text names SQL Server's process as the SSPI client."""
+    return dataclasses.replace(event(), sspi_process="sqlservr (PID: 2210)")
+
+
+def test_expired_certificate_in_use_is_an_advisory_for_http_sys() -> None:
     old = cert("old", valid_to="2024-01-01T00:00:00")
     analysis = analyse(dump(old), log(event()), thumbprint=thumb("old"))
     expired = next(d for d in analysis.diagnoses if d.id == "certificate-expired")
+    assert expired.kind == "advisory"
+    assert "taken as HTTP.sys" in expired.confidence_reason
+    assert not any("delstore" in step for step in expired.remediation)
+    assert SQL_PAGE not in expired.references
+
+
+def test_expired_certificate_in_use_is_a_fault_for_sql_server() -> None:
+    old = cert("old", valid_to="2024-01-01T00:00:00")
+    analysis = analyse(dump(old), log(sql_server_event()), thumbprint=thumb("old"))
+    expired = next(d for d in analysis.diagnoses if d.id == "certificate-expired")
     assert expired.kind == "fault"
+    assert SQL_PAGE in expired.references
 
 
 def test_a_day_of_slack_for_zone_less_dates_is_said() -> None:
@@ -68,19 +91,19 @@ def test_validity_advisories_are_one_diagnosis_for_many_certificates() -> None:
 def test_certificate_in_use_without_server_authentication() -> None:
     client = cert("client", eku=(CLIENT_AUTH,))
     analysis = analyse(dump(client), log(event()), thumbprint=thumb("client"))
-    assert "no-server-auth-eku" in ids(analysis)
+    (eku,) = by_id(analysis, "no-server-auth-eku")
+    assert eku.kind == "advisory"  # HTTP.sys binds it; clients reject it later
     assert "no-server-auth-eku" not in ids(analyse(dump(client), log(event())))
+    strict = analyse(dump(client), log(sql_server_event()), thumbprint=thumb("client"))
+    assert by_id(strict, "no-server-auth-eku")[0].kind == "fault"
 
 
-def test_cng_key_on_server_2008() -> None:
+def test_a_ksp_key_on_server_2008_is_no_fault() -> None:
+    """No Microsoft page says Schannel on 6.0 cannot use CNG keys: the OS blames nothing."""
     ksp = cert(key=key(provider=KSP, keyspec=0))
     on_2008 = analyse(dump(ksp), log(event(), os=OsInfo("6.0", 6002, 1)))
-    diagnosis = next(d for d in on_2008.diagnoses if d.id == "cng-key-on-2008")
-    assert (diagnosis.kind, diagnosis.explains_events) == ("fault", True)
-    unknown = analyse(dump(ksp), log(event()))
-    assert next(d for d in unknown.diagnoses if d.id == "cng-key-on-2008").kind == "advisory"
-    on_2016 = analyse(dump(ksp), log(event(), os=OsInfo("10.0", 14393, 1)))
-    assert "cng-key-on-2008" not in ids(on_2016)
+    assert not any("2008" in d.title for d in on_2008.diagnoses)
+    assert not any(d.kind == "fault" for d in on_2008.diagnoses)
 
 
 def test_thumbprint_absent_from_the_machine_store() -> None:

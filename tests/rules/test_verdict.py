@@ -38,11 +38,11 @@ def test_expired_predecessor_never_outranks_the_broken_key_in_use() -> None:
 
 
 def test_36871_state_10013_is_protocol_policy_not_a_key_problem() -> None:
-    policy = event(36871, Type="client", ErrorState=10013)
+    policy = event(36871, Type="server", ErrorState=10013)
     analysis = analyse(dump(cert()), log(policy))
     assert analysis.diagnoses[0].id == "protocol-policy-36871"
     assert "protocol-policy-36871" not in ids(
-        analyse(dump(cert()), log(event(36871, Type="client", ErrorState=10011)))
+        analyse(dump(cert()), log(event(36871, Type="server", ErrorState=10011)))
     )
 
 

@@ -155,7 +155,9 @@ class Builder:
             self.store = (line.sub or "").lower() or None
         elif kind == "COMMAND":
             verbs = {v.casefold() for v in re.findall(r"(?:^|[\s\"'])[-/](\w+)", line.text)}
-            self.user_store = ("user" in verbs) if verbs & STORE_VERBS else None
+            # `-service` names a service account's store: neither the machine's nor `-user`.
+            store_command = bool(verbs & STORE_VERBS) and "service" not in verbs
+            self.user_store = ("user" in verbs) if store_command else None
         elif kind == "CLOSING":
             self.closing = True
         elif kind in ("OTHER", "LABEL", "CUMSG") and cert.facts and "0x" in line.text:

@@ -1,9 +1,19 @@
 """Readers of the evidence beside certutil dumps and event logs: icacls, Process Monitor, netsh,
-applicationHost.config, PowerShell certificate listings and certificate files.
+applicationHost.config, PowerShell certificate listings, folder listings (dir, Get-ChildItem)
+and certificate files.
 
 Importing this package registers every one of them (the registry imports it, see
 `analyzer.readers.registry`)."""
 
-from analyzer.readers.evidence import certfile, getacl, icacls, iisconfig, netsh, procmon, pslist
+from analyzer.readers.evidence import (
+    certfile,
+    dirlist,
+    getacl,
+    icacls,
+    iisconfig,
+    netsh,
+    procmon,
+    pslist,
+)
 
-__all__ = ["certfile", "getacl", "icacls", "iisconfig", "netsh", "procmon", "pslist"]
+__all__ = ["certfile", "dirlist", "getacl", "icacls", "iisconfig", "netsh", "procmon", "pslist"]

@@ -1,0 +1,54 @@
+"""What the service that loads the certificate demands of it, beyond a usable key.
+
+HTTP.sys (IIS, WinRM HTTPS, any `netsh http` binding) binds a certificate by hash and store
+(Microsoft's `netsh http` page lists no validity or EKU check among the binding's parameters): an
+expired, not yet valid or non-server-authentication certificate is bound, and clients reject it
+later at the handshake. It does not cause 0x80070520. Other services check for themselves: SQL
+Server refuses a certificate outside Valid from / Valid to or without the Server Authentication
+EKU (Microsoft's "Certificate requirements for SQL Server").
+
+This is the hook the validity and EKU rules ask; until the correlation names services reliably,
+a service it does not know is taken as HTTP.sys.
+"""
+
+from __future__ import annotations
+
+import re
+
+from analyzer.correlate import Correlation
+from analyzer.rulekit import references as pages
+from analyzer.rulekit.references import Page
+
+# Services (as the correlation names them: an SSPI client process or a service name) that refuse
+# a certificate outside its validity or without Server Authentication, with the page saying so.
+STRICT_SERVICES: tuple[tuple[re.Pattern[str], str, Page], ...] = (
+    (
+        re.compile(r"\bsqlservr\b|\bSQL Server\b|\bMSSQL", re.IGNORECASE),
+        "SQL Server",
+        pages.SQL_CERTIFICATE_REQUIREMENTS,
+    ),
+)
+STRICT_PAGES: tuple[Page, ...] = tuple(page for _, _, page in STRICT_SERVICES)
+
+
+def strict_service(correlation: Correlation) -> tuple[str, Page] | None:
+    """The service of the failures when it requires a valid, server-authentication certificate
+    (its name and the page that says so); None for HTTP.sys and for a service not known."""
+    for pattern, name, page in STRICT_SERVICES:
+        if pattern.search(correlation.service):
+            return name, page
+    return None
+
+
+def lenient_service_reason(correlation: Correlation) -> str:
+    """Why a certificate problem HTTP.sys tolerates is only an advisory for this case."""
+    service = correlation.service
+    who = (
+        "the service is not known and is taken as HTTP.sys"
+        if service == "not known"
+        else f"the service ({service}) is not one known to refuse such a certificate"
+    )
+    return (
+        f"{who}: HTTP.sys binds such a certificate and clients reject it later at the handshake, "
+        "so it does not explain 0x80070520 and this is advisory"
+    )
