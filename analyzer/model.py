@@ -332,3 +332,18 @@ class Analysis:
     thumbprint: str | None = None  # --thumbprint, normalised
     at: str | None = None  # --at, UTC ISO 8601
     context: dict[str, Any] = field(default_factory=dict)  # correlation facts for the report
+
+
+# --------------------------------------------------------------------------- access
+
+
+@dataclass(frozen=True)
+class Account:
+    """The account that must open a key: named by an event ("The SSPI client process is ..."), a
+    service configuration, other evidence, or the default for the service (HTTP.sys: LocalSystem).
+    ``assumed`` when no evidence names it and the default stands in."""
+
+    name: str
+    sid: str | None
+    source: str  # "event" | "service-config" | "evidence" | "default"
+    assumed: bool
