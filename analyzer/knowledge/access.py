@@ -194,6 +194,7 @@ DENIED = "denied"
 NOT_KNOWN = "not known"
 
 MAX_UNKNOWNS = 10  # facts not known, tried in every combination (2**10 walks at most)
+MAX_STEPS = 1 << 18  # walks x ACEs: bounds the time a hostile ACL can cost
 
 # Domains and names of well-known accounts as icacls prints them in any language: an unresolved
 # name with one of them may be a well-known account under a spelling the table lacks.
@@ -548,7 +549,7 @@ def check_access(acl: Acl, token: Token, requested: int = FILE_GENERIC_READ) -> 
         else:
             keys_of[ace.index] = key
     keys = sorted(set(keys_of.values()) | ({"owner"} if owner_value is None else set()))
-    if len(keys) > MAX_UNKNOWNS:
+    if len(keys) > MAX_UNKNOWNS or (1 << len(keys)) * max(len(acl.aces), 1) > MAX_STEPS:
         return answer(
             NOT_KNOWN,
             f"{len(keys)} facts about {token.account} are not known (group memberships, "
