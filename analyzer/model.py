@@ -582,3 +582,18 @@ class Analysis(RecordLists):
         self.thumbprint = thumbprint
         self.at = at
         self.context = {} if context is None else context
+
+
+# --------------------------------------------------------------------------- access
+
+
+@dataclass(frozen=True)
+class Account:
+    """The account that must open a key: named by an event ("The SSPI client process is ..."), a
+    service configuration, other evidence, or the default for the service (HTTP.sys: LocalSystem).
+    ``assumed`` when no evidence names it and the default stands in."""
+
+    name: str
+    sid: str | None
+    source: str  # "event" | "service-config" | "evidence" | "default"
+    assumed: bool
