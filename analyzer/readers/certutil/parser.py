@@ -164,7 +164,8 @@ def _shape(kinds: tuple[str, ...], rule: str) -> Template:
     the end, so its parse cannot depend on what follows); store dumps repeat a few block shapes
     thousands of times, so each distinct shape is parsed once."""
     tokens = [Token(kind, "", start_pos=k) for k, kind in enumerate(kinds)]
-    parsed = _parser().parse(tokens, start=rule)
+    # The in-parse transformer returns lists and (rule, children) tuples, not trees.
+    parsed: Any = _parser().parse(tokens, start=rule)
     return _numbered(parsed[1] if rule == "certificate" else parsed)
 
 
