@@ -59,7 +59,9 @@ def generated(name: str, size: int) -> bytes:
     if name.startswith("gen-schannel-"):
         share = int(name.rsplit("-", 1)[1].removesuffix("pct"))
         # n 36870 spread evenly fall in about n distinct chunks (up to one per chunk).
-        return build_evtx(iis_system_events(count, max(chunks * share // 100, 1) * (1 + share // 100)))
+        return build_evtx(
+            iis_system_events(count, max(chunks * share // 100, 1) * (1 + share // 100))
+        )
     if name.startswith("gen-http-"):
         share = int(name.rsplit("-", 1)[1].removesuffix("pct"))
         events = iis_system_events(count, 3)

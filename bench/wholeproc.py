@@ -4,7 +4,9 @@
 its output thrown away, and returns the medians of wall and CPU seconds of each, the median of the
 per-pair ratios A/B (a ratio that holds while a shared machine's speed drifts) and each one's
 peak resident memory (the largest process, from the operating system's accounting of the
-finished child). CPU and peak need ``os.wait4`` (POSIX); elsewhere only wall time is measured.
+finished child; it cannot read below what the child held before it started the command, about
+this process's own size when the platform forks). CPU and peak need ``os.wait4`` (POSIX);
+elsewhere only wall time is measured.
 """
 
 from __future__ import annotations
@@ -67,7 +69,11 @@ class Pair:
 
 
 def paired(
-    a: Sequence[str], b: Sequence[str], runs: int = 5, warmup: int = 1, env: dict[str, str] | None = None
+    a: Sequence[str],
+    b: Sequence[str],
+    runs: int = 5,
+    warmup: int = 1,
+    env: dict[str, str] | None = None,
 ) -> Pair:
     for _ in range(warmup):
         run_once(a, env)

@@ -1,4 +1,4 @@
-"""Cleaned lines -> classified terminals -> lark LALR blocks.
+"""Cleaned lines -> classified terminals -> lark LALR blocks (each distinct block shape once).
 
 The grammar (grammars/certutil.lark) has one terminal per classified line; this module feeds
 it through a custom lark lexer and builds the blocks with an in-parse transformer (no parse
@@ -11,9 +11,6 @@ from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
-from lark import Lark, Token, Transformer
-from lark.lexer import Lexer
-
 from analyzer.readers.certutil.classify import Line, classify
 from analyzer.readers.certutil.cleanup import Repair, clean_lines
 from analyzer.resources import grammar_path
@@ -22,44 +19,47 @@ from analyzer.resources import grammar_path
 Block = tuple[str, list[Any]]
 
 
-class _LineLexer(Lexer):
-    """Hands the already classified tokens to the parser."""
-
-    def __init__(self, lexer_conf: Any) -> None:
-        pass
-
-    def lex(self, data: Any) -> Any:  # type: ignore[override]
-        return iter(data)
-
-
-class _Blocks(Transformer):
-    def start(self, children: list[Any]) -> list[Any]:
-        return children
-
-    def certificate(self, children: list[Any]) -> Block:
-        return ("certificate", children)
-
-    def field(self, children: list[Any]) -> Block:
-        return ("field", children)
-
-    def property(self, children: list[Any]) -> Block:
-        return ("property", children)
-
-    def extension(self, children: list[Any]) -> Block:
-        return ("extension", children)
-
-    def failure(self, children: list[Any]) -> Block:
-        return ("failure", children)
-
-
 @lru_cache(maxsize=1)
-def _parser() -> Lark:
+def _parser() -> Any:
+    """The LALR parser of grammars/certutil.lark; lark is imported here, when a dump is read,
+    not at start-up."""
+    from lark import Lark, Transformer
+    from lark.lexer import Lexer
+
+    class LineLexer(Lexer):
+        """Hands the already classified tokens to the parser."""
+
+        def __init__(self, lexer_conf: Any) -> None:
+            pass
+
+        def lex(self, data: Any) -> Any:  # type: ignore[override]
+            return iter(data)
+
+    class Blocks(Transformer):
+        def start(self, children: list[Any]) -> list[Any]:
+            return children
+
+        def certificate(self, children: list[Any]) -> Block:
+            return ("certificate", children)
+
+        def field(self, children: list[Any]) -> Block:
+            return ("field", children)
+
+        def property(self, children: list[Any]) -> Block:
+            return ("property", children)
+
+        def extension(self, children: list[Any]) -> Block:
+            return ("extension", children)
+
+        def failure(self, children: list[Any]) -> Block:
+            return ("failure", children)
+
     grammar = grammar_path("certutil.lark").read_text(encoding="utf-8")
     return Lark(
         grammar,
         parser="lalr",
-        lexer=_LineLexer,
-        transformer=_Blocks(),
+        lexer=LineLexer,
+        transformer=Blocks(),
         start=["start", "certificate"],
     )
 
@@ -163,6 +163,8 @@ def _shape(kinds: tuple[str, ...], rule: str) -> Template:
     A certificate block is parsed on its own (the grammar ends it only at the next SEPARATOR or
     the end, so its parse cannot depend on what follows); store dumps repeat a few block shapes
     thousands of times, so each distinct shape is parsed once."""
+    from lark import Token
+
     tokens = [Token(kind, "", start_pos=k) for k, kind in enumerate(kinds)]
     # The in-parse transformer returns lists and (rule, children) tuples, not trees.
     parsed: Any = _parser().parse(tokens, start=rule)
