@@ -39,7 +39,7 @@ def _same(buf: bytes) -> None:
     capi2 = bool(layout.chunks) and holds(buf, layout.newest_first()[0], (b"C\0A\0P\0I\0",))
     search = finding_search(capi2)
     regex = regex_chunks_with(buf, layout, search)
-    native = native_chunks_with(buf, layout, search)
+    native = native_chunks_with(buf, layout, search, min_bytes=0)
     if native is None:  # dense with findings: the reader uses the regex pass
         return
     assert native.findings == regex.findings
@@ -77,5 +77,5 @@ def test_a_log_dense_with_findings_goes_to_the_regex_pass() -> None:
     events = [schannel_36870(f"2024-03-01T10:{i // 60:02d}:{i % 60:02d}Z") for i in range(3000)]
     data = build_evtx(events)
     layout = read_layout(data)
-    assert native_chunks_with(data, layout, finding_search(False)) is None
+    assert native_chunks_with(data, layout, finding_search(False), min_bytes=0) is None
     assert regex_chunks_with(data, layout, finding_search(False)).findings

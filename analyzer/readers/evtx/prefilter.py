@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib
 import re
 import struct
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -165,6 +166,10 @@ def chunks_with(buf: bytes, layout: Layout, search: FindingSearch) -> ChunkHits:
 # is the faster one, and the scan stops.
 NATIVE_MAX_HITS_PER_CHUNK = 4
 NATIVE_MIN_HITS = 256
+# Importing Hyperscan and compiling the names costs about 20 ms of CPU once per process; its pass
+# saves about 0.35 ms per MB over the regex pass (bench/bench_full.py). Below this size a process
+# that has not loaded it yet does better without it.
+NATIVE_MIN_BYTES = 48 * 1024 * 1024
 
 
 @lru_cache(maxsize=4)
@@ -184,13 +189,18 @@ def _native_database(literals: tuple[tuple[bytes, bool], ...]) -> tuple[Any, Any
         return None
 
 
-def native_chunks_with(buf: bytes, layout: Layout, search: FindingSearch) -> ChunkHits | None:
+def native_chunks_with(
+    buf: bytes, layout: Layout, search: FindingSearch, min_bytes: int = NATIVE_MIN_BYTES
+) -> ChunkHits | None:
     """``chunks_with`` by one Hyperscan pass over every hit of every name; None when Hyperscan
     is not there or the log is dense with findings. A hit counts where the whole name starts in
     a chunk's record area (after the header, before the free-space offset), as in the regex
     pass; a boot marker anywhere there marks the chunk (``may_hold_boot`` gives the same answer
-    as after the regex pass, which stops looking in a chunk at its first finding)."""
-    native = _native_database(search.literals) if search.literals else None
+    as after the regex pass, which stops looking in a chunk at its first finding). Used for a
+    buffer of ``min_bytes`` or more, or once Hyperscan is loaded (a triage worker)."""
+    if not search.literals or (len(buf) < min_bytes and "hyperscan" not in sys.modules):
+        return None
+    native = _native_database(search.literals)
     if native is None:
         return None
     hyperscan, database, scratch = native
