@@ -127,7 +127,7 @@ def typical_logs(baseline: str | None, runs: int, work: Path, size: int) -> None
         "where <= 10% of chunks hold a wanted event; never slower on any layout)"
     )
     for path in write_all(work / "logs", size):
-        bare_over_ours, ours, bare = in_process_pair(
+        bare_over_ours, bare, ours = in_process_pair(
             lambda p=path: bare_pass(p), lambda p=path: events_json(p), runs
         )
         result = read_evtx(InputFile.from_path(path), ReadOptions())
