@@ -9,7 +9,7 @@ endif
 
 DEMO_TICKET := fixtures/tickets/demo-keyspec2
 
-.PHONY: demo test lint typecheck bench browser-deps bless docs clean
+.PHONY: demo test lint typecheck bench bench-full browser-deps bless docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,14 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/bench_report.py --runs 1
 	$(BIN)/python bench/bench_analyze.py --runs 3
 	$(BIN)/python bench/bench_triage.py --tickets 200 --workers 1,2 --runs 1
+	$(BIN)/python bench/bench_full.py --quick --runs 3 --only startup,logs,certutil
+
+# Every figure of issue 18 at full size, as ratios against v0.1 (BASELINE: a worktree of the tag
+# with its own .venv: git worktree add ../v01 v0.1 && make -C ../v01 .venv/.installed-test)
+# and against the bare `evtx` pass. Takes about half an hour; needs ../shared/real-samples.
+BASELINE ?= ../v01
+bench-full: $(VENV)/.installed-test
+	$(BIN)/python bench/bench_full.py --baseline $(BASELINE) --runs 5
 
 clean:
 	rm -rf $(VENV) out test-output .pytest_cache .ruff_cache .mypy_cache

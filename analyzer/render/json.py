@@ -7,6 +7,7 @@ Records are turned into plain data here (enums to their values, tuples to lists,
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import json
 from enum import Enum
 from typing import Any
@@ -23,7 +24,13 @@ ANALYSIS_SCHEMA = "certtriage.analysis/1"
 TOOL = {"name": "certtriage", "version": __version__}
 
 
-_SCALARS = (str, int, float, bool, type(None))
+_SCALARS = (str, int, bool, type(None))
+
+
+class _Float(float):
+    """A float of a record. The fast encoder refuses float subclasses, so an item holding one is
+    written by the standard encoder: the two spell some floats differently (1e-05, NaN)."""
+
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
@@ -40,6 +47,8 @@ def plain(value: Any) -> Any:
     # str-based enums must still go through `.value` below.
     if type(value) in _SCALARS:
         return value
+    if type(value) is float:
+        return _Float(value)
     if isinstance(value, Source):
         out: dict[str, Any] = {"path": value.path}
         if value.line is not None:
@@ -77,8 +86,38 @@ def input_entry(result: ReadResult) -> dict[str, Any]:
     return entry
 
 
-def _compact(value: Any) -> str:
+def _stdlib_compact(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _fast_encoder() -> Any:
+    try:
+        return importlib.import_module("orjson")
+    except ImportError:  # optional: the standard encoder gives the same bytes, slower
+        return None
+
+
+_ORJSON = _fast_encoder()
+# In what orjson writes, the only spellings that can differ from json.dumps: a float near zero
+# (orjson 0.00001 or 1e-7, json 1e-05 or 1e-07). Either substring sends the item to json.dumps
+# (in text it costs only that item a slower encoding).
+_FLOAT_SPELLINGS = (b"e-", b"0.0000")
+
+
+def _compact(value: Any) -> str:
+    """``json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))``, to the
+    byte, by orjson where it is installed. What orjson refuses (a float of a record: see _Float;
+    an integer beyond 64 bits, a lone surrogate, a key that is not a string) and what it might
+    spell otherwise goes to json.dumps. A float that does not come through ``plain()`` is
+    written by orjson: a NaN or infinity there would be ``null`` (json.dumps: ``NaN``)."""
+    if _ORJSON is not None:
+        try:
+            out = _ORJSON.dumps(value, option=_ORJSON.OPT_SORT_KEYS)
+        except TypeError:  # orjson.JSONEncodeError is a TypeError
+            return _stdlib_compact(value)
+        if not any(spelling in out for spelling in _FLOAT_SPELLINGS):
+            return str(out, "utf-8")
+    return _stdlib_compact(value)
 
 
 def dumps(document: dict[str, Any]) -> str:

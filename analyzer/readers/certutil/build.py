@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from lark import Token
-
 from analyzer.knowledge.hresults import find_code, lookup
 from analyzer.model import Certificate, KeyFailure, ReadResult, Source
 from analyzer.readers.certutil.classify import Line
@@ -92,13 +90,12 @@ class Builder:
         self.closing = False
         self.certs: list[_CertFacts] = []
 
-    def line(self, token: Token) -> Line:
-        return self.lines[token.start_pos or 0]
+    def line(self, token: range) -> Line:
+        return self.lines[token.start]
 
-    def expand(self, token: Token) -> list[Line]:
+    def expand(self, token: range) -> list[Line]:
         """The lines of one token (a run of OTHER lines is one token)."""
-        start = token.start_pos or 0
-        return self.lines[start : token.end_pos or start + 1]
+        return self.lines[token.start : token.stop]
 
     def run(self, blocks: list[Any]) -> list[Certificate]:
         preamble = _CertFacts(None, 0, None, None)

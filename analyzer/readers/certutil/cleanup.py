@@ -70,6 +70,10 @@ _GLUED_HEADER = re.compile(
 
 
 _QUOTED = re.compile(r"(?m)^[ ]*[%>]")
+# A row of a hex dump without its text column (a third of a -v dump): no marker is made of hex
+# digits and spaces only, so such a row holds none.
+_PURE_HEX_ROW = re.compile(r"[0-9a-fA-F]{4}(?: {1,2}[0-9a-fA-F]{2})+")
+_MARKER_CACHE = 20000  # distinct line texts whose marker test is remembered per dump
 
 
 def _indent(line: str) -> int:
@@ -152,6 +156,10 @@ def clean_lines(text: str) -> tuple[list[tuple[str, int]], list[Repair], int]:
     repairs: list[Repair] = []
     out: list[tuple[str, int]] = []
     search = _MARKER.search
+    pure_hex = _PURE_HEX_ROW.fullmatch
+    # Whether a line (longer than 12, not a separator) holds a marker after its start: most
+    # lines of a store dump repeat from certificate to certificate.
+    joined: dict[str, bool] = {}
     i, count = 0, len(raw)
     while i < count:
         line = raw[i]
@@ -163,10 +171,16 @@ def clean_lines(text: str) -> tuple[list[tuple[str, int]], list[Repair], int]:
         if stripped[0] in "`~" and stripped.startswith(("```", "~~~")):
             i += 1
             continue
-        # Gather a re-wrapped region: following lines that continue this one.
+        # Gather a re-wrapped region: following lines that continue this one (only a line of
+        # at least the wrap width can be continued).
         j = i + 1
         region_indent: int | None = None
-        while j < count and len(raw[j - 1]) >= _WRAP_MIN_WIDTH and raw[j].strip():
+        while (
+            len(stripped) >= _WRAP_MIN_WIDTH
+            and j < count
+            and len(raw[j - 1]) >= _WRAP_MIN_WIDTH
+            and raw[j].strip()
+        ):
             if not _continues(raw[j - 1], raw[j], region_indent):
                 break
             region_indent = _indent(raw[j])
@@ -183,7 +197,17 @@ def clean_lines(text: str) -> tuple[list[tuple[str, int]], list[Repair], int]:
             i = j
             continue
         framed = stripped[0] == "=" and stripped[-1] == "="  # a whole separator line
-        if len(stripped) > 12 and not framed and (search(stripped, 1) or "ertutil" in stripped):
+        split = False
+        if len(stripped) > 12 and not framed:
+            split_known = joined.get(stripped)
+            if split_known is None:
+                split_known = not pure_hex(stripped) and bool(
+                    search(stripped, 1) or "ertutil" in stripped
+                )
+                if len(joined) < _MARKER_CACHE:
+                    joined[stripped] = split_known
+            split = split_known
+        if split:
             pieces = _split(stripped, i + 1, None)
             if len(pieces) > 1:
                 heads = ", ".join(repr(p[0][:24]) for p in pieces[1:])

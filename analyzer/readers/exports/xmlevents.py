@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
-from xml.sax.saxutils import unescape
 
 import defusedxml.ElementTree as safe_et
 from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden
@@ -48,6 +47,12 @@ class XmlEvent:
     record: RawRecord | None
     problem: str | None = None
 
+
+
+def _unescape(text: str) -> str:
+    """``xml.sax.saxutils.unescape`` (the three entities, ``&amp;`` last), without importing
+    xml.sax, which pulls urllib.request, http.client and email in at start-up."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 def _local(tag: Any) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
@@ -165,13 +170,13 @@ def _skim(segment: str, line: int) -> RawRecord | None:
     event_id = _SKIM_EVENT_ID.search(segment)
     if not provider or not event_id:
         return None
-    name = unescape(provider.group(2))
+    name = _unescape(provider.group(2))
     if not name or is_wanted(name, int(event_id.group(1))):
         return None
 
     def field(pattern: re.Pattern[str]) -> str | None:
         found = pattern.search(segment)
-        return unescape(found.group(found.lastindex or 0)).strip() if found else None
+        return _unescape(found.group(found.lastindex or 0)).strip() if found else None
 
     record_id = field(_SKIM_RECORD_ID)
     return RawRecord(

@@ -1,0 +1,100 @@
+"""Whole-process timing: start-up included, two commands run in turn, paired ratios.
+
+``paired(a, b, runs)`` starts A and B alternately (A B, B A, A B ...), each with empty stdin and
+its output thrown away, and returns the medians of wall and CPU seconds of each, the median of the
+per-pair ratios A/B (a ratio that holds while a shared machine's speed drifts) and each one's
+peak resident memory (the largest process, from the operating system's accounting of the
+finished child; it cannot read below what the child held before it started the command, about
+this process's own size when the platform forks). CPU and peak need ``os.wait4`` (POSIX);
+elsewhere only wall time is measured.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass
+class Run:
+    wall: float
+    cpu: float | None
+    peak_mb: float | None
+
+
+def run_once(command: Sequence[str], env: dict[str, str] | None = None) -> Run:
+    start = time.perf_counter()
+    child = subprocess.Popen(
+        list(command),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    if hasattr(os, "wait4"):
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - start
+        child.returncode = os.waitstatus_to_exitcode(status)
+        return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+    child.wait()
+    return Run(time.perf_counter() - start, None, None)
+
+
+@dataclass
+class Pair:
+    a_wall: float
+    b_wall: float
+    a_cpu: float | None
+    b_cpu: float | None
+    wall_ratio: float  # median of per-pair A/B
+    cpu_ratio: float | None
+    a_peak_mb: float | None
+    b_peak_mb: float | None
+
+    def line(self, a: str, b: str) -> str:
+        cpu = "" if self.cpu_ratio is None else f", CPU {self.cpu_ratio:.2f}x"
+        peak = (
+            ""
+            if self.a_peak_mb is None
+            else f"; peak {self.a_peak_mb:.0f} MB vs {self.b_peak_mb:.0f} MB"
+        )
+        return (
+            f"{a} / {b}: wall {self.wall_ratio:.2f}x paired{cpu} "
+            f"(medians {self.a_wall:.3f} s vs {self.b_wall:.3f} s){peak}"
+        )
+
+
+def paired(
+    a: Sequence[str],
+    b: Sequence[str],
+    runs: int = 5,
+    warmup: int = 1,
+    env: dict[str, str] | None = None,
+) -> Pair:
+    for _ in range(warmup):
+        run_once(a, env)
+        run_once(b, env)
+    results: list[tuple[Run, Run]] = []
+    for turn in range(runs):
+        if turn % 2 == 0:
+            ra = run_once(a, env)
+            rb = run_once(b, env)
+        else:
+            rb = run_once(b, env)
+            ra = run_once(a, env)
+        results.append((ra, rb))
+    cpu_known = all(ra.cpu is not None and rb.cpu for ra, rb in results)
+    return Pair(
+        a_wall=statistics.median(ra.wall for ra, _ in results),
+        b_wall=statistics.median(rb.wall for _, rb in results),
+        a_cpu=statistics.median(ra.cpu for ra, _ in results) if cpu_known else None,  # type: ignore[type-var]
+        b_cpu=statistics.median(rb.cpu for _, rb in results) if cpu_known else None,  # type: ignore[type-var]
+        wall_ratio=statistics.median(ra.wall / rb.wall for ra, rb in results),
+        cpu_ratio=statistics.median(ra.cpu / rb.cpu for ra, rb in results) if cpu_known else None,  # type: ignore[operator]
+        a_peak_mb=max((ra.peak_mb or 0) for ra, _ in results) if cpu_known else None,
+        b_peak_mb=max((rb.peak_mb or 0) for _, rb in results) if cpu_known else None,
+    )
