@@ -19,6 +19,7 @@ from analyzer.errors import CerttriageError
 from analyzer.inputs.archive_base import DEFAULT_LIMITS, Limits
 from analyzer.inputs.collect import Collected, collect_inputs
 from analyzer.inputs.files import EMPTY_FILE, InputFile
+from analyzer.inputs.refusals import fold_skipped
 from analyzer.model import Analysis, Level, ReadResult, Status
 from analyzer.readers import ReadOptions, detect
 from analyzer.rules.registry import run_rules
@@ -88,7 +89,7 @@ def run_analysis(paths: Sequence[str | Path], options: AnalysisOptions | None = 
     read_options = ReadOptions(engine=options.engine)
     with collect_inputs(paths, options.limits, options.base) as collected:
         results = [read_input(file, read_options) for file in collected.files]
-        results += collection_results(collected)
+        results = fold_skipped(results + collection_results(collected))
     case = Case.from_results(
         results, CaseOptions(options.thumbprint, options.at, options.at_assumed_utc)
     )

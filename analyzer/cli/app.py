@@ -22,6 +22,7 @@ from rich.console import Console
 
 from analyzer import __version__
 from analyzer.model import ReadResult
+from analyzer.visible import visible
 
 EXIT_OK = 0
 EXIT_FAULT = 1
@@ -77,7 +78,7 @@ def print_every_message(results: Iterable[ReadResult]) -> None:
     if State.verbose:
         for result in results:
             for message in result.messages:
-                stderr.print(f"{message.level.value}: {message}", markup=False)
+                stderr.print(visible(f"{message.level.value}: {message}"), markup=False)
 
 
 T = TypeVar("T")
@@ -96,7 +97,9 @@ def guarded(what: str, action: Callable[[], T]) -> T:
         if State.verbose:
             traceback.print_exc(file=sys.stderr)
         stderr.print(
-            f"certtriage: internal error while processing {what}: {type(exc).__name__}: {exc}",
+            visible(
+                f"certtriage: internal error while processing {what}: {type(exc).__name__}: {exc}"
+            ),
             markup=False,
         )
         raise typer.Exit(EXIT_INTERNAL) from None

@@ -25,6 +25,7 @@ from analyzer.model import Certificate, ReadResult, Status
 from analyzer.readers import ReadOptions
 from analyzer.readers.certutil import KIND, read_certutil
 from analyzer.render.json import certutil_document, dumps
+from analyzer.visible import visible
 
 _COLUMNS = ("#", "thumbprint", "subject", "provider", "KeySpec", "exportable", "key state")
 
@@ -51,7 +52,7 @@ def _cell(value: object) -> Text:
         return Text("-")
     if isinstance(value, bool):
         return Text("yes" if value else "no")
-    return Text(str(value))
+    return Text(visible(str(value)))
 
 
 def _row(cert: Certificate) -> list[Text]:
@@ -78,16 +79,16 @@ def _print_tables(results: list[ReadResult]) -> None:
         encoding = f", {result.encoding}" if result.encoding else ""
         title = f"{result.path} [{result.status.value}{encoding}]"
         if result.certificates:
-            table = Table(title=Text(title), title_justify="left", show_lines=False)
+            table = Table(title=Text(visible(title)), title_justify="left", show_lines=False)
             for column in _COLUMNS:
                 table.add_column(column, overflow="fold", no_wrap=column == "thumbprint")
             for cert in result.certificates:
                 table.add_row(*_row(cert))
             stdout.print(table)
         else:
-            stdout.print(Text(f"{title}: no certificates"))
+            stdout.print(Text(visible(f"{title}: no certificates")))
         for message in result.messages:
-            stdout.print(Text(f"  {message.level.value}: {message}"))
+            stdout.print(Text(visible(f"  {message.level.value}: {message}")))
 
 
 @app.command("certutil")
@@ -112,7 +113,12 @@ def certutil_command(
         for result in results:
             if result.status is not Status.OK:
                 stderr.print(
-                    Text(f"{result.path}: {result.status.value}, {len(result.messages)} message(s)")
+                    Text(
+                        visible(
+                            f"{result.path}: {result.status.value}, "
+                            f"{len(result.messages)} message(s)"
+                        )
+                    )
                 )
     else:
         guarded("the certificate table", lambda: _print_tables(results))

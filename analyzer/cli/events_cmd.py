@@ -23,10 +23,12 @@ from analyzer.cli.app import (
 from analyzer.errors import CerttriageError, UsageError
 from analyzer.inputs.collect import collect_inputs
 from analyzer.inputs.files import EMPTY_FILE, InputFile
+from analyzer.inputs.refusals import fold_skipped
 from analyzer.model import Event, Level, Message, ReadResult, Status
 from analyzer.readers import ReadOptions, detect
 from analyzer.readers.exports import EVENT_EXPORT_KINDS
 from analyzer.render.json import dumps, event_sort_key, events_document
+from analyzer.visible import visible
 
 EVENT_KINDS: tuple[str, ...] = ("evtx", *EVENT_EXPORT_KINDS)
 EVTX_MAGIC = b"ElfFile\x00"
@@ -88,7 +90,7 @@ def read_all(paths: list[str], options: ReadOptions) -> list[ReadResult]:
             results.append(
                 guarded(file.display, functools.partial(read_event_input, file, options))
             )
-    return sorted(results, key=lambda r: r.path)
+    return sorted(fold_skipped(results), key=lambda r: r.path)
 
 
 def _detail(event: Event) -> str:
@@ -172,7 +174,7 @@ def _row(event: Event) -> tuple[str, ...]:
 
 def _say(text: str = "") -> None:
     # Customer text is printed as is: no markup, no emoji codes.
-    stdout.print(text, markup=False, emoji=False, highlight=False)
+    stdout.print(visible(text), markup=False, emoji=False, highlight=False)
 
 
 def _print_table(results: list[ReadResult], limit: int) -> None:
@@ -229,7 +231,7 @@ def events_command(
     try:
         results = read_all(files, options)
     except UsageError as exc:
-        stderr.print(f"certtriage: {exc}", markup=False)
+        stderr.print(visible(f"certtriage: {exc}"), markup=False)
         raise typer.Exit(EXIT_USAGE) from None
     if as_json:
         typer.echo(dumps(events_document(results)), nl=False)

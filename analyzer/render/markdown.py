@@ -10,6 +10,7 @@ import re
 
 from analyzer import __version__
 from analyzer.model import Analysis, Diagnosis
+from analyzer.visible import visible
 
 SCENARIO_NAMES = {
     1: "scenario 1: broken keyset after a non-exportable import",
@@ -24,7 +25,7 @@ def _longest_backtick_run(text: str) -> int:
 
 def code(text: str) -> str:
     """Inline code that survives any run of backticks inside the text."""
-    text = text.replace("\n", " ")
+    text = visible(text)
     longest = _longest_backtick_run(text)
     if not longest:
         return f"`{text}`"
@@ -33,8 +34,9 @@ def code(text: str) -> str:
 
 
 def block(text: str, lang: str = "") -> list[str]:
+    lines = [visible(line) for line in text.split("\n")]
     fence = "`" * max(3, _longest_backtick_run(text) + 1)
-    return [f"{fence}{lang}", *text.split("\n"), fence]
+    return [f"{fence}{lang}", *lines, fence]
 
 
 # Prose that carries customer text (subjects, paths in titles and summaries): brackets, `<` and
@@ -45,7 +47,7 @@ _MARKDOWN_ACTIVE = re.compile(r"([\[\]<*]|\\(?=[!-/:-@\[-`{-~]))")
 
 def prose(text: str) -> str:
     """Customer-derived prose, inert in Markdown; Windows paths keep their single backslashes."""
-    return _MARKDOWN_ACTIVE.sub(r"\\\1", text.replace("\n", " "))
+    return _MARKDOWN_ACTIVE.sub(r"\\\1", visible(text))
 
 
 COMMANDS = ("certutil", "certreq", "icacls", "netsh", "reg ", "powershell", "wevtutil", "procmon")
@@ -60,10 +62,10 @@ def step_text(step: str) -> str:
         note = f" ({note}"
     lead, sep, tail = step.partition(": ")
     if sep and tail.startswith(COMMANDS):
-        return f"{lead}: {code(tail)}{note}"
+        return f"{visible(lead)}: {code(tail)}{visible(note)}"
     if step.startswith(COMMANDS):
-        return f"{code(step)}{note}"
-    return f"{step}{note}"
+        return f"{code(step)}{visible(note)}"
+    return visible(f"{step}{note}")
 
 
 def render_markdown(analysis: Analysis) -> str:
@@ -129,7 +131,12 @@ def _diagnosis(number: int, diagnosis: Diagnosis) -> list[str]:
         for step_number, step in enumerate(diagnosis.remediation, start=1):
             if "\n" in step:
                 head, body = step.split("\n", 1)
-                lines += [f"{step_number}. {head}", "", *("   " + b for b in block(body)), ""]
+                lines += [
+                    f"{step_number}. {visible(head)}",
+                    "",
+                    *("   " + b for b in block(body)),
+                    "",
+                ]
             else:
                 lines.append(f"{step_number}. {step_text(step)}")
         lines.append("")

@@ -7,6 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from analyzer.model import Analysis, Status
+from analyzer.visible import visible
 
 _STYLE = {"fault": "bold red", "advisory": "yellow"}
 
@@ -29,7 +30,7 @@ def summary(
     failures = analysis.context.get("failures_total", 0)
     if failures:
         parts.append(
-            Text(f"Schannel 36870: {failures}, service: {analysis.context.get('service')}")
+            Text(visible(f"Schannel 36870: {failures}, service: {analysis.context.get('service')}"))
         )
     if analysis.diagnoses:
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
@@ -50,13 +51,13 @@ def summary(
         verdict = analysis.diagnoses[0]
         headline = Text("verdict: ", style="bold")
         headline.append(verdict.id, style=_STYLE.get(verdict.kind, ""))
-        headline.append(f" ({verdict.confidence}): {verdict.title}")
+        headline.append(visible(f" ({verdict.confidence}): {verdict.title}"))
         parts.append(headline)
-        parts += [Text(f"  certificate: {t}") for t in verdict.certificates[:3]]
+        parts += [Text(visible(f"  certificate: {t}")) for t in verdict.certificates[:3]]
         if verdict.kind == "fault" and verdict.remediation:
             # The first step is the one to start with; the report and --markdown have them all.
             first = verdict.remediation[0].splitlines()[0]
-            parts.append(Text(f"  first fix step: {first}"))
+            parts.append(Text(visible(f"  first fix step: {first}")))
         parts.append(table)
     else:
         parts.append(Text("verdict: none", style="bold"))
@@ -65,9 +66,9 @@ def summary(
     else:
         messages = [m for r in analysis.inputs if not r.usable for m in r.messages[:1]]
     for message in messages:
-        parts.append(Text(f"  {message}", style="dim"))
+        parts.append(Text(visible(f"  {message}"), style="dim"))
     if report:
-        parts.append(Text(f"report: {report}", style="bold"))
+        parts.append(Text(visible(f"report: {report}"), style="bold"))
     if note:
-        parts.append(Text(note, style="dim"))
+        parts.append(Text(visible(note), style="dim"))
     return Group(*parts)

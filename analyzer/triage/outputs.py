@@ -21,6 +21,7 @@ from typing import Any
 from analyzer.render.json import TOOL, dumps
 from analyzer.resources import reports_dir
 from analyzer.triage.job import SummaryRow
+from analyzer.visible import visible
 
 TRIAGE_SCHEMA = "certtriage.triage/1"
 INDEX_TEMPLATE = "index.html.j2"
@@ -89,7 +90,8 @@ def summary_csv(rows: Sequence[SummaryRow]) -> str:
         data["diagnoses"] = " ".join(row.diagnoses)
         writer.writerow(
             [
-                neutralise(v) if isinstance(v, str) else "" if v is None else v
+                # No line break or escape sequence of a customer's reaches a cell.
+                neutralise(visible(v)) if isinstance(v, str) else "" if v is None else v
                 for v in (data[c] for c in CSV_COLUMNS)
             ]
         )
