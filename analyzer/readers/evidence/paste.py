@@ -79,6 +79,8 @@ def read_text(file: InputFile, result: ReadResult) -> DecodedText:
             f"some bytes are not valid {decoded.encoding} (wrong encoding or binary junk); "
             "they were replaced and the affected lines may be incomplete"
         )
+    if (parts := decoded.parts_note()) is not None:
+        result.note(*parts)
     return decoded
 
 
