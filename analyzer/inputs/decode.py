@@ -189,9 +189,9 @@ def decode_bytes(data: bytes) -> DecodedText:
             return _two_parts(_decode_one(data[:at]), at, tail)
     whole = _decode_one(data)
     if whole.encoding.startswith("utf-16"):
-        at = _utf16_then_other(data, 2 if whole.had_bom else 0)
-        if at is not None:
-            return _two_parts(_decode_one(data[:at]), at, _decode_one(data[at:]))
+        cut = _utf16_then_other(data, 2 if whole.had_bom else 0)
+        if cut is not None:
+            return _two_parts(_decode_one(data[:cut]), cut, _decode_one(data[cut:]))
     return whole
 
 
