@@ -60,6 +60,9 @@ def _row(cert: Certificate) -> list[Text]:
     state = "no key" if key is None else key.state
     if key is not None and key.error is not None:
         state += f" ({key.error.code or ''} {key.error.name or ''})".replace("( ", "(").rstrip()
+    exportable: object = None if key is None else key.exportable
+    if key is not None and key.export_policy == "encrypted-only":
+        exportable = "yes (encrypted only)"
     provider = None
     if key is not None and key.provider:
         provider = key.provider + (f" [{key.provider_class}]" if key.provider_class else "")
@@ -69,7 +72,7 @@ def _row(cert: Certificate) -> list[Text]:
         _cell(cert.subject),
         _cell(provider),
         _cell(None if key is None else key.keyspec),
-        _cell(None if key is None else key.exportable),
+        _cell(exportable),
         _cell(state),
     ]
 

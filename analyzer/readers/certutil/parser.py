@@ -78,16 +78,22 @@ def classify_lines(text: str) -> tuple[list[Line], list[Repair], int]:
         if len(seen) < _CLASSIFY_CACHE and line.sub != "hex":
             seen[stripped] = (line.kind, line.sub, line.value)
     previous: Line | None = None
+    before_nesting: Line | None = None  # the line before the last "Begin Nesting Level"
     for i, line in enumerate(lines):
         if line.kind == "BLANK":
             continue
-        # "Element 0:" right after "==== Begin Nesting Level 1 ====" starts a -dump certificate.
+        # "Element 0:" right after "==== Begin Nesting Level 1 ====" starts a -dump certificate,
+        # unless a "==== Certificate N ====" banner just started it: a PFX -dump prints the
+        # banner, then the nesting level and its element, for ONE certificate.
         if (
             line.sub == "element"
             and previous is not None
             and (previous.sub or "").startswith("begin nesting")
+            and (before_nesting is None or before_nesting.kind != "SEPARATOR")
         ):
             line.kind, line.sub = "SEPARATOR", None
+        if (line.sub or "").startswith("begin nesting"):
+            before_nesting = previous
         # A bare store name ("my", "My") right before the first separator is the header.
         if line.kind == "OTHER" and line.sub is None and line.text.isidentifier():
             j = i + 1
