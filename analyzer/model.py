@@ -96,6 +96,10 @@ class Key:
     machine_keyset: bool | None = None
     keyspec: int | None = None
     exportable: bool | None = None
+    # What `exportable` rests on: "none" (NOT exportable), "encrypted-only" (a CNG key that
+    # may be exported, but only encrypted in a PFX: "NOT plain text exportable"), "allowed"
+    # (certutil opened the key and printed neither line), or None (not known).
+    export_policy: str | None = None
     state: str = "unknown"  # ok | missing | no-key-info | failed | unknown
     tests: tuple[str, ...] = ()
     error: KeyFailure | None = None

@@ -24,6 +24,7 @@ from analyzer import __version__
 from analyzer.errors import UsageError
 from analyzer.model import ReadResult
 from analyzer.readers.evtx.reader import ENGINES
+from analyzer.visible import visible
 
 EXIT_OK = 0
 EXIT_FAULT = 1
@@ -82,7 +83,7 @@ def print_every_message(results: Iterable[ReadResult]) -> None:
     if State.verbose:
         for result in results:
             for message in result.messages:
-                stderr.print(f"{message.level.value}: {message}", markup=False)
+                stderr.print(visible(f"{message.level.value}: {message}"), markup=False)
 
 
 def engine_option(engine: str | None) -> str | None:
@@ -108,7 +109,9 @@ def guarded(what: str, action: Callable[[], T]) -> T:
         if State.verbose:
             traceback.print_exc(file=sys.stderr)
         stderr.print(
-            f"certtriage: internal error while processing {what}: {type(exc).__name__}: {exc}",
+            visible(
+                f"certtriage: internal error while processing {what}: {type(exc).__name__}: {exc}"
+            ),
             markup=False,
         )
         raise typer.Exit(EXIT_INTERNAL) from None
