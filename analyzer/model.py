@@ -260,6 +260,20 @@ class Collection:
     source: Source = field(default=Source(""), compare=False)
 
 
+# Where Windows keeps the MachineGuid value (REG_SZ) that ends machine key file names.
+CRYPTOGRAPHY_KEY = r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Cryptography"
+
+
+@dataclass(frozen=True)
+class MachineGuid:
+    """One MachineGuid value as a paste shows it (``reg query``, ``Get-ItemProperty``)."""
+
+    guid: str  # lower case, no braces: as the registry holds it and key file names end
+    key: str | None  # the registry key the output names (HKEY_LOCAL_MACHINE\...), when it does
+    form: str  # "reg-query" | "get-itemproperty" | "bare" (the value alone, after its command)
+    source: Source = field(default=Source(""), compare=False)
+
+
 # --------------------------------------------------------------------------- records
 
 
