@@ -125,6 +125,9 @@ class MachineGuidMismatch(Rule):
     id = "machineguid-mismatch"
     title = "The certificate's key file was made under another MachineGuid"
     kind = Kind.FAULT
+    # A cause of scenario 1 (the keyset cannot be found): named, it goes ahead of the generic
+    # broken-keyset diagnosis of the same certificate at equal confidence.
+    scenario = 1
     advisory_too = True
     fires_when = (
         "with a MachineGuid paste (reg query, Get-ItemProperty), the key file of a machine-store "

@@ -38,6 +38,7 @@ def test_every_rule_has_stable_metadata() -> None:
         assert all(isinstance(q, Question) for q in rule.asks)
     assert {r.id: r.scenario for r in rules if r.scenario} == {
         "non-exportable-broken-keyset": 1,
+        "machineguid-mismatch": 1,
         "machinekeys-permissions": 2,
         "keyspec-signature": 3,
     }
