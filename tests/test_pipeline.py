@@ -68,7 +68,7 @@ def test_scenario_3_without_verbose_dump() -> None:
 def test_scenario_1_mixed_findings() -> None:
     analysis = analyse("s1-mixed")
     broken = replace(WWW, exportable=False, key_state="failed").thumbprint
-    first, second = analysis.diagnoses[:2]
+    first = analysis.diagnoses[0]
     assert (first.id, first.scenario, first.confidence) == (
         "non-exportable-broken-keyset",
         1,
@@ -76,7 +76,11 @@ def test_scenario_1_mixed_findings() -> None:
     )
     assert first.certificates == (broken,) and first.explains_events
     assert "Private key is NOT exportable" in (first.evidence[0].quote or "")
-    assert (second.id, second.confidence) == ("machinekeys-permissions", "low")
+    # the runner-up comes after every fault, as an alternative (its fixes never come first)
+    runner_up = next(d for d in analysis.diagnoses if d.alternative_to is not None)
+    assert (runner_up.id, runner_up.confidence) == ("machinekeys-permissions", "low")
+    faults = [d for d in analysis.diagnoses if d.kind == "fault" and d.alternative_to is None]
+    assert analysis.diagnoses.index(runner_up) == len(faults)
     assert {"protocol-policy-36871", "certificate-expired"} <= set(ids(analysis))
     assert INTRANET.thumbprint not in {t for d in analysis.diagnoses for t in d.certificates}
 
