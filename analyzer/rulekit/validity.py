@@ -5,7 +5,7 @@ such a certificate (`analyzer.rulekit.services`); HTTP.sys binds it and clients 
 there (and for a service not known) it is an advisory, as it is for every certificate not in use:
 an expired predecessor never outranks the broken key of the certificate in use. Dates are
 compared with a day of slack (certificate dates are local time without a zone, events are UTC).
-No step deletes a certificate: an expired one does no harm in the store, and its key goes with it.
+No step deletes a certificate: an expired one does no harm in the store.
 """
 
 from __future__ import annotations
@@ -54,8 +54,8 @@ def _diagnosis(
     if state == "expired":
         steps = [
             remedies.manual(
-                "Nothing to remove: an expired certificate can stay in the store (deleting it is "
-                "not needed, and its private key would go with it).",
+                "Nothing to remove: an expired certificate can stay in the store, and deleting "
+                "it is not needed.",
                 pages.CERTUTIL,
             )
         ]
