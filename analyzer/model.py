@@ -520,6 +520,42 @@ class Confidence(str, Enum):
         return self.value
 
 
+class StepAction(str, Enum):
+    """What a fix step asks of the person: run it (with its neighbours), run it and read what it
+    prints before going on, or do something by hand."""
+
+    RUN = "run"
+    CHECK = "check"
+    MANUAL = "manual"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class FixStep:
+    """One step of a fix plan: its text as in ``remediation`` (a command, a command followed by
+    ``   (note)``, or prose), what it asks of the person, and the Microsoft page it rests on."""
+
+    text: str
+    action: StepAction
+    reference: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "action", StepAction(self.action))
+
+
+@dataclass(frozen=True)
+class FixPlan:
+    """One way to fix a diagnosis: ``when`` it applies, its steps in order, and the blocks of
+    commands that may be pasted at once (a step to do by hand or an output to read ends one)."""
+
+    title: str
+    when: str
+    steps: tuple[FixStep, ...]
+    paste_blocks: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class Diagnosis:
     id: str
@@ -531,10 +567,14 @@ class Diagnosis:
     certificates: tuple[str, ...] = ()
     events: tuple[Source, ...] = ()
     evidence: tuple[Evidence, ...] = ()
-    remediation: tuple[str, ...] = ()
+    remediation: tuple[str, ...] = ()  # the first plan's steps, as text
     references: tuple[str, ...] = ()
     explains_events: bool = False
     summary: str = ""
+    remediation_plans: tuple[FixPlan, ...] = ()  # alternatives, the one to try first first
+    # The id of the diagnosis this one is a runner-up of: an alternative the evidence neither
+    # confirms nor contradicts, shown as such and never as a second fault.
+    alternative_to: str | None = None
 
     def __post_init__(self) -> None:
         # Plain strings are accepted (and refused when unknown): the enums are what is kept.

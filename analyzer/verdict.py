@@ -1,7 +1,8 @@
 """Put the diagnoses in verdict order and say what could not be checked and what to ask for.
 
 Order: faults that explain the 36870 events (certificate in scope, time window) first, then the
-other faults by confidence, then advisories. At equal confidence scenario 1 precedes 2 precedes
+other faults by confidence, then runner-ups (alternatives not confirmed: their fixes never come
+first), then advisories. At equal confidence scenario 1 precedes 2 precedes
 3 (scenario 2 is only ever 1's runner-up at equal confidence), and rule ids break the last ties
 so that the order is deterministic.
 
@@ -32,7 +33,9 @@ class Verdict:
 
 
 def order_key(diagnosis: Diagnosis) -> tuple:
-    group = (0 if diagnosis.explains_events else 1) if diagnosis.kind == Kind.FAULT else 2
+    group = (0 if diagnosis.explains_events else 1) if diagnosis.kind == Kind.FAULT else 3
+    if diagnosis.alternative_to is not None:
+        group = 2  # a runner-up: after every fault, so that its fixes never come first
     return (
         group,
         _CONFIDENCE.get(diagnosis.confidence, 3),

@@ -101,3 +101,8 @@ def log(*events: Event, os: OsInfo | None = None, path: str = LOG) -> ReadResult
         events=list(events),
         coverage=Coverage(channel="System", records=len(events), os=os),
     )
+
+
+def every_step(diagnosis: Any) -> list[str]:
+    """The text of every step of every fix plan of a diagnosis, plan after plan."""
+    return [step.text for plan in diagnosis.remediation_plans for step in plan.steps]

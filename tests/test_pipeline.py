@@ -17,6 +17,7 @@ from analyzer.readers import ReaderSpec, registry
 from analyzer.render.json import analysis_document, dumps
 from fixtures.writers.certutil_dump import SDDL_WITHOUT_SYSTEM
 from fixtures.writers.make_tickets import EXPIRED_WWW, INTRANET, SIGNING, WWW, replace
+from tests.records import every_step
 
 TICKETS = Path(__file__).resolve().parent.parent / "fixtures" / "tickets"
 
@@ -55,7 +56,7 @@ def test_scenario_3_mixed_findings() -> None:
     expired = next(d for d in analysis.diagnoses if d.id == "certificate-expired")
     assert expired.kind == "advisory" and expired.certificates == (EXPIRED_WWW.thumbprint,)
     # non-exportable: the fix is the PFX or a new request with a key-exchange key
-    assert any("ProviderType = 12" in step for step in analysis.diagnoses[0].remediation)
+    assert any("ProviderType = 12" in step for step in every_step(analysis.diagnoses[0]))
 
 
 def test_scenario_3_without_verbose_dump() -> None:
@@ -67,7 +68,7 @@ def test_scenario_3_without_verbose_dump() -> None:
 def test_scenario_1_mixed_findings() -> None:
     analysis = analyse("s1-mixed")
     broken = replace(WWW, exportable=False, key_state="failed").thumbprint
-    first, second = analysis.diagnoses[:2]
+    first = analysis.diagnoses[0]
     assert (first.id, first.scenario, first.confidence) == (
         "non-exportable-broken-keyset",
         1,
@@ -75,7 +76,11 @@ def test_scenario_1_mixed_findings() -> None:
     )
     assert first.certificates == (broken,) and first.explains_events
     assert "Private key is NOT exportable" in (first.evidence[0].quote or "")
-    assert (second.id, second.confidence) == ("machinekeys-permissions", "low")
+    # the runner-up comes after every fault, as an alternative (its fixes never come first)
+    runner_up = next(d for d in analysis.diagnoses if d.alternative_to is not None)
+    assert (runner_up.id, runner_up.confidence) == ("machinekeys-permissions", "low")
+    faults = [d for d in analysis.diagnoses if d.kind == "fault" and d.alternative_to is None]
+    assert analysis.diagnoses.index(runner_up) == len(faults)
     assert {"protocol-policy-36871", "certificate-expired"} <= set(ids(analysis))
     assert INTRANET.thumbprint not in {t for d in analysis.diagnoses for t in d.certificates}
 
@@ -203,7 +208,7 @@ def test_real_keyspec_2_dump_is_scenario_3() -> None:
     assert (verdict.id, verdict.confidence) == ("keyspec-signature", "high")
     assert verdict.certificates == ("ff2771bd5bd1f7086ab96fb9532b594ed8619c3b",)
     # not exportable: no export step, the PFX or a new request instead
-    assert not any("-exportPFX" in step for step in verdict.remediation)
+    assert not any("-exportPFX" in step for step in every_step(verdict))
 
 
 def test_real_fragment_without_thumbprint_still_names_keyspec_2() -> None:

@@ -12,7 +12,19 @@ from pathlib import PurePosixPath
 
 from analyzer import __version__
 from analyzer.knowledge.eventfields import SCHANNEL
-from analyzer.model import Analysis, Collection, Diagnosis, Level, ReadResult, Source
+from analyzer.model import (
+    Analysis,
+    Binding,
+    Collection,
+    Diagnosis,
+    FixPlan,
+    Level,
+    ReadResult,
+    Source,
+    StepAction,
+)
+from analyzer.rulekit import references
+from analyzer.rulekit.references import Page
 from analyzer.visible import visible
 
 NO_KNOWN_CAUSE = "no-known-cause"  # the closing rule's id: its reply is said in prose
@@ -178,7 +190,9 @@ _CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).*?(?<!`)\1(?!`)")
 def render_markdown(analysis: Analysis) -> str:
     reply = Reply(analysis)
     lines: list[str] = ["## certtriage: SSL binding failure (0x80070520 / Schannel 36870)", ""]
-    faults = [d for d in analysis.diagnoses if d.kind == "fault"]
+    # A runner-up is an alternative, not confirmed: never a second fault, its fixes after.
+    faults = [d for d in analysis.diagnoses if d.kind == "fault" and d.alternative_to is None]
+    alternatives = [d for d in analysis.diagnoses if d.alternative_to is not None]
     advisories = [d for d in analysis.diagnoses if d.kind == "advisory" and d.id != NO_KNOWN_CAUSE]
     usable = any(r.usable for r in analysis.inputs)
     if not usable:
@@ -193,6 +207,8 @@ def render_markdown(analysis: Analysis) -> str:
     elif faults:
         for number, diagnosis in enumerate(faults, start=1):
             lines += _diagnosis(reply, number, diagnosis)
+        for diagnosis in alternatives:
+            lines += _alternative(reply, diagnosis)
         if advisories:
             lines += ["### Also worth fixing", ""]
             lines += [f"- {reply.prose(d.title)}" for d in advisories]
@@ -225,6 +241,11 @@ def _facts(reply: Reply, verdict: Diagnosis | None) -> list[str]:
         lines.append(
             f"- Schannel 36870 events: {context['failures_total']}"
             + (f", service: {prose(str(service))}" if service else "")
+        )
+    for binding in bindings_naming(analysis.bindings, verdict.certificates if verdict else ()):
+        lines.append(
+            f"- Binding: {code(binding.endpoint)} → {code(binding.certificate_hash or '')} "
+            f"({binding.origin}, {code(reply.names.source(binding.source))})"
         )
     if analysis.thumbprint and analysis.thumbprint != thumbprint:
         lines.append(f"- Certificate selected in IIS: {code(analysis.thumbprint)}")
@@ -386,20 +407,108 @@ def _diagnosis(reply: Reply, number: int, diagnosis: Diagnosis) -> list[str]:
             if item.quote:
                 lines += ["", *("  " + q for q in block(item.quote)), ""]
         lines.append("")
-    if diagnosis.remediation:
-        lines += ["Fix (elevated prompt, in this order):", ""]
-        for step_number, step in enumerate(diagnosis.remediation, start=1):
-            if "\n" in step:
-                head, body = step.split("\n", 1)
-                lines += [
-                    f"{step_number}. {visible(head)}",
-                    "",
-                    *("   " + b for b in block(body)),
-                    "",
-                ]
-            else:
-                lines.append(f"{step_number}. {step_text(step)}")
-        lines.append("")
+    lines += _fix(reply, diagnosis)
     if diagnosis.references:
         lines += ["References: " + ", ".join(diagnosis.references), ""]
     return lines
+
+
+def bindings_naming(bindings: Sequence[Binding], thumbprints: Sequence[str]) -> list[Binding]:
+    """The bindings whose certificate hash is one of ``thumbprints``."""
+    wanted = {t.lower() for t in thumbprints}
+    return [b for b in bindings if b.hash_valid and (b.certificate_hash or "").lower() in wanted]
+
+
+def _alternative(reply: Reply, diagnosis: Diagnosis) -> list[str]:
+    """A runner-up: said as an alternative the evidence does not confirm yet, its fix for then."""
+    lines = [f"### Alternative, not confirmed: {reply.prose(diagnosis.title)}", ""]
+    if diagnosis.summary:
+        lines += [reply.prose(diagnosis.summary), ""]
+    lines += [f"Why it is not ruled out: {reply.prose(diagnosis.confidence_reason)}", ""]
+    lines += _fix(reply, diagnosis, "Only if the evidence confirms it")
+    return lines
+
+
+PLAN_LETTERS = "ABCDEFGH"
+
+
+def _fix(reply: Reply, diagnosis: Diagnosis, lead: str = "Fix") -> list[str]:
+    """The fix plans: commands that may be pasted at once in one block, each step done by hand
+    or output to read said between the blocks, with the Microsoft page each step rests on."""
+    plans = diagnosis.remediation_plans
+    if not plans:
+        return _plain_steps(diagnosis.remediation)
+    lines = [f"{lead} (elevated prompt):", ""]
+    if len(plans) > 1:
+        lines += [
+            f"{len(plans)} alternative plans: try them in this order; each says when it applies.",
+            "",
+        ]
+    for number, plan in enumerate(plans):
+        letter = PLAN_LETTERS[number] if number < len(PLAN_LETTERS) else str(number + 1)
+        head = f"**Plan {letter}: {reply.prose(plan.title)}**" if len(plans) > 1 else ""
+        when = f"When: {reply.prose(plan.when)}" if plan.when else ""
+        if head or when:
+            lines += [" ".join(part for part in (head, when) if part), ""]
+        lines += _plan(reply, plan)
+    return lines
+
+
+def _plan(reply: Reply, plan: FixPlan) -> list[str]:
+    lines: list[str] = []
+    run: list[str] = []
+    notes: list[str] = []
+
+    def flush() -> None:
+        if run:
+            lines.extend([*block("\n".join(run), "bat"), ""])
+            lines.extend(notes)
+            if notes:
+                lines.append("")
+        run.clear()
+        notes.clear()
+
+    for step in plan.steps:
+        page = _page_link(step.reference)
+        if step.action is StepAction.MANUAL:
+            flush()
+            head, newline, body = step.text.partition("\n")
+            lines.append(f"By hand: {reply.prose(head)} ({page})")
+            lines.append("")
+            if newline:
+                lines += [*block(body), ""]
+            continue
+        command, _, note = step.text.partition("   (")
+        run.append(command)
+        said = f": {reply.prose(note.removesuffix(')'))}" if note else ""
+        read = " Read the output before going on." if step.action is StepAction.CHECK else ""
+        notes.append(f"- {code(command)}{said}{'' if said.endswith('.') else '.'}{read} ({page})")
+        if step.action is StepAction.CHECK:
+            flush()
+    flush()
+    return lines
+
+
+_PAGE_TITLES = {
+    page.url: page.title for page in vars(references).values() if isinstance(page, Page)
+}
+
+
+def _page_link(url: str) -> str:
+    title = _PAGE_TITLES.get(url)
+    if title is None or not url.startswith("https://"):
+        return "Microsoft page: " + code(url)
+    return f"Microsoft: [{prose(title)}]({url})"
+
+
+def _plain_steps(steps: Sequence[str]) -> list[str]:
+    if not steps:
+        return []
+    lines = ["Fix (elevated prompt, in this order):", ""]
+    for step_number, step in enumerate(steps, start=1):
+        if "\n" in step:
+            head, body = step.split("\n", 1)
+            lines += [f"{step_number}. {head}", "", *("   " + b for b in block(body)), ""]
+        else:
+            lines.append(f"{step_number}. {step_text(step)}")
+    return [*lines, ""]

@@ -48,7 +48,8 @@ def correlation_facts(
         "failures": lambda: _failures(context),
         "reference_time": lambda: _reference(context, offset),
         "in_use": lambda: _in_use(context, anchor_of),
-        "in_scope": lambda: _in_scope(context, anchor_of),
+        # Only when there are failures to point from.
+        "in_scope": lambda: _in_scope(context, anchor_of) if context.get("failures") else None,
         "service": lambda: _service(context),
         "service_evidence": lambda: None,  # part of "service"
         "os": lambda: _os(context.get("os")),

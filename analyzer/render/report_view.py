@@ -16,9 +16,11 @@ from analyzer.knowledge.eventfields import SCHANNEL
 from analyzer.model import (
     Analysis,
     AskFor,
+    Binding,
     Certificate,
     Diagnosis,
     Event,
+    FixPlan,
     Message,
     ReadResult,
     Source,
@@ -37,6 +39,7 @@ from analyzer.render.times import (
     parse_offset,
     parse_utc_time,
 )
+from analyzer.rulekit import references
 
 MAX_EVENT_ROWS = 200
 MAX_MESSAGES_PER_INPUT = 50
@@ -69,6 +72,31 @@ class Verdict:
 
 
 @dataclass(frozen=True)
+class PlanStep:
+    step: Step
+    action: str | None  # "run" | "check" | "manual"; None for a step given without a plan
+    page: tuple[str, str] | None  # (URL, title) of the Microsoft page it rests on
+
+
+@dataclass(frozen=True)
+class PlanView:
+    title: str
+    when: str
+    steps: tuple[PlanStep, ...]
+    paste_blocks: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BindingLine:
+    """A binding that names a certificate: endpoint -> thumbprint, with its source line."""
+
+    binding: Binding
+    thumbprint: str
+    anchor: str | None  # the certificate's row in the table
+    source: str
+
+
+@dataclass(frozen=True)
 class DiagnosisRow:
     anchor: str
     diagnosis: Diagnosis
@@ -77,6 +105,11 @@ class DiagnosisRow:
     certificates: tuple[tuple[str, str | None], ...]  # (thumbprint, table anchor when listed)
     events: tuple[str, ...]
     references: tuple[tuple[str, bool], ...]  # (reference, is a web link)
+    plans: tuple[PlanView, ...] = ()
+    # "fault" | "advisory" | "alternative" (a runner-up: not confirmed, never a second fault)
+    tone: str = "advisory"
+    alternative_to: str | None = None  # the anchor of the diagnosis it is the runner-up of
+    bindings: tuple[BindingLine, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -140,6 +173,7 @@ class ReportView:
     ask_for: tuple[tuple[AskFor, Step], ...]  # each request with its command split for copying
     offset: str | None
     at: str | None
+    bindings: tuple[BindingLine, ...] = ()  # every binding of the case, in JSON order
 
 
 def thumbprint_key(value: str | None) -> str:
@@ -161,12 +195,18 @@ def build_view(analysis: Analysis) -> ReportView:
     host = _first_computer(analysis)
     events, hidden = _event_rows(analysis, offset)
     timeline = build_timeline(analysis.inputs, analysis.events, analysis.at, offset)
+    bindings = tuple(_binding_lines(analysis, listed))
+    anchor_of_id: dict[str, str] = {}
+    for anchor, d in anchors:
+        anchor_of_id.setdefault(d.id, anchor)
     return ReportView(
         analysis=analysis,
         tool=dict(TOOL),
         title=f"certtriage report{f' for {host}' if host else ''}",
         verdict=_verdict(analysis),
-        diagnoses=tuple(_diagnosis_row(anchor, d, listed) for anchor, d in anchors),
+        diagnoses=tuple(
+            _diagnosis_row(anchor, d, listed, bindings, anchor_of_id) for anchor, d in anchors
+        ),
         facts=correlation_facts(analysis.context, offset, lambda t: listed.get(thumbprint_key(t))),
         certificates=certificates,
         timeline=timeline,
@@ -177,6 +217,73 @@ def build_view(analysis: Analysis) -> ReportView:
         ask_for=tuple((item, split_step(item.command)) for item in analysis.ask_for),
         offset=offset_label(offset) if offset is not None else None,
         at=_both_times(at_moment, offset) if at_moment is not None else None,
+        bindings=bindings,
+    )
+
+
+def tone_of(diagnosis: Diagnosis) -> str:
+    """How a diagnosis is drawn: a runner-up is an alternative, not a second fault."""
+    if diagnosis.alternative_to is not None:
+        return "alternative"
+    return "fault" if diagnosis.kind == "fault" else "advisory"
+
+
+# The Microsoft pages fix steps rest on, by URL, for the link text.
+PAGE_TITLES = {
+    page.url: page.title for page in vars(references).values() if isinstance(page, references.Page)
+}
+
+
+def plan_views(diagnosis: Diagnosis) -> tuple[PlanView, ...]:
+    """The diagnosis's fix plans; a diagnosis given with steps only is one plan of them."""
+    plans: tuple[FixPlan, ...] = diagnosis.remediation_plans
+    if not plans:
+        if not diagnosis.remediation:
+            return ()
+        return (
+            PlanView(
+                "Fix",
+                "",
+                tuple(PlanStep(split_step(s), None, None) for s in diagnosis.remediation),
+                (),
+            ),
+        )
+    return tuple(
+        PlanView(
+            plan.title,
+            plan.when,
+            tuple(
+                PlanStep(
+                    split_step(step.text),
+                    step.action.value,
+                    (step.reference, PAGE_TITLES.get(step.reference, step.reference))
+                    if step.reference.startswith("https://")
+                    else None,
+                )
+                for step in plan.steps
+            ),
+            plan.paste_blocks,
+        )
+        for plan in plans
+    )
+
+
+def _binding_lines(analysis: Analysis, listed: dict[str, str]) -> list[BindingLine]:
+    out = []
+    for binding in analysis.bindings:
+        thumbprint = binding.certificate_hash or ""
+        key = thumbprint_key(thumbprint) if binding.hash_valid else ""
+        out.append(BindingLine(binding, thumbprint, listed.get(key), str(binding.source)))
+    return out
+
+
+def bindings_naming(
+    bindings: Sequence[BindingLine], thumbprints: Sequence[str]
+) -> tuple[BindingLine, ...]:
+    """The bindings whose certificate hash is one of ``thumbprints``."""
+    wanted = {thumbprint_key(t) for t in thumbprints if thumbprint_key(t)}
+    return tuple(
+        b for b in bindings if b.binding.hash_valid and thumbprint_key(b.thumbprint) in wanted
     )
 
 
@@ -191,8 +298,18 @@ def _close_up(
     return build_timeline(analysis.inputs, analysis.events, analysis.at, offset, window)
 
 
-def _diagnosis_row(anchor: str, diagnosis: Diagnosis, listed: dict[str, str]) -> DiagnosisRow:
+def _diagnosis_row(
+    anchor: str,
+    diagnosis: Diagnosis,
+    listed: dict[str, str],
+    bindings: Sequence[BindingLine] = (),
+    anchor_of_id: dict[str, str] | None = None,
+) -> DiagnosisRow:
     return DiagnosisRow(
+        plans=plan_views(diagnosis),
+        tone=tone_of(diagnosis),
+        alternative_to=(anchor_of_id or {}).get(diagnosis.alternative_to or ""),
+        bindings=bindings_naming(bindings, diagnosis.certificates),
         anchor=anchor,
         diagnosis=diagnosis,
         scenario=SCENARIOS.get(diagnosis.scenario) if diagnosis.scenario is not None else None,
@@ -223,9 +340,15 @@ def _verdict(analysis: Analysis) -> Verdict:
             None,
         )
     first = analysis.diagnoses[0] if analysis.diagnoses else None
-    faults = sum(1 for d in analysis.diagnoses if d.kind == "fault")
-    advisories = len(analysis.diagnoses) - faults
-    counts = f"{faults} fault{'s' if faults != 1 else ''}, {advisories} advisor{'ies' if advisories != 1 else 'y'}"
+    tones = [tone_of(d) for d in analysis.diagnoses]
+    faults, alternatives = tones.count("fault"), tones.count("alternative")
+    advisories = tones.count("advisory")
+    counts = f"{faults} fault{'s' if faults != 1 else ''}, " + (
+        f"{alternatives} alternative{'s' if alternatives != 1 else ''} not confirmed, "
+        if alternatives
+        else ""
+    )
+    counts += f"{advisories} advisor{'ies' if advisories != 1 else 'y'}"
     if first is not None and first.kind == "fault":
         scenario = f"{SCENARIOS[first.scenario]}. " if first.scenario in SCENARIOS else ""
         return Verdict("fault", first.title, f"{scenario}{counts} in total.", first)
@@ -268,7 +391,7 @@ def _cert_rows(
     problems_of: dict[str, list[Problem]] = {}
     for anchor, d in diagnoses:
         for key in dict.fromkeys(thumbprint_key(t) for t in d.certificates):
-            problems_of.setdefault(key, []).append(Problem(anchor, d.kind, d.title))
+            problems_of.setdefault(key, []).append(Problem(anchor, tone_of(d), d.title))
     rows = []
     for position, cert in enumerate(analysis.certificates, start=1):
         key = thumbprint_key(cert.thumbprint)

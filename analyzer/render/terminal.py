@@ -17,7 +17,7 @@ from analyzer.model import Analysis, Certificate, Event, ReadResult, Status
 from analyzer.readers.records import event_sort_key
 from analyzer.visible import visible
 
-_STYLE = {"fault": "bold red", "advisory": "yellow"}
+_STYLE = {"fault": "bold red", "advisory": "yellow", "alternative": "dim"}
 _CERTIFICATE_COLUMNS = (
     "#",
     "thumbprint",
@@ -54,8 +54,9 @@ def summary(
         for column in ("kind", "confidence", "diagnosis", "certificates"):
             table.add_column(column, overflow="ellipsis", no_wrap=True)
         for diagnosis in analysis.diagnoses[:8]:
+            tone = "alternative" if diagnosis.alternative_to is not None else diagnosis.kind
             table.add_row(
-                Text(diagnosis.kind, style=_STYLE.get(diagnosis.kind, "")),
+                Text(tone, style=_STYLE.get(tone, "")),
                 diagnosis.confidence,
                 Text(
                     diagnosis.id
@@ -71,10 +72,28 @@ def summary(
         headline.append(visible(f" ({verdict.confidence}): {verdict.title}"))
         parts.append(headline)
         parts += [Text(visible(f"  certificate: {t}")) for t in verdict.certificates[:3]]
+        wanted = {t.lower() for t in verdict.certificates}
+        for binding in analysis.bindings:
+            if binding.hash_valid and (binding.certificate_hash or "").lower() in wanted:
+                parts.append(
+                    Text(
+                        visible(
+                            f"  binding: {binding.endpoint} -> {binding.certificate_hash} "
+                            f"({binding.origin}, {binding.source})"
+                        )
+                    )
+                )
         if verdict.kind == "fault" and verdict.remediation:
-            # The first step is the one to start with; the report and --markdown have them all.
+            # The first step of the first plan is the one to start with (never a destructive
+            # one); the report and --markdown have every plan.
             first = verdict.remediation[0].splitlines()[0]
             parts.append(Text(visible(f"  first fix step: {first}")))
+            plans = len(verdict.remediation_plans)
+            if plans > 1:
+                parts.append(Text(f"  {plans - 1} more plan(s) in the report, if this one fails"))
+        for alternative in analysis.diagnoses[1:]:
+            if alternative.alternative_to is not None:
+                parts.append(Text(f"  alternative, not confirmed: {alternative.id}", style="dim"))
         parts.append(table)
     else:
         parts.append(Text("verdict: none", style="bold"))

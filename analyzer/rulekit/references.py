@@ -130,3 +130,45 @@ SQL_CERTIFICATE_REQUIREMENTS = Page(
     "Certificate requirements for SQL Server",
     "https://learn.microsoft.com/sql/database-engine/configure-windows/certificate-requirements",
 )
+# The pages fix steps rest on (each step of a plan names one; the report links it).
+# IIS Manager: Site Bindings > Edit > SSL certificate; an https binding is a certificate chosen
+# from the machine store.
+IIS_SSL_SETUP = Page(
+    "How to Set Up SSL on IIS 7 or later",
+    "https://learn.microsoft.com/iis/manage/configuring-security/how-to-set-up-ssl-on-iis",
+)
+# The Windows Server 2008 / 2008 R2 netsh http reference: add, delete and show sslcert, no
+# `update` (the current page, NETSH_HTTP, lists `update sslcert`).
+NETSH_HTTP_2008 = Page(
+    "Netsh Commands for Hypertext Transfer Protocol (HTTP) (Windows Server 2008)",
+    "https://learn.microsoft.com/previous-versions/windows/it-pro/windows-server-2008-R2-and-2008/cc725882(v=ws.10)",
+)
+REG_QUERY = Page(
+    "reg query (Windows commands)",
+    "https://learn.microsoft.com/windows-server/administration/windows-commands/reg-query",
+)
+DIR_COMMAND = Page(
+    "dir (Windows commands)",
+    "https://learn.microsoft.com/windows-server/administration/windows-commands/dir",
+)
+DEL_COMMAND = Page(
+    "del (Windows commands)",
+    "https://learn.microsoft.com/windows-server/administration/windows-commands/del",
+)
+W32TM = Page(
+    "Windows Time service tools and settings (w32tm)",
+    "https://learn.microsoft.com/windows-server/networking/windows-time-service/windows-time-service-tools-and-settings",
+)
+PROCMON = Page(
+    "Process Monitor (Sysinternals)",
+    "https://learn.microsoft.com/sysinternals/downloads/procmon",
+)
+# D:, A/D ACEs, SY/BA aliases: what a key's security descriptor string in a -v dump means.
+SDDL_FORMAT = Page(
+    "Security Descriptor String Format",
+    "https://learn.microsoft.com/windows/win32/secauthz/security-descriptor-string-format",
+)
+GET_TLS_CIPHER_SUITE = Page(
+    "Get-TlsCipherSuite (TLS module)",
+    "https://learn.microsoft.com/powershell/module/tls/get-tlsciphersuite",
+)

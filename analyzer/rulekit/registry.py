@@ -93,7 +93,8 @@ class Rule:
     def diagnosis(self, about: str | None = None, **fields: Any) -> Diagnosis:
         """A diagnosis of this rule: its id, kind, scenario and references (``kind=`` an advisory
         from an ``advisory_too`` rule; ``references=`` some of the rule's pages), titled
-        ``"<title>: <about>"`` unless ``title=`` says otherwise; ``fields`` are the rest."""
+        ``"<title>: <about>"`` unless ``title=`` says otherwise; ``plans=`` the fix plans (the
+        first plan's steps become ``remediation``); ``fields`` are the rest."""
         kind = Kind(fields.pop("kind", self.kind))
         if kind != self.kind and not self.advisory_too:
             raise ValueError(f"rule {self.id!r} reports only {self.kind.value} diagnoses")
@@ -102,7 +103,12 @@ class Rule:
             raise ValueError(f"rule {self.id!r} cites a page it does not declare")
         fields.setdefault("scenario", self.scenario)
         title = fields.pop("title", None) or (f"{self.title}: {about}" if about else self.title)
+        if "remediation" in fields:
+            raise ValueError(f"rule {self.id!r}: give the fix as plans=, not remediation=")
+        plans = tuple(fields.pop("plans", ()))
         return Diagnosis(
+            remediation=tuple(step.text for step in plans[0].steps) if plans else (),
+            remediation_plans=plans,
             id=self.id,
             kind=kind,
             title=title,

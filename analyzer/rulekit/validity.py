@@ -5,13 +5,15 @@ such a certificate (`analyzer.rulekit.services`); HTTP.sys binds it and clients 
 there (and for a service not known) it is an advisory, as it is for every certificate not in use:
 an expired predecessor never outranks the broken key of the certificate in use. Dates are
 compared with a day of slack (certificate dates are local time without a zone, events are UTC).
-No step deletes a certificate: an expired one does no harm in the store, and its key goes with it.
+No step deletes a certificate: an expired one does no harm in the store.
 """
 
 from __future__ import annotations
 
 from analyzer.correlate import Correlation, validity_at
 from analyzer.model import Certificate, Confidence, Diagnosis, Kind
+from analyzer.rulekit import references as pages
+from analyzer.rulekit import remedies
 from analyzer.rulekit.evidence import candidate_certificates, cert_evidence, label
 from analyzer.rulekit.registry import Rule, RuleContext
 from analyzer.rulekit.services import STRICT_PAGES, lenient_service_reason, strict_service
@@ -51,16 +53,29 @@ def _diagnosis(
     strict = strict_service(correlation) if in_use else None
     if state == "expired":
         steps = [
-            "Nothing to remove: an expired certificate can stay in the store (deleting it is not "
-            "needed, and its private key would go with it)."
+            remedies.manual(
+                "Nothing to remove: an expired certificate can stay in the store, and deleting "
+                "it is not needed.",
+                pages.CERTUTIL,
+            )
         ]
     else:
         steps = [
-            "Check the server clock and time zone (w32tm /query /status); a certificate is "
-            "only usable from its NotBefore on."
+            remedies.check(
+                "w32tm /query /status   (expect: a time source and a last successful sync; a "
+                "certificate is only usable from its NotBefore on, so check the clock and time "
+                "zone)",
+                pages.W32TM,
+            )
         ]
     if in_use:
-        steps.insert(0, "Bind a currently valid certificate (renew or request a new one).")
+        steps.insert(
+            0,
+            remedies.manual(
+                "Bind a currently valid certificate (renew or request a new one).",
+                pages.IIS_SSL_SETUP,
+            ),
+        )
     if not in_use:
         why = "not the certificate in use, so this is advisory"
     elif strict is None:
@@ -84,7 +99,7 @@ def _diagnosis(
             )
             for c in listed
         ),
-        remediation=tuple(steps),
+        plans=remedies.single(*steps),
         explains_events=False,
         summary=(
             f"{label(certs[0]) if len(certs) == 1 else f'{len(certs)} certificates'} "

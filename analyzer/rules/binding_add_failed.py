@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from analyzer.model import Confidence, Diagnosis, Evidence, Kind
 from analyzer.rulekit import references as pages
+from analyzer.rulekit import remedies
 from analyzer.rulekit.bindings import ADD_FAILED
 from analyzer.rulekit.registry import Rule, RuleContext, register
 
@@ -24,19 +25,29 @@ class BindingAddFailed(Rule):
         ]
         if not reports:
             return []
+        selected = case.options.thumbprint
         steps = []
-        if not case.options.thumbprint:
+        if not selected:
             steps.append(
-                "Ask which certificate was selected in IIS and when, then run certtriage again "
-                "with --thumbprint <that thumbprint> --at <time of the attempt>"
+                remedies.manual(
+                    "Ask which certificate was selected in IIS and when; its thumbprint goes into "
+                    "the next step, and certtriage can be run again with --thumbprint and --at.",
+                    pages.NETSH_HTTP,
+                )
             )
-        steps.append("certutil -v -store my <selected thumbprint>   (its key, KeySpec and ACL)")
+        steps.append(
+            remedies.check(
+                f"certutil -v -store my {selected or remedies.THUMBPRINT}   (expect: its key, "
+                "KeySpec and ACL: send the output with the ticket)",
+                pages.CERTUTIL,
+            )
+        )
         return [
             self.diagnosis(
                 confidence=Confidence.HIGH,
                 confidence_reason="netsh printed error 1312 (a specified logon session does not exist)",
                 evidence=tuple(Evidence(m.text, m.source) for m in reports),
-                remediation=tuple(steps),
+                plans=remedies.single(*steps, title="Find the certificate selected in IIS"),
                 summary=(
                     "After a failed add, HTTP.sys keeps the old certificate or none: the bindings "
                     "listed do not show the certificate the customer selected, whose private key "

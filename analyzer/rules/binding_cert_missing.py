@@ -5,17 +5,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from analyzer.model import Binding, Confidence, Diagnosis, Evidence, Kind
+from analyzer.model import Binding, Confidence, Diagnosis, Evidence, FixPlan, Kind
 from analyzer.rulekit import references as pages
-from analyzer.rulekit.bindings import (
-    binding_evidence,
-    binding_store,
-    covered_stores,
-    netsh_add,
-    netsh_target,
-)
+from analyzer.rulekit import remedies
+from analyzer.rulekit.bindings import binding_evidence, binding_store, covered_stores
 from analyzer.rulekit.registry import Need, Rule, RuleContext, register
-from analyzer.rulekit.remedies import REBIND
 
 
 @register
@@ -32,6 +26,7 @@ class BindingCertMissing(Rule):
 
     def check(self, context: RuleContext) -> list[Diagnosis]:
         case = context.case
+        os_version = context.correlation.os.version if context.correlation.os else None
         covered = covered_stores(case)
         by_hash: dict[tuple[str, str], list[Binding]] = defaultdict(list)
         for binding in case.bindings:
@@ -63,18 +58,7 @@ class BindingCertMissing(Rule):
                     confidence_reason=f"the dumped machine store {store} has no certificate {thumbprint}",
                     certificates=(thumbprint,),
                     evidence=tuple(evidence),
-                    remediation=(
-                        f"certutil -v -store {store} {thumbprint}   (confirm: not found)",
-                        f"certutil -v -store webhosting {thumbprint} & certutil -user -v -store my {thumbprint}"
-                        "   (where is it?)",
-                        'certutil -p "<PFX password>" -importPFX my <file>.pfx   (put it into the '
-                        "machine store), or pick a certificate that is there",
-                        f"netsh http delete sslcert {netsh_target(bindings[0])}",
-                        netsh_add(
-                            bindings[0], "<thumbprint of the certificate in the machine store>"
-                        ),
-                        REBIND,
-                    ),
+                    plans=self._plans(thumbprint, store, bindings[0], os_version),
                     summary=(
                         f"{len(bindings)} binding(s) ({', '.join(sorted({b.endpoint for b in bindings}))}) "
                         f"use certificate {thumbprint}, but {why}."
@@ -82,3 +66,52 @@ class BindingCertMissing(Rule):
                 )
             )
         return out
+
+    @staticmethod
+    def _plans(
+        thumbprint: str, store: str, binding: Binding, os_version: str | None
+    ) -> tuple[FixPlan, ...]:
+        where = [
+            remedies.check(
+                f"certutil -v -store {store} {thumbprint}   (expect: not found, as in the dump)",
+                pages.CERTUTIL,
+            ),
+            remedies.check(
+                f"certutil -v -store webhosting {thumbprint}   (is it in the Web Hosting store?)",
+                pages.CERTUTIL,
+            ),
+            remedies.check(
+                f"certutil -user -v -store my {thumbprint}   (is it in the current user's store?)",
+                pages.CERTUTIL,
+            ),
+        ]
+        return (
+            remedies.plan(
+                "Put the certificate into the machine store",
+                "the certificate's PFX is at hand: the binding then finds the certificate it "
+                "names and needs no change",
+                *where,
+                remedies.run(
+                    f'certutil -p "{remedies.PFX_PASSWORD}" -importPFX {store} '
+                    f'"{remedies.PFX_FILE}" AT_KEYEXCHANGE',
+                    pages.CERTUTIL,
+                ),
+                remedies.check(
+                    f"certutil -v -store {store} {thumbprint}   (expect: the certificate and "
+                    "`Encryption test passed`)",
+                    pages.CERTUTIL,
+                ),
+            ),
+            remedies.plan(
+                "Point the binding at a certificate that is in the machine store",
+                "no PFX of the missing certificate: bind another valid certificate of the "
+                "machine store (its thumbprint from `certutil -store my`)",
+                *remedies.rebind_steps(
+                    binding, remedies.NEW_THUMBPRINT, binding.store or "MY", os_version
+                ),
+                remedies.check(
+                    f"netsh http show sslcert   (expect: the new certhash on {binding.endpoint})",
+                    pages.NETSH_HTTP,
+                ),
+            ),
+        )

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from analyzer.knowledge.quoting import cmd_arg, cmd_word
 from analyzer.model import Binding, Confidence, Diagnosis, Kind
 from analyzer.rulekit import references as pages
+from analyzer.rulekit import remedies
 from analyzer.rulekit.bindings import IIS_STORES, binding_evidence, binding_store, covered_stores
 from analyzer.rulekit.registry import Rule, RuleContext, register
 
@@ -30,6 +32,7 @@ class BindingStoreNotCovered(Rule):
         out = []
         for store, bindings in sorted(by_store.items()):
             name = bindings[0].store or store
+            stem = store if cmd_word(store) == store else "other"
             hashes = sorted(
                 {b.certificate_hash for b in bindings if b.certificate_hash and b.hash_valid}
             )
@@ -40,10 +43,19 @@ class BindingStoreNotCovered(Rule):
                     confidence_reason=f"no dump of store {name!r} in the case",
                     certificates=tuple(hashes),
                     evidence=tuple(binding_evidence(b) for b in bindings),
-                    remediation=(
-                        f'certutil -v -store "{name}" > "%TEMP%\\{store}.txt"   (send it with the ticket)',
-                        "IIS Manager only offers certificates of MY (Personal) and WebHosting: "
-                        "a binding to another store was made with netsh or a script",
+                    plans=remedies.single(
+                        remedies.run(
+                            f"certutil -v -store {cmd_arg(name, 'store name')} > "
+                            f'"%TEMP%\\store-{stem}.txt"   (send it with the ticket)',
+                            pages.CERTUTIL,
+                        ),
+                        remedies.manual(
+                            "IIS Manager only offers certificates of MY (Personal) and "
+                            "WebHosting: a binding to another store was made with netsh or a "
+                            "script; ask which one.",
+                            pages.IIS_SSL_SETUP,
+                        ),
+                        title="Dump the store the binding uses",
                     ),
                     summary=(
                         f"The binding(s) {', '.join(sorted({b.endpoint for b in bindings}))} use "

@@ -12,6 +12,7 @@ from __future__ import annotations
 from analyzer.knowledge.eventfields import SCHANNEL
 from analyzer.model import Confidence, Diagnosis, Kind
 from analyzer.rulekit import references as pages
+from analyzer.rulekit import remedies
 from analyzer.rulekit.evidence import event_evidence
 from analyzer.rulekit.registry import Rule, RuleContext, register
 from analyzer.rulekit.sides import policy_events, side_of
@@ -51,16 +52,25 @@ class ClientProtocol36871(Rule):
                 ),
                 events=tuple(e.source for e in events),
                 evidence=event_evidence(events),
-                remediation=(
-                    f"Find the client application ({who}) and let it use the protocols the OS "
-                    "offers: target .NET Framework 4.7 or later without a hard-coded "
-                    "SslProtocols / ServicePointManager.SecurityProtocol.",
-                    *(f'reg query "{key}" /v SchUseStrongCrypto' for key in DOTNET_KEYS),
-                    *(f'reg query "{key}" /v SystemDefaultTlsVersions' for key in DOTNET_KEYS),
-                    "For a .NET Framework application that cannot be changed, set "
-                    "SchUseStrongCrypto = 1 and SystemDefaultTlsVersions = 1 (DWORD) under both "
-                    "keys above and restart it. Leave the server's SCHANNEL\\Protocols settings as "
-                    "they are.",
+                plans=remedies.single(
+                    remedies.manual(
+                        f"Find the client application ({who}) and let it use the protocols the "
+                        "OS offers: target .NET Framework 4.7 or later without a hard-coded "
+                        "SslProtocols / ServicePointManager.SecurityProtocol.",
+                        pages.DOTNET_TLS,
+                    ),
+                    *(
+                        remedies.run(f'reg query "{key}" /v {value}', pages.REG_QUERY)
+                        for value in ("SchUseStrongCrypto", "SystemDefaultTlsVersions")
+                        for key in DOTNET_KEYS
+                    ),
+                    remedies.manual(
+                        "For a .NET Framework application that cannot be changed, set "
+                        "SchUseStrongCrypto = 1 and SystemDefaultTlsVersions = 1 (DWORD) under "
+                        "both keys above and restart it. Leave the server's SCHANNEL\\Protocols "
+                        "settings as they are.",
+                        pages.DOTNET_TLS,
+                    ),
                 ),
                 explains_events=False,
                 summary=(

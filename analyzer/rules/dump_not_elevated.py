@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from analyzer.model import Confidence, Diagnosis, Kind
 from analyzer.rulekit import references as pages
+from analyzer.rulekit import remedies
 from analyzer.rulekit.evidence import cert_evidence, label
 from analyzer.rulekit.key_access import non_elevated_dumps
 from analyzer.rulekit.registry import Need, Rule, RuleContext, register
@@ -47,10 +48,13 @@ class DumpNotElevated(Rule):
                         )
                         for c in certs[:5]
                     ),
-                    remediation=(
-                        "From an elevated prompt (Run as administrator): "
-                        "certutil -v -store my > %TEMP%\\my.txt",
-                        "Send %TEMP%\\my.txt with the ticket.",
+                    plans=remedies.single(
+                        remedies.manual(
+                            "Open a command prompt with Run as administrator.", pages.CERTUTIL
+                        ),
+                        remedies.run('certutil -v -store my > "%TEMP%\\my.txt"', pages.CERTUTIL),
+                        remedies.manual("Send %TEMP%\\my.txt with the ticket.", pages.CERTUTIL),
+                        title="Dump the machine store elevated",
                     ),
                     summary=(
                         f"Every machine key in {path} is `Missing stored keyset`: the dump was "

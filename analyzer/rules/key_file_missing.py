@@ -19,6 +19,7 @@ from analyzer.model import (
     Diagnosis,
     Evidence,
     FileAccess,
+    FixPlan,
     FolderListing,
     Key,
     Kind,
@@ -173,7 +174,7 @@ class KeyFileMissing(Rule):
                     confidence_reason="; ".join(reasons),
                     certificates=(cert.thumbprint,),
                     evidence=tuple(evidence),
-                    remediation=self._steps(cert, key, gone),
+                    plans=self._plans(cert, key, gone),
                     explains_events=correlation.explains((cert.thumbprint,)),
                     summary=(
                         f"The key of {label(cert)} should be the file {key.key_file} in "
@@ -187,20 +188,36 @@ class KeyFileMissing(Rule):
         return out
 
     @staticmethod
-    def _steps(cert: Certificate, key: Key, gone: bool) -> tuple[str, ...]:
+    def _plans(cert: Certificate, key: Key, gone: bool) -> tuple[FixPlan, ...]:
         path = f"{key_folder(key)}\\{key.key_file}"
         if not gone:
-            return (
-                "In the Process Monitor capture, find the process that holds the key file open "
-                "(the rows before the SHARING VIOLATION), e.g. an antivirus scanner or a backup "
-                "agent.",
-                f'Exclude "{key_folder(key)}" from that product\'s scanning or locking, then add '
-                "the binding again.",
-                remedies.REBIND,
+            return remedies.single(
+                remedies.manual(
+                    "In the Process Monitor capture, find the process that holds the key file "
+                    "open (the rows before the SHARING VIOLATION), e.g. an antivirus scanner or a "
+                    "backup agent.",
+                    pages.PROCMON,
+                ),
+                remedies.manual(
+                    f'Exclude "{key_folder(key)}" from that product\'s scanning or locking, then '
+                    "add the binding again.",
+                    pages.MACHINEKEYS_DEFAULTS,
+                ),
+                remedies.rebind(),
             )
+        confirm = remedies.check(
+            f'dir /a "{path}"   (expect: File Not Found: the key is gone)', pages.DIR_COMMAND
+        )
         return (
-            f'dir /a "{path}"   (confirm it is gone)',
-            remedies.import_keyexchange(cert, "<original>.pfx")
-            + "   (re-import the PFX, if it is still at hand)",
-            *remedies.new_request(cert),
+            remedies.plan(
+                "With the original PFX: import it again",
+                "the PFX and its password are at hand (importing adds the key; nothing is deleted)",
+                confirm,
+                remedies.prove_pfx(cert, remedies.PFX_FILE),
+                remedies.run(remedies.import_keyexchange(cert, remedies.PFX_FILE), pages.CERTUTIL),
+                remedies.verify_step(cert, remedies.new_key_expect(cert.key)),
+                *remedies.regrant_steps(cert.key),
+                remedies.rebind(),
+            ),
+            remedies.new_certificate_plan(cert, "no PFX: the key cannot come back"),
         )

@@ -7,6 +7,7 @@ every key file; Administrators without Full Control). Denials of SYSTEM are
 from __future__ import annotations
 
 from analyzer.knowledge.acl_defaults import deviations, is_key_folder
+from analyzer.knowledge.quoting import cmd_arg
 from analyzer.model import Confidence, Diagnosis, Evidence, Kind, Source
 from analyzer.rulekit import references as pages
 from analyzer.rulekit import remedies
@@ -36,11 +37,30 @@ class KeyFolderAclAdvice(Rule):
         out = []
         for path in sorted({d.path for d in found}):
             mine = [d for d in found if d.path == path]
-            steps = [f'icacls "{path}" /save "%TEMP%\\keyfolder-acl.txt"']
+            target = cmd_arg(path, "key folder")
+            steps = [
+                remedies.run(f'icacls {target} /save "%TEMP%\\keyfolder-acl.txt"', pages.ICACLS)
+            ]
             if any(d.code == "everyone-too-broad" for d in mine):
-                steps.append(f'icacls "{path}" /grant:r {EVERYONE_SID}:(R,W)   (this folder only)')
+                steps.append(
+                    remedies.run(
+                        f"icacls {target} /grant:r {EVERYONE_SID}:(R,W)   (Everyone's own entry "
+                        "only, this folder only, as KB 278381 has it)",
+                        pages.MACHINEKEYS_DEFAULTS,
+                    )
+                )
             if any(d.code == "admins-not-full" for d in mine):
-                steps.append(f'icacls "{path}" /grant {remedies.ADMINISTRATORS_SID}:(F)')
+                steps.append(
+                    remedies.run(
+                        f"icacls {target} /grant {remedies.ADMINISTRATORS_SID}:(F)",
+                        pages.MACHINEKEYS_DEFAULTS,
+                    )
+                )
+            steps.append(
+                remedies.check(
+                    f"icacls {target}   (expect: the entries of KB 278381)", pages.ICACLS
+                )
+            )
             out.append(
                 self.diagnosis(
                     path,
@@ -55,7 +75,7 @@ class KeyFolderAclAdvice(Rule):
                         )
                         for d in mine
                     ),
-                    remediation=tuple(steps),
+                    plans=remedies.single(*steps),
                     summary="; ".join(d.text for d in mine)
                     + ". This does not stop SYSTEM; it is not the binding failure.",
                 )

@@ -15,11 +15,10 @@ The key test passing in the dump is no counter-evidence: the importing user can 
 
 from __future__ import annotations
 
-from analyzer.model import Certificate, Confidence, Diagnosis, Kind
+from analyzer.model import Certificate, Confidence, Diagnosis, FixPlan, FixStep, Kind
 from analyzer.rulekit import references as pages
 from analyzer.rulekit import remedies
 from analyzer.rulekit.evidence import candidate_certificates, cert_evidence, failure_facts, label
-from analyzer.rulekit.keys import store_of
 from analyzer.rulekit.registry import Need, Rule, RuleContext, register
 
 MACHINE_KEYSET = 0x20  # CRYPT_MACHINE_KEYSET in CRYPT_KEY_PROV_INFO.dwFlags
@@ -103,7 +102,7 @@ class KeyInUserProfile(Rule):
                     certificates=(cert.thumbprint,),
                     events=events if explains else (),
                     evidence=tuple(evidence),
-                    remediation=self._steps(cert, machine_dump),
+                    plans=self._plans(cert, machine_dump),
                     explains_events=explains,
                     summary=(
                         f"{label(cert)} is in the machine store, but its private key was created "
@@ -116,29 +115,75 @@ class KeyInUserProfile(Rule):
         return out
 
     @staticmethod
-    def _steps(cert: Certificate, machine_dump: bool) -> tuple[str, ...]:
-        store, cid, pfx = store_of(cert), remedies.cert_id(cert), remedies.pfx_name(cert)
+    def _plans(cert: Certificate, machine_dump: bool) -> tuple[FixPlan, ...]:
+        store, cid = remedies.store(cert), remedies.cert_id(cert)
+        exported = remedies.pfx_name(cert)
         confirm = (
             ()
             if machine_dump
             else (
-                f"certutil -v -store {store} {cid}   (from an elevated prompt, without -user: "
-                "expect Flags = 0 and no CRYPT_MACHINE_KEYSET line to confirm)",
+                remedies.check(
+                    f"certutil -v -store {store} {cid}   (from an elevated prompt, without -user: "
+                    "expect Flags = 0 and no CRYPT_MACHINE_KEYSET line to confirm)",
+                    pages.KEY_PROV_INFO,
+                ),
             )
         )
+
+        def into_machine(pfx: str) -> tuple[FixStep, ...]:
+            return (
+                remedies.prove_pfx(cert, pfx),
+                remedies.save_dump(cert),
+                remedies.run(
+                    f"certutil -delstore {store} {cid}   (the machine store's copy, whose key "
+                    "LocalSystem cannot reach)",
+                    pages.CERTUTIL,
+                ),
+                remedies.run(
+                    remedies.import_keyexchange(cert, pfx)
+                    + "   (without -user: the machine store and keyset)",
+                    pages.CERTUTIL,
+                ),
+                remedies.verify_step(
+                    cert,
+                    "CRYPT_MACHINE_KEYSET -- 20 (32) and `Encryption test passed`"
+                    + (
+                        "; the new key's `Unique container name` goes into the icacls steps below"
+                        if remedies.granted_accounts(cert.key)
+                        else ""
+                    ),
+                ),
+                *remedies.regrant_steps(cert.key),
+            )
+
         return (
-            *confirm,
-            "With the original PFX at hand, skip to the import step. Otherwise, signed in as the "
-            f"user who imported it: certutil -user -store my {cid}   (expect: Encryption test "
-            "passed; if the certificate is no longer in that user's store, use the PFX)",
-            f'certutil -user -exportPFX -p "<new PFX password>" my {cid} {pfx}',
-            f'certutil -p "<PFX password>" -dump {pfx}   (check that the PFX opens and holds the '
-            "key before removing anything)",
-            f"certutil -delstore {store} {cid}   (only after the check above: the machine store's "
-            "copy has no usable key)",
-            remedies.import_keyexchange(cert, pfx)
-            + "   (certutil -importPFX without -user imports into the machine store and keyset)",
-            f"{remedies.verify(cert)}   (expect: CRYPT_MACHINE_KEYSET -- 20 (32))",
-            f"del {pfx}   (do not leave the exported key on disk)",
-            remedies.REBIND,
+            remedies.plan(
+                "With the original PFX: import it into the machine store",
+                "the PFX and its password are at hand",
+                *confirm,
+                *into_machine(remedies.PFX_FILE),
+                remedies.rebind(),
+            ),
+            remedies.plan(
+                "Without it: export the key from the profile of the user who imported it",
+                "signed in as that user, whose store still holds the certificate",
+                *confirm,
+                remedies.check(
+                    f"certutil -user -store my {cid}   (expect: `Encryption test passed`; if the "
+                    "certificate is not in this user's store, only the PFX can help)",
+                    pages.CERTUTIL,
+                ),
+                remedies.run(
+                    f'certutil -user -exportPFX -p "{remedies.PFX_PASSWORD}" my {cid} '
+                    f'"{exported}"   (choose the password here: the next steps use it)',
+                    pages.CERTUTIL,
+                ),
+                remedies.manual(
+                    "Open a command prompt with Run as administrator for the next steps.",
+                    pages.CERTUTIL,
+                ),
+                *into_machine(exported),
+                remedies.delete_export(exported),
+                remedies.rebind(),
+            ),
         )

@@ -17,7 +17,7 @@ from analyzer.rulekit.evidence import (
     key_quotes,
     label,
 )
-from analyzer.rulekit.keys import SCHANNEL_PROVIDER, is_csp, store_of
+from analyzer.rulekit.keys import SCHANNEL_PROVIDER, is_csp
 from analyzer.rulekit.registry import Need, Rule, RuleContext, register
 
 
@@ -40,7 +40,6 @@ class KeySpecNoneCsp(Rule):
                 continue
             thumbprints = (cert.thumbprint,) if cert.thumbprint else ()
             explains = correlation.explains(thumbprints)
-            store = store_of(cert)
             provider = key.provider or SCHANNEL_PROVIDER
             out.append(
                 self.diagnosis(
@@ -55,13 +54,24 @@ class KeySpecNoneCsp(Rule):
                         ),
                         *(event_evidence if explains else ()),
                     ),
-                    remediation=(
-                        f"certutil -csp {cmd_arg(provider)} -repairstore {store} "
-                        f"{remedies.cert_id(cert)}",
-                        f"{remedies.verify(cert)}   (expect: KeySpec = 1 -- AT_KEYEXCHANGE; if it "
-                        "shows 2, re-import the PFX with AT_KEYEXCHANGE:)",
-                        remedies.import_keyexchange(cert, "<original>.pfx"),
-                        remedies.REBIND,
+                    plans=(
+                        remedies.plan(
+                            "Repair the link to the key",
+                            "first: it rewrites the certificate's key property and changes "
+                            "nothing else",
+                            remedies.save_dump(cert),
+                            remedies.check(
+                                f"certutil -csp {cmd_arg(provider, 'provider')} -repairstore "
+                                f"{remedies.store(cert)} {remedies.cert_id(cert)}   (expect: "
+                                "`Encryption test passed`)",
+                                pages.CERTUTIL,
+                            ),
+                            remedies.verify_step(cert, "KeySpec = 1 -- AT_KEYEXCHANGE"),
+                            remedies.rebind(),
+                        ),
+                        remedies.with_pfx_plan(
+                            cert, "the repair leaves KeySpec at 0 or 2, and the PFX is at hand"
+                        ),
                     ),
                     explains_events=explains,
                     summary=(

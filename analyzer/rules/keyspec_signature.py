@@ -8,7 +8,7 @@ confidence). KSP keys normally pass only a signature test: that is not this faul
 
 from __future__ import annotations
 
-from analyzer.model import Certificate, Confidence, Diagnosis, Key, Kind
+from analyzer.model import Certificate, Confidence, Diagnosis, FixPlan, Key, Kind
 from analyzer.rulekit import references as pages
 from analyzer.rulekit import remedies
 from analyzer.rulekit.evidence import (
@@ -19,7 +19,7 @@ from analyzer.rulekit.evidence import (
     label,
     test_quotes,
 )
-from analyzer.rulekit.keys import is_csp, is_ksp, store_of
+from analyzer.rulekit.keys import is_csp, is_ksp
 from analyzer.rulekit.registry import Need, Rule, RuleContext, register
 
 
@@ -29,20 +29,33 @@ def signature_only(key: Key) -> bool:
     )
 
 
-def remediation(cert: Certificate, key: Key) -> list[str]:
+def plans(cert: Certificate, key: Key) -> tuple[FixPlan, ...]:
     if is_ksp(key):
-        return remedies.repair_ksp_keyspec(cert, key)
+        return remedies.single(
+            *remedies.repair_ksp_keyspec(cert, key),
+            remedies.rebind(),
+            title="Rewrite the KeySpec of the certificate's link to 0",
+            when="a CNG (KSP) key: KeySpec is only a property of the link, the key stays",
+        )
+    out = []
     if key.exportable is True:
-        return remedies.reimport_exportable(cert)
-    return [
-        "If the original PFX is still at hand: "
-        f"certutil -delstore {store_of(cert)} {remedies.cert_id(cert)}",
-        remedies.import_keyexchange(cert, "<original>.pfx"),
-        "Otherwise (the key is not exportable"
-        + (")" if key.exportable is False else ", or the dump does not say)")
-        + ": request a new certificate with a key-exchange key:",
-        *remedies.new_request(cert),
-    ]
+        out.append(
+            remedies.plan(
+                "Export the key, remove the certificate, import it back as AT_KEYEXCHANGE",
+                "the key is exportable (the dump says so)",
+                *remedies.export_reimport(cert),
+                remedies.rebind(),
+            )
+        )
+    out.append(remedies.with_pfx_plan(cert, "the original PFX and its password are at hand"))
+    out.append(
+        remedies.new_certificate_plan(
+            cert,
+            "no PFX, and the key is "
+            + ("not exportable" if key.exportable is False else "not known to be exportable"),
+        )
+    )
+    return tuple(out)
 
 
 @register
@@ -102,7 +115,7 @@ class KeySpecSignature(Rule):
                         ),
                         *(event_evidence if explains else ()),
                     ),
-                    remediation=tuple(remediation(cert, key)),
+                    plans=plans(cert, key),
                     references=(
                         pages.IIS_0X80070520,
                         pages.KEY_PROV_INFO,

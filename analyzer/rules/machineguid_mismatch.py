@@ -37,6 +37,7 @@ from analyzer.model import (
     Confidence,
     Diagnosis,
     Evidence,
+    FixPlan,
     Key,
     Kind,
     MachineGuid,
@@ -214,7 +215,7 @@ class MachineGuidMismatch(Rule):
                     certificates=(cert.thumbprint,),
                     events=events if explains else (),
                     evidence=tuple(evidence),
-                    remediation=self._steps(cert, key, suffix, machine.guid, opens),
+                    plans=self._plans(cert, key, suffix, machine.guid, opens),
                     explains_events=explains,
                     summary=self._summary(cert, key, suffix, machine.guid, opens),
                 )
@@ -243,36 +244,51 @@ class MachineGuidMismatch(Rule):
         )
 
     @staticmethod
-    def _steps(
+    def _plans(
         cert: Certificate, key: Key, suffix: str, current: str, opens: bool
-    ) -> tuple[str, ...]:
+    ) -> tuple[FixPlan, ...]:
         folder = key_folder(key)
         confirm = (
-            'reg query "HKLM\\SOFTWARE\\Microsoft\\Cryptography" /v MachineGuid   '
-            f"(on the server itself: expect {current})",
-            f'dir /a "{folder}\\*_{suffix}"   (the key files made under the other MachineGuid; '
-            f"the certificate's is {key.key_file})",
+            remedies.check(
+                'reg query "HKLM\\SOFTWARE\\Microsoft\\Cryptography" /v MachineGuid   '
+                f"(on the server itself: expect {current})",
+                pages.REG_QUERY,
+            ),
+            remedies.check(
+                f'dir /a "{folder}\\*_{suffix}"   (the key files made under the other '
+                f"MachineGuid; the certificate's is {key.key_file})",
+                pages.DIR_COMMAND,
+            ),
         )
-        keep_guid = (
+        keep_guid = remedies.manual(
             f"Do not set MachineGuid back to {suffix}: Microsoft documents no such change, and "
-            f"every key made since then ends in {current} and could no longer be found."
+            f"every key made since then ends in {current} and could no longer be found.",
+            pages.KEY_STORAGE,
         )
         if opens:
-            return (
+            return remedies.single(
                 *confirm,
-                f"{remedies.verify(cert)}   (from an elevated prompt: expect Encryption test "
-                "passed; nothing to change while the key opens)",
+                remedies.verify_step(
+                    cert, "Encryption test passed; nothing to change while the key opens"
+                ),
                 keep_guid,
             )
-        return (
+        with_pfx = remedies.plan(
+            "With the original PFX: import it again, so the key is made under this MachineGuid",
+            "the original PFX and its password are at hand",
             *confirm,
-            remedies.import_keyexchange(cert, "<original>.pfx")
-            + "   (re-import the original PFX: the key is created again under this machine's "
-            "MachineGuid; add -f if certutil says the certificate already exists)",
-            f"{remedies.verify(cert)}   (expect: Encryption test passed, and a key file ending "
-            f"in _{current})",
-            remedies.REBIND,
-            "Without the PFX, request a new certificate:",
-            *remedies.new_request(cert),
+            remedies.save_dump(cert),
+            remedies.prove_pfx(cert, remedies.PFX_FILE),
+            remedies.run(
+                remedies.import_keyexchange(cert, remedies.PFX_FILE)
+                + "   (the key is created again under this machine's MachineGuid; add -f if "
+                "certutil says the certificate already exists)",
+                pages.CERTUTIL,
+            ),
+            remedies.verify_step(
+                cert, f"Encryption test passed, and a key file ending in _{current}"
+            ),
+            remedies.rebind(),
             keep_guid,
         )
+        return (with_pfx, remedies.new_certificate_plan(cert, "the PFX is not at hand"))

@@ -18,9 +18,10 @@ from analyzer.rulekit.evidence import (
     state_quote,
     test_quotes,
 )
-from analyzer.rulekit.key_access import TELL_APART, classify, folder_denied
+from analyzer.rulekit.key_access import TELL_APART, classify
 from analyzer.rulekit.keys import key_folder
 from analyzer.rulekit.registry import Need, Question, Rule, RuleContext, register
+from analyzer.rulekit.runner_up import contradicted
 
 
 @register
@@ -53,6 +54,7 @@ class MachineKeysPermissions(Rule):
             key = cert.key
             if verdict is None or key is None or not cert.thumbprint:
                 continue
+            alternative_to = None
             if verdict.primary == 2:
                 confidence, reason = verdict.confidence, verdict.reason
                 evidence = verdict.denied
@@ -60,7 +62,8 @@ class MachineKeysPermissions(Rule):
                     f"SYSTEM cannot open the private key of {label(cert)} in {key_folder(key)}: "
                     "HTTP.sys runs as SYSTEM and fails with 0x8009030d (36870)."
                 )
-            elif verdict.runner_up_confidence is not None:
+            elif verdict.runner_up_confidence is not None and not contradicted(context.case, key):
+                alternative_to = "non-exportable-broken-keyset"
                 confidence = verdict.runner_up_confidence
                 reason = f"runner-up of scenario 1: no evidence about access yet. {TELL_APART}"
                 quotes = [q for q in (state_quote(key), *test_quotes(key)) if q]
@@ -82,9 +85,8 @@ class MachineKeysPermissions(Rule):
                     certificates=(cert.thumbprint,),
                     events=events if explains else (),
                     evidence=(*evidence, *(event_evidence if explains else ())),
-                    remediation=tuple(
-                        remedies.fix_key_permissions(cert, key, folder_denied(context.case, key))
-                    ),
+                    plans=remedies.fix_key_permissions(context.case, cert, key),
+                    alternative_to=alternative_to,
                     explains_events=explains,
                     summary=summary,
                 )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from analyzer.model import Confidence, Diagnosis, Evidence, Kind, Source
 from analyzer.rulekit import references as pages
+from analyzer.rulekit import remedies
 from analyzer.rulekit.evidence import event_evidence
 from analyzer.rulekit.registry import Question, Rule, RuleContext, register, rule_classes
 
@@ -49,8 +50,12 @@ class NoKnownCause(Rule):
                 ),
                 events=tuple(e.source for e in correlation.failures),
                 evidence=(*event_evidence(correlation.failures), *inputs[:10]),
-                remediation=(
-                    "Collect what the 'what to ask for' list names and run certtriage again.",
+                plans=remedies.single(
+                    remedies.manual(
+                        "Collect what the 'what to ask for' list names and run certtriage again.",
+                        pages.SCHANNEL_EVENT_CAUSES,
+                    ),
+                    title="Collect more evidence",
                 ),
                 explains_events=False,
                 summary=(

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from analyzer.correlate import validity_at
 from analyzer.knowledge.eventfields import SCHANNEL
-from analyzer.model import Certificate, Confidence, Diagnosis, Kind
+from analyzer.model import Certificate, Confidence, Diagnosis, FixPlan, FixStep, Kind
 from analyzer.rulekit import references as pages
 from analyzer.rulekit import remedies
 from analyzer.rulekit.evidence import candidate_certificates, cert_evidence, event_evidence, label
-from analyzer.rulekit.keys import store_of
 from analyzer.rulekit.registry import Need, Rule, RuleContext, register
 
 
@@ -62,25 +61,6 @@ class NoPrivateKey(Rule):
         events = tuple(e.source for e in no_key_events) or tuple(
             e.source for e in correlation.failures
         )
-        steps: list[str] = []
-        for cert in suspects[:3]:
-            steps += [
-                f"certutil -repairstore {store_of(cert)} {cert.thumbprint}   "
-                "(re-links the certificate to its key when the key is still on the machine)",
-                remedies.verify(cert) + "   (expect: a key test that passed, no "
-                "`No key provider information`)",
-            ]
-        steps += [
-            "Otherwise import the PFX (certificate with its private key), not the .cer: "
-            + (
-                remedies.import_keyexchange(suspects[0], "<file>.pfx")
-                if suspects
-                else 'certutil -p "<PFX password>" -importPFX my <file>.pfx'
-            ),
-            "Or complete the pending request on the machine that created it: "
-            "certreq -accept <issued certificate>.cer",
-            remedies.REBIND,
-        ]
         return [
             self.diagnosis(
                 label(suspects[0]) if len(suspects) == 1 else None,
@@ -97,7 +77,7 @@ class NoPrivateKey(Rule):
                     ),
                     *event_evidence(no_key_events or list(correlation.failures)),
                 ),
-                remediation=tuple(steps),
+                plans=self._plans(suspects),
                 explains_events=explains,
                 summary=(
                     "The certificate Schannel was given has no private key: import the PFX "
@@ -105,3 +85,52 @@ class NoPrivateKey(Rule):
                 ),
             )
         ]
+
+    @staticmethod
+    def _plans(suspects: list[Certificate]) -> tuple[FixPlan, ...]:
+        if suspects:
+            importing = remedies.run(
+                remedies.import_keyexchange(suspects[0], remedies.PFX_FILE)
+                + "   (the PFX, with its private key; not the .cer)",
+                pages.CERTUTIL,
+            )
+        else:
+            importing = remedies.run(
+                f'certutil -p "{remedies.PFX_PASSWORD}" -importPFX my "{remedies.PFX_FILE}"   '
+                "(the PFX, with its private key; not the .cer)",
+                pages.CERTUTIL,
+            )
+        relink: list[FixStep] = []
+        for cert in suspects[:3]:
+            relink += [
+                remedies.repair_link(cert),
+                remedies.verify_step(
+                    cert, "a key test that passed, no `No key provider information`"
+                ),
+            ]
+        out = []
+        if relink:
+            out.append(
+                remedies.plan(
+                    "Re-link the certificate to its key",
+                    "first: the key may still be on the machine; this changes nothing else",
+                    *relink,
+                    remedies.rebind(),
+                )
+            )
+        out += [
+            remedies.plan(
+                "Import the PFX",
+                "the PFX (certificate and private key) and its password are at hand",
+                importing,
+                *(remedies.verify_step(c, "`Encryption test passed`") for c in suspects[:1]),
+                remedies.rebind(),
+            ),
+            remedies.plan(
+                "Complete the pending request",
+                "the certificate was requested on this machine and its key is still there",
+                remedies.run(f'certreq -accept "{remedies.ISSUED_CERTIFICATE}"', pages.CERTREQ),
+                remedies.rebind(),
+            ),
+        ]
+        return tuple(out)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from analyzer.correlate import is_server_capable
 from analyzer.model import Confidence, Diagnosis, Kind
 from analyzer.rulekit import references as pages
+from analyzer.rulekit import remedies
 from analyzer.rulekit.evidence import cert_evidence, label
 from analyzer.rulekit.registry import Rule, RuleContext, register
 from analyzer.rulekit.services import STRICT_PAGES, lenient_service_reason, strict_service
@@ -60,9 +61,13 @@ class NoServerAuthEku(Rule):
                         evidence=(
                             cert_evidence(cert, "Enhanced Key Usage", "\n".join(cert.eku or ())),
                         ),
-                        remediation=(
-                            "Request a certificate with Server Authentication "
-                            "(1.3.6.1.5.5.7.3.1) in its EKU (a Web Server template) and bind it.",
+                        plans=remedies.single(
+                            remedies.manual(
+                                "Request a certificate with Server Authentication "
+                                "(1.3.6.1.5.5.7.3.1) in its EKU (a Web Server template).",
+                                pages.CERTREQ,
+                            ),
+                            remedies.rebind(new=True),
                         ),
                         explains_events=False,
                         summary=f"{label(cert)} is not valid for TLS server authentication.",

@@ -24,7 +24,6 @@ from analyzer.rulekit.evidence import (
     test_quotes,
 )
 from analyzer.rulekit.key_access import TELL_APART, classify
-from analyzer.rulekit.keys import store_of
 from analyzer.rulekit.registry import Need, Question, Rule, RuleContext, register
 
 
@@ -66,15 +65,7 @@ class NonExportableBrokenKeyset(Rule):
                         cert_evidence(cert, "the key cannot be used", "\n".join(quotes), "state"),
                         *(event_evidence if explains else ()),
                     ),
-                    remediation=(
-                        "If the PFX is still at hand: "
-                        f"certutil -delstore {store_of(cert)} {cert.thumbprint}",
-                        remedies.import_keyexchange(cert, "<original>.pfx")
-                        + "   (certutil imports the key exportable; in IIS Manager keep "
-                        '"Allow this certificate to be exported" checked)',
-                        "Without the PFX, request a new certificate:",
-                        *remedies.new_request(cert),
-                    ),
+                    plans=remedies.broken_key_plans(cert),
                     explains_events=explains,
                     summary=(
                         f"The private key of {label(cert)} cannot be used (a broken or missing "

@@ -12,6 +12,7 @@ from __future__ import annotations
 from analyzer.knowledge.eventfields import SCHANNEL
 from analyzer.model import Confidence, Diagnosis, Kind
 from analyzer.rulekit import references as pages
+from analyzer.rulekit import remedies
 from analyzer.rulekit.evidence import event_evidence
 from analyzer.rulekit.registry import Need, Rule, RuleContext, register
 from analyzer.rulekit.sides import policy_events, side_of
@@ -57,14 +58,24 @@ class ProtocolPolicy(Rule):
                 confidence_reason=reason,
                 events=tuple(e.source for e in events),
                 evidence=event_evidence(events),
-                remediation=(
-                    f'reg query "{PROTOCOLS_KEY}" /s',
-                    'reg query "HKLM\\SOFTWARE\\Policies\\Microsoft\\Cryptography\\Configuration'
-                    '\\SSL\\00010002"',
-                    'powershell -Command "Get-TlsCipherSuite | Format-Table Name"',
-                    "Enable TLS 1.2 for the server side (Server\\Enabled = 1, DisabledByDefault = 0 "
-                    "under ...\\Protocols\\TLS 1.2\\Server) or re-enable the protocol the clients "
-                    "need, then restart the server.",
+                plans=remedies.single(
+                    remedies.run(f'reg query "{PROTOCOLS_KEY}" /s', pages.REG_QUERY),
+                    remedies.run(
+                        'reg query "HKLM\\SOFTWARE\\Policies\\Microsoft\\Cryptography'
+                        '\\Configuration\\SSL\\00010002"',
+                        pages.REG_QUERY,
+                    ),
+                    remedies.check(
+                        'powershell -Command "Get-TlsCipherSuite | Format-Table Name"   (expect: '
+                        "the suites the server may use; send the three outputs with the ticket)",
+                        pages.GET_TLS_CIPHER_SUITE,
+                    ),
+                    remedies.manual(
+                        "Enable TLS 1.2 for the server side (Server\\Enabled = 1, "
+                        "DisabledByDefault = 0 under ...\\Protocols\\TLS 1.2\\Server) or re-enable "
+                        "the protocol the clients need, then restart the server.",
+                        pages.TLS_REGISTRY,
+                    ),
                 ),
                 explains_events=False,
                 summary=(

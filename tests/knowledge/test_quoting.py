@@ -194,7 +194,7 @@ def test_generated_request_inf_keeps_hostile_san_and_subject_inside_their_values
             "DNS Name=x\ny",
         ),
     )
-    inf = remedies.new_request(cert)[0].split("\n", 1)[1]
+    inf = remedies.new_request(cert)[0].text.split("\n", 1)[1]
     lines = inf.split("\n")
     subject_line = next(line for line in lines if line.startswith("Subject = "))
     assert inf_value(subject_line.removeprefix("Subject = ")) == (cert.subject, "")
@@ -213,16 +213,22 @@ def test_generated_request_inf_keeps_hostile_san_and_subject_inside_their_values
 def test_fix_commands_quote_a_hostile_serial_and_store() -> None:
     cert = Certificate(index=0, store="my&calc", user_store=False, thumbprint=None, serial="1&2")
     key = Key(container="c&del", provider='KSP"&x', flags=32)
-    for step in [*remedies.reimport_exportable(cert), remedies.verify(cert)]:
-        command = step.split("   (")[0]
-        if not command.startswith("certutil"):
-            continue
+    texts = [step.text for step in remedies.export_reimport(cert)] + [remedies.verify(cert)]
+    commands = [t.split("   (")[0].split(" > ")[0] for t in texts if t.startswith("certutil")]
+    assert len(commands) >= 5
+    for command in commands:
         program_sees, live = cmd_line(command)
         assert live == [], command
         args = c_runtime_args(program_sees)
-        assert "my&calc" in args
+        if " -dump " not in command:
+            assert "my&calc" in args
         assert "1&2" in args or "EXPANDED\\certificate.pfx" in args  # (%TEMP% expands)
-    inf = remedies.repair_ksp_keyspec(cert, key)[0]
+
+    def inf_of(k: Key) -> str:
+        steps = remedies.repair_ksp_keyspec(cert, k)
+        return next(s.text for s in steps if s.text.startswith("Save this as"))
+
+    inf = inf_of(key)
     assert "<Key Container holds '&'" in inf and "<Provider holds '&'" in inf
     healthy = replace(key, container="te-0125d557", provider="Microsoft Software Key Storage")
-    assert '"Container = te-0125d557&"' in remedies.repair_ksp_keyspec(cert, healthy)[0]
+    assert '"Container = te-0125d557&"' in inf_of(healthy)

@@ -18,7 +18,7 @@ def _stdlib(value: Any) -> str:
 
 
 CASES = [
-    "a\x00\x1f\x7f\u2028\u2029é😀\\\"",
+    'a\x00\x1f\x7f\u2028\u2029é😀\\"',
     "\ud800",  # a lone surrogate: orjson refuses it
     2**70,  # beyond 64 bits: orjson refuses it
     {"b": 1, "a": [1, 2, {"é": None, "z": True, "Z": False}]},
@@ -35,7 +35,9 @@ def test_fast_encoder_writes_what_json_dumps_writes(value: Any) -> None:
 
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(), children, max_size=4)
+    ),
     max_leaves=20,
 )
 

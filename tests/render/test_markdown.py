@@ -3,6 +3,8 @@ the ticket system renders it, and code spans must survive backticks inside them.
 
 from __future__ import annotations
 
+import re
+
 from markdown_it import MarkdownIt
 
 from analyzer.model import Analysis, Diagnosis, Evidence, ReadResult, Source
@@ -146,3 +148,33 @@ def test_a_ticket_without_usable_input_says_why_per_file() -> None:
     assert "- `T-9.zip`: encrypted (password-protected) zip" in reply
     assert "/srv/q" not in reply
     assert "```bat\nwevtutil epl System s.evtx\n```" in reply
+
+
+def test_the_reply_shows_a_runner_up_as_an_alternative_after_the_faults() -> None:
+    from pathlib import Path
+
+    from analyzer.pipeline import run_analysis
+
+    ticket = Path(__file__).resolve().parents[2] / "fixtures" / "tickets" / "s1-mixed"
+    reply = render_markdown(run_analysis([ticket]))
+    faults = [line for line in reply.splitlines() if re.match(r"### \d+\. ", line)]
+    assert faults and not any("SYSTEM cannot open" in line for line in faults)
+    alternative = reply.index("### Alternative, not confirmed: SYSTEM cannot open")
+    assert alternative > reply.index(faults[-1])
+    assert "Only if the evidence confirms it" in reply[alternative:]
+    # the verdict's plans are alternatives, each with its blocks and the pages they rest on
+    assert "**Plan A: Re-link the certificate to its key**" in reply
+    assert "```bat\ncertutil -repairstore my " in reply
+    assert "[certutil (Windows commands)](https://learn.microsoft.com/" in reply
+
+
+def test_the_reply_names_the_bindings_of_the_verdicts_certificate() -> None:
+    from pathlib import Path
+
+    from analyzer.pipeline import run_analysis
+
+    ticket = Path(__file__).resolve().parents[2] / "fixtures" / "tickets" / "collection-s2"
+    reply = render_markdown(run_analysis([ticket]))
+    assert (
+        "- Binding: `0.0.0.0:443` → `26c8c253be4503b5ca817e34be8e4fe11c5de9c8` (netsh, `" in reply
+    )

@@ -178,3 +178,56 @@ def test_print_media_hides_navigation(driver: object, tmp_path: Path) -> None:
         assert not toc.is_displayed()
     finally:
         driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})  # type: ignore[attr-defined]
+
+
+TICKETS = Path(__file__).resolve().parents[2] / "fixtures" / "tickets"
+
+
+@pytest.mark.parametrize(
+    ("ticket", "screenshot"),
+    [("s1-mixed", "report-scenario-1.png"), ("collection-s2", "report-scenario-2.png")],
+)
+def test_plans_are_alternatives_and_a_runner_up_is_not_a_second_fault(
+    driver: object, tmp_path: Path, ticket: str, screenshot: str
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    from analyzer.pipeline import run_analysis
+
+    analysis = run_analysis([TICKETS / ticket])
+    _open(driver, render_report(analysis), tmp_path)
+    assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []  # type: ignore[attr-defined]
+    verdict = driver.find_element(By.ID, "diag-1")  # type: ignore[attr-defined]
+    plans = verdict.find_elements(By.CSS_SELECTOR, ".plan")
+    titles = [
+        p.find_element(By.CSS_SELECTOR, ".plan-title").text
+        for p in plans
+        if p.find_elements(By.CSS_SELECTOR, ".plan-title")
+    ]
+    assert len(plans) == len(analysis.diagnoses[0].remediation_plans)
+    links = verdict.find_elements(By.CSS_SELECTOR, ".step-page a")
+    assert links and all(
+        a.get_attribute("href").startswith("https://learn.microsoft.com/") for a in links
+    )
+    runner_ups = driver.find_elements(By.CSS_SELECTOR, "article.kind-alternative")  # type: ignore[attr-defined]
+    faults = driver.find_elements(By.CSS_SELECTOR, "article.kind-fault")  # type: ignore[attr-defined]
+    if ticket == "s1-mixed":
+        # scenario 1: three plans, the repair first; scenario 2 shown as not confirmed
+        assert titles[0].startswith("Plan A: Re-link") and titles[1].startswith("Plan B: With")
+        assert len(runner_ups) == 1 and runner_ups[0].is_displayed()
+        badge = runner_ups[0].find_element(By.CSS_SELECTOR, ".badge.alternative")
+        assert badge.text.lower() == "alternative, not confirmed"
+        assert all("machinekeys-permissions" not in f.text for f in faults)
+        note = driver.find_element(By.CSS_SELECTOR, "#verdict .alternative-note").text  # type: ignore[attr-defined]
+        assert "not confirmed" in note.lower()
+    else:
+        # scenario 2 with the bindings naming the certificate, in the verdict and their table
+        assert runner_ups == []
+        lines = driver.find_elements(By.CSS_SELECTOR, "#verdict .binding-lines li")  # type: ignore[attr-defined]
+        assert lines and all(
+            "0.0.0.0:443" in li.text and (".txt:" in li.text or ".config:" in li.text)
+            for li in lines
+        )
+        rows = driver.find_elements(By.CSS_SELECTOR, "table.bindings tbody tr")  # type: ignore[attr-defined]
+        assert len(rows) == len(analysis.bindings)
+    assert _save_screenshot(driver, screenshot).stat().st_size > 10_000

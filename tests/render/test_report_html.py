@@ -297,3 +297,35 @@ def test_many_diagnoses_get_an_index() -> None:
     html = render_report(analysis)
     index = html.split('<ol class="diag-index">')[1].split("</ol>")[0]
     assert index.count("<li>") == 5 and 'href="#diag-5"' in index and "Extra 2" in index
+
+
+def test_the_failures_point_at_nothing_when_there_are_no_failures() -> None:
+    from analyzer.render.report_facts import correlation_facts
+
+    context = {"failures": 0, "in_scope": [{"thumbprint": "ab" * 20, "reasons": ["named"]}]}
+    labels = [fact.label for fact in correlation_facts(context, None, lambda t: None)]
+    assert "Certificates the failures point at" not in labels
+    context["failures"] = 2
+    labels = [fact.label for fact in correlation_facts(context, None, lambda t: None)]
+    assert "Certificates the failures point at" in labels
+
+
+def test_the_terminal_verdict_names_its_bindings_and_its_alternative() -> None:
+    from pathlib import Path
+
+    from rich.console import Console
+
+    from analyzer.pipeline import run_analysis
+    from analyzer.render.terminal import summary
+
+    tickets = Path(__file__).resolve().parents[2] / "fixtures" / "tickets"
+    console = Console(width=400, record=True)
+    console.print(summary(run_analysis([tickets / "collection-s2"])))
+    text = console.export_text()
+    assert "binding: 0.0.0.0:443 -> 26c8c253be4503b5ca817e34be8e4fe11c5de9c8 (netsh, " in text
+    console = Console(width=400, record=True)
+    console.print(summary(run_analysis([tickets / "s1-mixed"])))
+    text = console.export_text()
+    assert "first fix step: certutil -repairstore my dee0dade" in text
+    assert "alternative, not confirmed: machinekeys-permissions" in text
+    assert "alternative  low" in text

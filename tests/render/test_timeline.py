@@ -29,7 +29,9 @@ def test_parse_utc_time_reads_every_reader_spelling() -> None:
     assert parse_utc_time("2022-10-16 20:27:36.222854+00:00") == expected
     assert parse_utc_time("2022-10-16T22:27:36.222854+02:00") == expected
     assert parse_utc_time("2022-10-16T20:27:36") == expected.replace(microsecond=0)
-    assert parse_utc_time("2022-10-16T21:27:36", timedelta(hours=1)) == expected.replace(microsecond=0)
+    assert parse_utc_time("2022-10-16T21:27:36", timedelta(hours=1)) == expected.replace(
+        microsecond=0
+    )
     assert parse_utc_time("2022-10-16") == datetime(2022, 10, 16, tzinfo=UTC)
     for bad in (None, "", "yesterday", "2022-13-45T99:99:99Z", "2022-10-16T20:27:36+99:00"):
         assert parse_utc_time(bad) is None

@@ -28,6 +28,7 @@ from tests.records import (  # noqa: F401 - re-exported for the rule tests
     certificate,
     dump,
     event,
+    every_step,
     key,
     log,
     thumb,

@@ -10,6 +10,7 @@ from rule_records import (
     cert,
     dump,
     event,
+    every_step,
     ids,
     key,
     log,
@@ -25,7 +26,15 @@ def test_binding_to_a_certificate_absent_from_the_dumped_store() -> None:
     assert diagnosis.kind == "fault" and diagnosis.confidence == "high"
     assert diagnosis.certificates == (gone,)
     assert str(diagnosis.evidence[0].source) == "sslcert.txt:4"
-    assert "netsh http delete sslcert ipport=0.0.0.0:443" in diagnosis.remediation
+    # the PFX first (the binding then works unchanged); re-pointing it is the alternative, and
+    # with the OS not known: the bindings saved, then delete and add
+    steps = every_step(diagnosis)
+    assert diagnosis.remediation_plans[0].title == "Put the certificate into the machine store"
+    show = steps.index(
+        'netsh http show sslcert > "%TEMP%\\sslcert-before.txt"   (keeps every binding as it is '
+        "now)"
+    )
+    assert steps.index("netsh http delete sslcert ipport=0.0.0.0:443") == show + 1
 
 
 def test_binding_near_misses_stay_silent() -> None:

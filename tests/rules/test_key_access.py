@@ -65,9 +65,14 @@ def test_sddl_without_system_makes_scenario_2_the_verdict() -> None:
     assert "non-exportable-broken-keyset" not in [d.id for d in analysis.diagnoses]
     fix = "\n".join(verdict.remediation)
     assert f'icacls "%ProgramData%\\Microsoft\\Crypto\\RSA\\MachineKeys\\{KEY_FILE}" /save' in fix
-    assert "*S-1-5-18:F" in fix and "/reset" not in fix and " /t" not in fix
-    assert "(A;;GA;;;SY)" in fix
+    assert "/grant *S-1-5-18:(R)" in fix and "/reset" not in fix and " /t" not in fix
     assert fix.index("/save") < fix.index("/grant")
+    # the whole-DACL repair is the last resort: the current SDDL beside it, its grants kept
+    first, last_resort = verdict.remediation_plans
+    assert "-repairstore" not in "\n".join(s.text for s in first.steps)
+    whole = "\n".join(s.text for s in last_resort.steps)
+    assert "`D:PAI(A;;GAGR;;;BA)`" in whole and "every grant" in last_resort.when
+    assert 'certutil -repairstore my ' in whole and '"D:PAI(A;;GAGR;;;BA)(A;;GA;;;SY)"' in whole
 
 
 def test_procmon_access_denied_on_the_key_file_is_scenario_2() -> None:

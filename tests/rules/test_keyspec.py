@@ -9,6 +9,7 @@ from rule_records import (
     cert,
     dump,
     event,
+    every_step,
     ids,
     key,
     log,
@@ -28,7 +29,7 @@ def test_verbose_keyspec_2_is_the_verdict_with_its_evidence() -> None:
     assert str(verdict.evidence[0].source) == "ticket/my.txt:2"
     assert [str(s) for s in verdict.events] == ["ticket/System.evtx#record 7"]
     # exportable CSP key: export, delete, re-import with AT_KEYEXCHANGE into the SChannel CSP
-    fix = "\n".join(verdict.remediation)
+    fix = "\n".join(verdict.remediation)  # the first plan: the key is exportable
     assert "certutil -exportPFX" in fix and f"certutil -delstore my {thumb('www')}" in fix
     assert '-csp "Microsoft RSA SChannel Cryptographic Provider" -importPFX my' in fix
     assert "AT_KEYEXCHANGE" in fix
@@ -59,13 +60,13 @@ def test_ksp_keyspec_2_is_repaired_with_an_inf_setting_keyspec_0() -> None:
     assert verdict.id == "keyspec-signature"
     fix = "\n".join(verdict.remediation)
     assert '_continue_ = "KeySpec = 0"' in fix and "Container = te-0125d557&" in fix
-    assert f"certutil -repairstore my {thumb('www')} %TEMP%\\KeySpec0.inf" in fix
+    assert f'certutil -repairstore my {thumb("www")} "%TEMP%\\KeySpec0.inf"' in fix
 
 
 def test_non_exportable_csp_key_needs_the_pfx_or_a_new_request() -> None:
     locked = key(keyspec=2, exportable=False, tests=("signature-passed",))
     verdict = analyse(dump(cert(key=locked)), log(event())).diagnoses[0]
-    fix = "\n".join(verdict.remediation)
+    fix = "\n".join(every_step(verdict))
     for line in (
         "KeySpec = 1",
         "MachineKeySet = TRUE",
