@@ -31,9 +31,10 @@ from analyzer.knowledge.access import (
     DENIED,
     NOT_KNOWN,
     AccessAnswer,
+    Acl,
     acl_from_entries,
-    can_read_entries,
-    can_read_sddl,
+    acl_from_sddl,
+    check_access,
 )
 from analyzer.knowledge.acl_defaults import key_file_name
 from analyzer.model import Account, AclEntry, Certificate, Confidence, Evidence, Key, Source
@@ -78,6 +79,7 @@ class KeyAccess:
     reason: str
     evidence: tuple[Evidence, ...] = ()
     listed: bool = False
+    deny_sids: tuple[str, ...] = ()  # trustees of the explicit deny ACEs that shut it out
 
 
 def _sddl_source(cert: Certificate, key: Key) -> Source:
@@ -116,6 +118,16 @@ def _answer_evidence(
     return Evidence(f"{what}: {answer.reason}", first or source, quote)
 
 
+def _deny_sids(acl: Acl, answer: AccessAnswer) -> list[str]:
+    """The SIDs of the explicit deny ACEs that decided a DENIED answer (what a fix removes)."""
+    out = []
+    for ref in answer.deciding:
+        ace = acl.aces[ref.index] if ref.index < len(acl.aces) else None
+        if ace is not None and not ace.allow and not ace.inherited and ace.sid:
+            out.append(ace.sid)
+    return out
+
+
 def _procmon_denials(case: Case, correlation: Correlation, key: Key) -> list[Evidence]:
     """ACCESS DENIED on this key's file for the process that opens it (lsass for HTTP.sys)."""
     key_file = (key.key_file or "").lower()
@@ -152,15 +164,20 @@ def key_access(case: Case, correlation: Correlation, cert: Certificate) -> KeyAc
     account = account_for(case, correlation, cert)
     token = token_of(account)
     answers: list[tuple[Evidence, AccessAnswer, bool]] = []
+    deny_sids: list[str] = []
     if token is not None and key.acl_sddl:
         source = _sddl_source(cert, key)
-        answer = can_read_sddl(key.acl_sddl, token, source)
+        acl = acl_from_sddl(key.acl_sddl, source)
+        answer = check_access(acl, token)
         what = "the key's security descriptor in the dump"
         answers.append((_answer_evidence(what, answer, source, key.acl_sddl), answer, False))
+        deny_sids += _deny_sids(acl, answer) if answer.result == DENIED else []
     if token is not None:
         for path in key_file_paths(case.acls, key):
-            answer = can_read_entries(case.acls, token, path)
-            file_aces = acl_from_entries(case.acls, path).aces
+            acl = acl_from_entries(case.acls, path)
+            answer = check_access(acl, token)
+            deny_sids += _deny_sids(acl, answer) if answer.result == DENIED else []
+            file_aces = acl.aces
             # the deciding ACEs; the whole ACL when none decided (nothing grants the access)
             quote = "; ".join(a.text for a in answer.deciding or file_aces) or None
             source = file_aces[0].source or Source(path)
@@ -174,7 +191,12 @@ def key_access(case: Case, correlation: Correlation, cert: Certificate) -> KeyAc
         listed = bool(procmon) or any(from_listing for _, from_listing in denied)
         reason = next((a.reason for _, a, _ in answers if a.result == DENIED), "")
         return KeyAccess(
-            account, DENIED, reason or "Process Monitor shows ACCESS DENIED", evidence, listed
+            account,
+            DENIED,
+            reason or "Process Monitor shows ACCESS DENIED",
+            evidence,
+            listed,
+            tuple(dict.fromkeys(deny_sids)),
         )
     allowed = [(e, a) for e, a, _ in answers if a.result == ALLOWED]
     if allowed:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from analyzer.knowledge.access import DENIED
 from analyzer.knowledge.wellknown import SYSTEM
-from analyzer.model import Diagnosis, Kind
+from analyzer.model import Certificate, Diagnosis, Key, Kind
 from analyzer.rulekit import references as pages
 from analyzer.rulekit import remedies
 from analyzer.rulekit.evidence import (
@@ -26,7 +26,7 @@ from analyzer.rulekit.evidence import (
     test_quotes,
 )
 from analyzer.rulekit.key_access import TELL_APART, classify
-from analyzer.rulekit.keys import key_folder
+from analyzer.rulekit.keys import key_file_path, key_folder
 from analyzer.rulekit.registry import Need, Question, Rule, RuleContext, register
 
 
@@ -106,10 +106,23 @@ class MachineKeysPermissions(Rule):
                     certificates=(cert.thumbprint,),
                     events=events if explains else (),
                     evidence=(*evidence, *(event_evidence if explains else ())),
-                    remediation=tuple(remedies.fix_key_permissions(cert, key, False)),
+                    remediation=tuple(_fix(cert, key, verdict.access.deny_sids)),
                     explains_events=explains,
                     summary=summary,
                     account=account,
                 )
             )
         return out
+
+
+def _fix(cert: Certificate, key: Key, deny_sids: tuple[str, ...]) -> list[str]:
+    """The key-file fix; a deny ACE on another trustee (Everyone, Administrators) that shuts the
+    account out is removed right after the ACL is saved, or the grant that follows stays
+    behind it (the deny is evaluated first)."""
+    steps = remedies.fix_key_permissions(cert, key, False)
+    path = key_file_path(key)
+    extra = [f'icacls "{path}" /remove:d *{sid}' for sid in deny_sids if sid != SYSTEM]
+    if not path or not extra:
+        return steps
+    save = next((i for i, step in enumerate(steps) if "/save" in step), -1)
+    return [*steps[: save + 1], *extra, *steps[save + 1 :]]

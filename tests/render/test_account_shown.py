@@ -14,7 +14,9 @@ from analyzer.render.report_facts import account_text
 from analyzer.render.terminal import summary
 
 TICKET = Path(__file__).resolve().parents[2] / "fixtures" / "tickets" / "s2-sddl"
-SHOWN = "NT AUTHORITY\\SYSTEM (S-1-5-18), assumed: HTTP.sys has Schannel open the key as LocalSystem"
+SHOWN = (
+    "NT AUTHORITY\\SYSTEM (S-1-5-18), assumed: HTTP.sys has Schannel open the key as LocalSystem"
+)
 
 
 def test_the_verdict_names_the_account_in_every_renderer() -> None:

@@ -31,6 +31,7 @@ DEPLOYMENT_ONLY = "D:PAI(A;;FA;;;S-1-5-21-1004336348-1177238915-682003330-1105)"
 DENY_EVERYONE_FIRST = "D:PAI(D;;FA;;;WD)(A;;FA;;;SY)(A;;FA;;;BA)"
 ADMINS_ONLY = "D:PAI(A;;GAGR;;;BA)"
 SDDL_LINE = 57
+KEY_PATH_ENV = f"%ProgramData%\\Microsoft\\Crypto\\RSA\\MachineKeys\\{KEY_FILE}"
 
 
 def healthy(name: str):
@@ -90,6 +91,9 @@ def test_deny_everyone_ahead_of_the_system_grant_is_scenario_2() -> None:
     assert (verdict.id, verdict.confidence) == ("machinekeys-permissions", "high")
     assert verdict.account is not None and verdict.account.sid == "S-1-5-18"
     assert "ACE 0 (D;;FA;;;WD) denies NT AUTHORITY\\SYSTEM" in verdict.evidence[0].text
+    steps = verdict.remediation  # the deny on Everyone goes, after the ACL is saved
+    assert steps[0].endswith('/save "%TEMP%\\keyfile-acl.txt"')
+    assert steps[1] == f'icacls "{KEY_PATH_ENV}" /remove:d *S-1-1-0'
 
 
 def test_administrators_only_sddl_lets_system_in() -> None:
