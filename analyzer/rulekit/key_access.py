@@ -310,5 +310,7 @@ def classify(case: Case, correlation: Correlation, cert: Certificate) -> KeyAcce
 def account_can_read(case: Case, correlation: Correlation, cert: Certificate) -> bool:
     """The evidence (the dump's security descriptor, a listing) shows the account can read
     ``cert``'s key: nothing about its permissions needs asking."""
+    if cert.key is None or cert.key.machine_keyset is False:
+        return False  # a user key: LocalSystem looks for it in the machine keyset, not there
     access = key_access(case, correlation, cert)
     return access is not None and account_known(access.account) and access.result == ALLOWED
