@@ -575,6 +575,9 @@ class Diagnosis:
     # The id of the diagnosis this one is a runner-up of: an alternative the evidence neither
     # confirms nor contradicts, shown as such and never as a second fault.
     alternative_to: str | None = None
+    # The account that must open the key (None where access is not the point): see
+    # `analyzer.rulekit.accounts`. Declared below with the other access records.
+    account: Account | None = None
 
     def __post_init__(self) -> None:
         # Plain strings are accepted (and refused when unknown): the enums are what is kept.
@@ -655,3 +658,15 @@ class Account:
     sid: str | None
     source: str  # "event" | "service-config" | "evidence" | "default"
     assumed: bool
+
+
+@dataclass(frozen=True)
+class ProcessOwner:
+    """One row of a process listing that names the process's account (`tasklist /v`,
+    `Get-Process -IncludeUserName`): what maps an event's "SSPI client process is NAME (PID: N)"
+    to the account whose token opens the key."""
+
+    process: str  # image or process name as listed ("sqlservr.exe", "sqlservr")
+    pid: int
+    user: str  # as listed, in the machine's language ("NT Service\MSSQLSERVER")
+    source: Source = field(default=Source(""), compare=False)

@@ -23,6 +23,7 @@ from analyzer.model import (
     Source,
     StepAction,
 )
+from analyzer.render.report_facts import account_text
 from analyzer.rulekit import references
 from analyzer.rulekit.references import Page
 from analyzer.visible import visible
@@ -235,6 +236,8 @@ def _facts(reply: Reply, verdict: Diagnosis | None) -> list[str]:
             if subject
             else f"- Certificate: thumbprint {code(thumbprint)}"
         )
+    if verdict is not None and verdict.account is not None:
+        lines.append(f"- Account that must read the key: {prose(account_text(verdict.account))}")
     context = analysis.context
     if context.get("failures_total"):
         service = context.get("service")

@@ -28,7 +28,7 @@ from analyzer.model import (
 from analyzer.readers import record_types
 from analyzer.readers.records import event_sort_key
 from analyzer.render.json import TOOL
-from analyzer.render.report_facts import Fact, correlation_facts
+from analyzer.render.report_facts import Fact, account_text, correlation_facts
 from analyzer.render.steps import Step, split_step
 from analyzer.render.timeline import Timeline, build_timeline, category_of, focus_window
 from analyzer.render.times import (
@@ -110,6 +110,7 @@ class DiagnosisRow:
     tone: str = "advisory"
     alternative_to: str | None = None  # the anchor of the diagnosis it is the runner-up of
     bindings: tuple[BindingLine, ...] = ()
+    account: str | None = None  # the account that must read the key, as a sentence
 
 
 @dataclass(frozen=True)
@@ -320,6 +321,7 @@ def _diagnosis_row(
         references=tuple(
             (ref, ref.startswith(("https://", "http://"))) for ref in diagnosis.references
         ),
+        account=account_text(diagnosis.account) if diagnosis.account else None,
     )
 
 

@@ -15,6 +15,7 @@ from rich.text import Text
 
 from analyzer.model import Analysis, Certificate, Event, ReadResult, Status
 from analyzer.readers.records import event_sort_key
+from analyzer.render.report_facts import account_text
 from analyzer.visible import visible
 
 _STYLE = {"fault": "bold red", "advisory": "yellow", "alternative": "dim"}
@@ -83,6 +84,8 @@ def summary(
                         )
                     )
                 )
+        if verdict.account is not None:
+            parts.append(Text(visible(f"  account: {account_text(verdict.account)}")))
         if verdict.kind == "fault" and verdict.remediation:
             # The first step of the first plan is the one to start with (never a destructive
             # one); the report and --markdown have every plan.

@@ -1,12 +1,19 @@
-"""`machinekeys-permissions` (scenario 2): the key exists but SYSTEM cannot open it.
+"""`machinekeys-permissions` (scenario 2): the key exists but the account that must read it
+cannot open it.
 
-Evidence: the key's SDDL without SYSTEM (from `certutil -v`), an icacls deviation on the key
-folder or key file, or a Process Monitor ACCESS DENIED on the key file. Without such evidence it
-is only the runner-up of scenario 1 (low confidence), with what would tell them apart.
+The account is HTTP.sys's LocalSystem unless a 36870 names another SSPI client process
+(`analyzer.rulekit.accounts`); whether it can read the key file is the access check's answer on
+the key's SDDL in the dump and on icacls / Get-Acl entries of the key file, or a Process Monitor
+ACCESS DENIED on the key file for that process (`analyzer.rulekit.key_access`). The evidence
+cites the deciding ACE lines. Without such evidence it is only the runner-up of scenario 1 (low
+confidence), with what would tell them apart; where the evidence shows the account can read the
+key it is not reported at all. A folder ACL is never the proof (`key-folder-acl-advice`).
 """
 
 from __future__ import annotations
 
+from analyzer.knowledge.access import DENIED
+from analyzer.knowledge.wellknown import SYSTEM
 from analyzer.model import Diagnosis, Kind
 from analyzer.rulekit import references as pages
 from analyzer.rulekit import remedies
@@ -27,17 +34,20 @@ from analyzer.rulekit.runner_up import contradicted
 @register
 class MachineKeysPermissions(Rule):
     id = "machinekeys-permissions"
-    title = "SYSTEM cannot open the private key (MachineKeys / Crypto\\Keys permissions)"
+    title = "The account cannot open the private key (MachineKeys / Crypto\\Keys permissions)"
     kind = Kind.FAULT
     scenario = 2
     fires_when = (
-        "the key SDDL lacks SYSTEM, icacls shows a deny or no SYSTEM grant on the key folder or "
-        "file, or procmon shows ACCESS DENIED on the key file; low-confidence runner-up of "
-        "`non-exportable-broken-keyset`"
+        "the access check on the key's SDDL or the key file's icacls / Get-Acl entries says the "
+        "account that opens the key (LocalSystem for HTTP.sys) cannot read it, or procmon shows "
+        "ACCESS DENIED on the key file for that process; low-confidence runner-up of "
+        "`non-exportable-broken-keyset` while access is not known"
     )
     needs = frozenset({Need.ELEVATION})
     asks = frozenset({Question.KEY_ACLS, Question.CAPI2_LOG, Question.PROCMON})
     references = (
+        pages.DACL_ACCESS,
+        pages.LOCAL_SYSTEM,
         pages.MACHINEKEYS_DEFAULTS,
         pages.KEY_STORAGE,
         pages.ICACLS,
@@ -54,18 +64,32 @@ class MachineKeysPermissions(Rule):
             key = cert.key
             if verdict is None or key is None or not cert.thumbprint:
                 continue
+            account = verdict.access.account
             alternative_to = None
-            if verdict.primary == 2:
+            if verdict.primary == 2 and verdict.access.result == DENIED:
                 confidence, reason = verdict.confidence, verdict.reason
                 evidence = verdict.denied
+                opener = (
+                    "HTTP.sys has Schannel open the key as LocalSystem"
+                    if account.sid == SYSTEM and account.source in ("default", "event")
+                    else "the 36870 events name its process as the SSPI client"
+                )
                 summary = (
-                    f"SYSTEM cannot open the private key of {label(cert)} in {key_folder(key)}: "
-                    "HTTP.sys runs as SYSTEM and fails with 0x8009030d (36870)."
+                    f"{account.name} cannot open the private key of {label(cert)} in "
+                    f"{key_folder(key)}; {opener}, so Schannel fails with 0x8009030d (36870)."
+                )
+            elif verdict.primary == 2:
+                confidence, reason = verdict.confidence, verdict.reason
+                evidence = ()
+                summary = (
+                    f"Whether {account.name} can open the private key of {label(cert)} is not "
+                    "known: the 36870 events name that process, and no evidence shows its "
+                    "account."
                 )
             elif verdict.runner_up_confidence is not None and not contradicted(context.case, key):
                 alternative_to = "non-exportable-broken-keyset"
                 confidence = verdict.runner_up_confidence
-                reason = f"runner-up of scenario 1: no evidence about access yet. {TELL_APART}"
+                reason = f"runner-up of scenario 1: {verdict.access.reason}. {TELL_APART}"
                 quotes = [q for q in (state_quote(key), *test_quotes(key)) if q]
                 evidence = (
                     cert_evidence(cert, "the key cannot be used", "\n".join(quotes), "state"),
@@ -89,6 +113,8 @@ class MachineKeysPermissions(Rule):
                     alternative_to=alternative_to,
                     explains_events=explains,
                     summary=summary,
+                    account=account,
                 )
             )
         return out
+

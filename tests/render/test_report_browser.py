@@ -185,7 +185,7 @@ TICKETS = Path(__file__).resolve().parents[2] / "fixtures" / "tickets"
 
 @pytest.mark.parametrize(
     ("ticket", "screenshot"),
-    [("s1-mixed", "report-scenario-1.png"), ("collection-s2", "report-scenario-2.png")],
+    [("s2-none", "report-scenario-1.png"), ("collection-s2", "report-scenario-2.png")],
 )
 def test_plans_are_alternatives_and_a_runner_up_is_not_a_second_fault(
     driver: object, tmp_path: Path, ticket: str, screenshot: str
@@ -211,7 +211,7 @@ def test_plans_are_alternatives_and_a_runner_up_is_not_a_second_fault(
     )
     runner_ups = driver.find_elements(By.CSS_SELECTOR, "article.kind-alternative")  # type: ignore[attr-defined]
     faults = driver.find_elements(By.CSS_SELECTOR, "article.kind-fault")  # type: ignore[attr-defined]
-    if ticket == "s1-mixed":
+    if ticket == "s2-none":
         # scenario 1: three plans, the repair first; scenario 2 shown as not confirmed
         assert titles[0].startswith("Plan A: Re-link") and titles[1].startswith("Plan B: With")
         assert len(runner_ups) == 1 and runner_ups[0].is_displayed()

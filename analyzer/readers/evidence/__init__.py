@@ -1,6 +1,6 @@
 """Readers of the evidence beside certutil dumps and event logs: icacls, Process Monitor, netsh,
-applicationHost.config, PowerShell certificate listings, folder listings (dir, Get-ChildItem)
-and certificate files.
+applicationHost.config, PowerShell certificate listings, folder listings (dir, Get-ChildItem),
+process listings (tasklist /v, Get-Process -IncludeUserName) and certificate files.
 
 Importing this package registers every one of them (the registry imports it, see
 `analyzer.readers.registry`)."""
@@ -12,8 +12,19 @@ from analyzer.readers.evidence import (
     icacls,
     iisconfig,
     netsh,
+    processes,
     procmon,
     pslist,
 )
 
-__all__ = ["certfile", "dirlist", "getacl", "icacls", "iisconfig", "netsh", "procmon", "pslist"]
+__all__ = [
+    "certfile",
+    "dirlist",
+    "getacl",
+    "icacls",
+    "iisconfig",
+    "netsh",
+    "processes",
+    "procmon",
+    "pslist",
+]
