@@ -256,6 +256,47 @@ class Collection:
     source: Source = field(default=Source(""), compare=False)
 
 
+@dataclass(frozen=True)
+class MachineGuid:
+    """One MachineGuid value as a paste shows it."""
+
+    guid: str  # lower case, no braces: as the registry holds it and key file names end
+    key: str | None  # the registry key the output names (HKEY_LOCAL_MACHINE\...), when it does
+    form: str  # "reg-query" | "get-itemproperty" | "bare" (the value alone, after its command)
+    source: Source = field(default=Source(""), compare=False)
+
+
+@dataclass(frozen=True)
+class RegistryValue:
+    """One registry value as ``reg query`` or ``Get-ItemProperty`` prints it.
+
+    ``data`` is the text as printed (REG_BINARY: reg's upper-case hex digits without spaces;
+    Get-ItemProperty: ``{154, 108, ...}``); ``binary`` the bytes as lower-case hex when the value
+    is binary and every byte was shown (Format-List cuts arrays after four items unless
+    ``$FormatEnumerationLimit`` is raised: then None)."""
+
+    key: str | None  # HKEY_LOCAL_MACHINE\..., as printed (HKLM\ spelled out); None: not shown
+    name: str  # the value's name; "" for the key's default value
+    type: str | None  # REG_SZ, REG_BINARY, REG_DWORD, REG_MULTI_SZ, ...; None when not printed
+    data: str
+    binary: str | None = None
+    form: str = "reg-query"  # "reg-query" | "get-itemproperty"
+    source: Source = field(default=Source(""), compare=False)
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """A Windows service's configured logon account, from ``sc qc <service>`` or a
+    ``Win32_Service`` listing (Get-CimInstance / Get-WmiObject, table or list)."""
+
+    name: str  # the service (key) name: TermService, W3SVC, MSSQLSERVER
+    start_name: str | None  # SERVICE_START_NAME / StartName as printed; None when not shown
+    display_name: str | None = None
+    binary_path: str | None = None
+    form: str = "sc-qc"  # "sc-qc" | "win32-service-table" | "win32-service-list"
+    source: Source = field(default=Source(""), compare=False)
+
+
 # --------------------------------------------------------------------------- records
 
 

@@ -1,6 +1,7 @@
 """Readers of the evidence beside certutil dumps and event logs: icacls, Process Monitor, netsh,
-applicationHost.config, PowerShell certificate listings, folder listings (dir, Get-ChildItem)
-and certificate files.
+applicationHost.config, PowerShell certificate listings, folder listings (dir, Get-ChildItem),
+certificate files, registry values (reg query, Get-ItemProperty) and service accounts (sc qc,
+Win32_Service).
 
 Importing this package registers every one of them (the registry imports it, see
 `analyzer.readers.registry`)."""
@@ -14,6 +15,8 @@ from analyzer.readers.evidence import (
     netsh,
     procmon,
     pslist,
+    registry,
+    service_config,
 )
 
-__all__ = ["certfile", "dirlist", "getacl", "icacls", "iisconfig", "netsh", "procmon", "pslist"]
+__all__ = ["certfile", "dirlist", "getacl", "icacls", "iisconfig", "netsh", "procmon", "pslist", "registry", "service_config"]
