@@ -557,7 +557,13 @@ class Diagnosis:
     remediation: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
     explains_events: bool = False
+    # The product whose configuration names the certificate (analyzer.knowledge.services ids:
+    # "iis", "http.sys", "rdp", ...), or None when the evidence names none.
+    service: str | None = None
     summary: str = ""
+    # The account that must open the key (None where access is not the point): see
+    # `analyzer.rulekit.accounts`. Declared below with the other access records.
+    account: Account | None = None
 
     def __post_init__(self) -> None:
         # Plain strings are accepted (and refused when unknown): the enums are what is kept.
