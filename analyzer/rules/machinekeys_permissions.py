@@ -1,13 +1,17 @@
-"""`machinekeys-permissions` (scenario 2): the key exists but SYSTEM cannot open it.
+"""`machinekeys-permissions` (scenario 2): the key exists but the account that must open it cannot.
 
-Evidence: the key's SDDL without SYSTEM (from `certutil -v`), an icacls deviation on the key
-folder or key file, or a Process Monitor ACCESS DENIED on the key file. Without such evidence it
-is only the runner-up of scenario 1 (low confidence), with what would tell them apart.
+HTTP.sys (LocalSystem): the key's SDDL without SYSTEM (from `certutil -v`), an icacls deviation
+on the key folder or key file, or a Process Monitor ACCESS DENIED on the key file. Without such
+evidence it is only the runner-up of scenario 1 (low confidence), with what would tell them apart.
+
+Other services (`analyzer.rulekit.service_keys`): the key of the certificate the service is
+configured with, checked for the service's account (Remote Desktop: NETWORK SERVICE).
 """
 
 from __future__ import annotations
 
-from analyzer.model import Diagnosis, Kind
+from analyzer.knowledge.services import display
+from analyzer.model import Confidence, Diagnosis, Kind
 from analyzer.rulekit import references as pages
 from analyzer.rulekit import remedies
 from analyzer.rulekit.evidence import (
@@ -21,6 +25,21 @@ from analyzer.rulekit.evidence import (
 from analyzer.rulekit.key_access import TELL_APART, classify, folder_denied
 from analyzer.rulekit.keys import key_folder
 from analyzer.rulekit.registry import Need, Question, Rule, RuleContext, register
+from analyzer.rulekit.service_keys import (
+    KeyDenial,
+    grant_read_steps,
+    key_denials,
+    service_failure_events,
+)
+
+# HTTP.sys's own diagnoses cite what they rest on; NETWORK SERVICE is the Remote Desktop half's.
+HTTP_SYS_PAGES = (
+    pages.MACHINEKEYS_DEFAULTS,
+    pages.KEY_STORAGE,
+    pages.ICACLS,
+    pages.IIS_0X80070520,
+    pages.SCHANNEL_EVENT_CAUSES,
+)
 
 
 @register
@@ -32,17 +51,12 @@ class MachineKeysPermissions(Rule):
     fires_when = (
         "the key SDDL lacks SYSTEM, icacls shows a deny or no SYSTEM grant on the key folder or "
         "file, or procmon shows ACCESS DENIED on the key file; low-confidence runner-up of "
-        "`non-exportable-broken-keyset`"
+        "`non-exportable-broken-keyset`; for Remote Desktop (service `rdp`), the configured "
+        "certificate's key ACL does not let TermService's account (NETWORK SERVICE) read it"
     )
     needs = frozenset({Need.ELEVATION})
     asks = frozenset({Question.KEY_ACLS, Question.CAPI2_LOG, Question.PROCMON})
-    references = (
-        pages.MACHINEKEYS_DEFAULTS,
-        pages.KEY_STORAGE,
-        pages.ICACLS,
-        pages.IIS_0X80070520,
-        pages.SCHANNEL_EVENT_CAUSES,
-    )
+    references = (*HTTP_SYS_PAGES, pages.NETWORK_SERVICE_ACCOUNT)
 
     def check(self, context: RuleContext) -> list[Diagnosis]:
         out = []
@@ -77,6 +91,7 @@ class MachineKeysPermissions(Rule):
             out.append(
                 self.diagnosis(
                     label(cert),
+                    references=HTTP_SYS_PAGES,
                     confidence=confidence,
                     confidence_reason=reason,
                     certificates=(cert.thumbprint,),
@@ -89,4 +104,37 @@ class MachineKeysPermissions(Rule):
                     summary=summary,
                 )
             )
+        out.extend(self.service_denial(context, denial) for denial in key_denials(context.case))
         return out
+
+    def service_denial(self, context: RuleContext, denial: KeyDenial) -> Diagnosis:
+        """A service other than HTTP.sys whose account cannot read its certificate's key."""
+        cert, account = denial.cert, denial.account
+        failures = service_failure_events(context.case, context.correlation, denial.service)
+        sources = tuple(e.source for e in failures[:10])
+        who = f"{account.name}" + (" (the service's documented default)" if account.assumed else "")
+        return self.diagnosis(
+            label(cert),
+            title=f"{display(denial.service)} cannot open the private key: {label(cert)}",
+            confidence=Confidence.HIGH if failures else Confidence.MEDIUM,
+            confidence_reason=(
+                f"the key's ACL does not let {account.name} read it"
+                + (
+                    "; the service's failure events agree"
+                    if failures
+                    else "; no failure event of the service in the case"
+                )
+            ),
+            certificates=(cert.thumbprint or "",),
+            events=sources,
+            evidence=denial.evidence,
+            remediation=tuple(grant_read_steps(denial)),
+            explains_events=bool(failures),
+            summary=(
+                f"{display(denial.service)} runs as {who}, which cannot read the private key of "
+                f"{label(cert)}, the certificate it is configured with."
+            ),
+            service=denial.service,
+            account=account,
+            references=(pages.NETWORK_SERVICE_ACCOUNT, pages.SCHANNEL_EVENT_CAUSES, pages.ICACLS),
+        )
