@@ -30,9 +30,17 @@ from analyzer.servicemap import (
     configured_certificates,
     failure_events,
     service_account,
+    services_of,
 )
 
 HTTP_SYS_SERVICES = frozenset({known.IIS, known.HTTP_SYS})
+
+
+def only_other_services(case: Case, thumbprint: str | None) -> bool:
+    """The certificate is configured for services, none of them HTTP.sys: LocalSystem's access
+    to its key is not the question (a Remote Desktop key without SYSTEM is no HTTP.sys fault)."""
+    services = set(services_of(case, thumbprint)) if thumbprint else set()
+    return bool(services) and not services & HTTP_SYS_SERVICES
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from analyzer.rulekit.service_keys import (
     KeyDenial,
     grant_read_steps,
     key_denials,
+    only_other_services,
     service_failure_events,
 )
 
@@ -63,6 +64,8 @@ class MachineKeysPermissions(Rule):
         correlation = context.correlation
         events, event_evidence = failure_facts(correlation)
         for cert in candidate_certificates(context.case.certificates):
+            if only_other_services(context.case, cert.thumbprint):
+                continue  # its service's own account is checked below, not LocalSystem
             verdict = classify(context.case, correlation, cert)
             key = cert.key
             if verdict is None or key is None or not cert.thumbprint:

@@ -134,3 +134,19 @@ def test_an_unreadable_configured_hash_names_no_certificate() -> None:
     [configured] = configured_certificates(case)
     assert (configured.service, configured.thumbprint) == ("rdp", None)
     assert not [d for d in analyse_case(case).diagnoses if d.id == "service-cert-not-found"]
+
+
+def test_an_rdp_key_without_system_is_judged_for_network_service_not_system() -> None:
+    rds = cert("rds", key=key(acl_sddl="D:PAI(A;;GAGR;;;BA)(A;;GR;;;NS)"))
+    assert rds.thumbprint is not None
+    faults = [
+        d for d in analyse(dump(rds), rdp_hash(rds.thumbprint)).diagnoses if d.kind == "fault"
+    ]
+    assert faults == []  # NETWORK SERVICE reads it; SYSTEM's access is not TermService's question
+    closed = cert("rds", key=key(acl_sddl="D:PAI(A;;GAGR;;;BA)"))
+    found = [
+        (d.id, d.service, d.account and d.account.sid)
+        for d in analyse(dump(closed), rdp_hash(closed.thumbprint or "")).diagnoses
+        if d.kind == "fault"
+    ]
+    assert found == [("machinekeys-permissions", "rdp", "S-1-5-20")]
