@@ -644,3 +644,15 @@ class Account:
     sid: str | None
     source: str  # "event" | "service-config" | "evidence" | "default"
     assumed: bool
+
+
+@dataclass(frozen=True)
+class ProcessOwner:
+    """One row of a process listing that names the process's account (`tasklist /v`,
+    `Get-Process -IncludeUserName`): what maps an event's "SSPI client process is NAME (PID: N)"
+    to the account whose token opens the key."""
+
+    process: str  # image or process name as listed ("sqlservr.exe", "sqlservr")
+    pid: int
+    user: str  # as listed, in the machine's language ("NT Service\MSSQLSERVER")
+    source: Source = field(default=Source(""), compare=False)

@@ -11,13 +11,14 @@ rule declares, never a list of ids kept here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from analyzer.case import Case
 from analyzer.collector import RUN_LINE, SCRIPT_NAME
 from analyzer.correlate import Correlation
 from analyzer.model import AskFor, Confidence, Diagnosis, Kind, NotChecked
-from analyzer.rulekit.key_access import non_elevated_dumps
+from analyzer.rulekit.key_access import account_can_read, non_elevated_dumps
 from analyzer.rulekit.registry import Question, rule_of
 
 _CONFIDENCE = {confidence: rank for rank, confidence in enumerate(Confidence)}
@@ -46,6 +47,13 @@ def order_key(diagnosis: Diagnosis) -> tuple:
 def decide(case: Case, correlation: Correlation, diagnoses: list[Diagnosis]) -> Verdict:
     ordered = sorted(dict.fromkeys(diagnoses), key=order_key)  # stable: no set order
     return Verdict(ordered, not_checked(case, correlation), ask_for(case, correlation, ordered))
+
+
+def key_access_settled(case: Case, correlation: Correlation, thumbprints: tuple[str, ...]) -> bool:
+    """The dump's own key ACLs show that the account can read every one of these keys: an icacls
+    listing of them would add nothing."""
+    certs = [c for t in thumbprints for c in case.certificates_with(t)]
+    return bool(certs) and all(account_can_read(case, correlation, c) for c in certs)
 
 
 def not_checked(case: Case, correlation: Correlation) -> list[NotChecked]:
@@ -87,7 +95,9 @@ def not_checked(case: Case, correlation: Correlation) -> list[NotChecked]:
                     "it is only in a PowerShell listing (send certutil -v -store my)",
                 )
             )
-    if not case.acls:
+    if not case.acls and not key_access_settled(
+        case, correlation, tuple(s.thumbprint for s in correlation.in_scope)
+    ):
         out.append(NotChecked("key folder and key file permissions", "no icacls listing"))
     if not case.file_access:
         out.append(NotChecked("file access during the failure", "no Process Monitor capture"))
@@ -101,13 +111,19 @@ def not_checked(case: Case, correlation: Correlation) -> list[NotChecked]:
     return out
 
 
-def questions(diagnoses: list[Diagnosis]) -> frozenset[Question]:
-    """What the diagnoses' rules let the report ask."""
+def questions(
+    diagnoses: list[Diagnosis], settled: Callable[[tuple[str, ...]], bool] | None = None
+) -> frozenset[Question]:
+    """What the diagnoses' rules let the report ask; a diagnosis whose keys' access is
+    ``settled`` does not ask for their ACLs."""
     out: frozenset[Question] = frozenset()
     for diagnosis in diagnoses:
         rule = rule_of(diagnosis.id)
         if rule is not None:
-            out |= rule.questions()
+            asked = rule.questions()
+            if settled is not None and diagnosis.certificates and settled(diagnosis.certificates):
+                asked -= {Question.KEY_ACLS}
+            out |= asked
     return out
 
 
@@ -133,7 +149,7 @@ def collectable_gaps(case: Case, correlation: Correlation, asked: frozenset[Ques
 
 def ask_for(case: Case, correlation: Correlation, diagnoses: list[Diagnosis]) -> list[AskFor]:
     out = []
-    asked = questions(diagnoses)
+    asked = questions(diagnoses, lambda t: key_access_settled(case, correlation, t))
     gaps = collectable_gaps(case, correlation, asked)
     # An elevated collector run already gathered all it can: running it again adds nothing.
     if gaps and not any(c.elevated for c in case.collections):

@@ -15,7 +15,7 @@ from analyzer.model import Status
 from analyzer.pipeline import AnalysisOptions, run_analysis
 from analyzer.readers import ReaderSpec, registry
 from analyzer.render.json import analysis_document, dumps
-from fixtures.writers.certutil_dump import SDDL_WITHOUT_SYSTEM
+from fixtures.writers.certutil_dump import SDDL_DENY_EVERYONE_FIRST, SDDL_DEPLOYMENT_ONLY
 from fixtures.writers.make_tickets import EXPIRED_WWW, INTRANET, SIGNING, WWW, replace
 
 TICKETS = Path(__file__).resolve().parent.parent / "fixtures" / "tickets"
@@ -67,7 +67,7 @@ def test_scenario_3_without_verbose_dump() -> None:
 def test_scenario_1_mixed_findings() -> None:
     analysis = analyse("s1-mixed")
     broken = replace(WWW, exportable=False, key_state="failed").thumbprint
-    first, second = analysis.diagnoses[:2]
+    first = analysis.diagnoses[0]
     assert (first.id, first.scenario, first.confidence) == (
         "non-exportable-broken-keyset",
         1,
@@ -75,7 +75,10 @@ def test_scenario_1_mixed_findings() -> None:
     )
     assert first.certificates == (broken,) and first.explains_events
     assert "Private key is NOT exportable" in (first.evidence[0].quote or "")
-    assert (second.id, second.confidence) == ("machinekeys-permissions", "low")
+    # The dump's SDDL grants SYSTEM: permissions are ruled out, no scenario-2 runner-up.
+    assert "machinekeys-permissions" not in ids(analysis)
+    assert "ruled out" in first.confidence_reason
+    assert first.account is not None and first.account.sid == "S-1-5-18"
     assert {"protocol-policy-36871", "certificate-expired"} <= set(ids(analysis))
     assert INTRANET.thumbprint not in {t for d in analysis.diagnoses for t in d.certificates}
 
@@ -85,10 +88,36 @@ def test_scenario_2_from_the_key_sddl() -> None:
     verdict = analysis.diagnoses[0]
     assert (verdict.id, verdict.scenario) == ("machinekeys-permissions", 2)
     assert verdict.confidence == "high" and verdict.explains_events
-    assert verdict.certificates == (replace(WWW, sddl=SDDL_WITHOUT_SYSTEM).thumbprint,)
-    assert "D:PAI(A;;GAGR;;;BA)" in (verdict.evidence[0].quote or "")
+    assert verdict.certificates == (replace(WWW, sddl=SDDL_DEPLOYMENT_ONLY).thumbprint,)
+    assert verdict.evidence[0].quote == SDDL_DEPLOYMENT_ONLY
+    source = verdict.evidence[0].source  # the SDDL line itself, not the certificate's header
+    lines = (TICKETS / "s2-sddl" / "my.txt").read_text(encoding="utf-16").splitlines()
+    assert source.line is not None and lines[source.line - 1].strip() == SDDL_DEPLOYMENT_ONLY
+    assert verdict.account is not None and verdict.account.sid == "S-1-5-18"
     assert "non-exportable-broken-keyset" not in ids(analysis)
     assert [d.kind for d in analysis.diagnoses if d.id == "certificate-expired"] == ["advisory"]
+
+
+def test_a_deny_on_everyone_ahead_of_system_is_scenario_2() -> None:
+    verdict = analyse("s2-sddl-deny-everyone").diagnoses[0]
+    assert (verdict.id, verdict.confidence) == ("machinekeys-permissions", "high")
+    assert verdict.account is not None and verdict.account.sid == "S-1-5-18"
+    assert verdict.evidence[0].quote == SDDL_DENY_EVERYONE_FIRST
+    assert "ACE 0 (D;;FA;;;WD) denies" in verdict.evidence[0].text
+
+
+def test_an_administrators_only_key_acl_beside_keyspec_2_is_scenario_3() -> None:
+    analysis = analyse("keyspec2-admins-only-acl")
+    assert analysis.diagnoses[0].id == "keyspec-signature"
+    assert analysis.diagnoses[0].account is None
+    assert not [d for d in analysis.diagnoses if d.scenario == 2]
+
+
+def test_an_administrators_only_key_acl_on_a_healthy_key_is_no_fault() -> None:
+    analysis = analyse("nearmiss-admins-only-acl")
+    assert [d.kind for d in analysis.diagnoses if d.kind == "fault"] == []
+    assert ids(analysis) == ["no-known-cause"]
+    assert "key folder and key file permissions" not in {n.what for n in analysis.not_checked}
 
 
 @pytest.mark.parametrize(

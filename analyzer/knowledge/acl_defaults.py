@@ -1,11 +1,16 @@
-"""Compare key-folder and key-file ACLs with the documented defaults and name each deviation.
+"""Compare the key folders' ACLs with the documented defaults and name each deviation.
 
 KB 278381 ("Default permissions for the MachineKeys folders"): on the folder, Administrators
 have Full Control and Everyone has special rights (read and write data, attributes and
-permissions) on *this folder only*; each key file carries SYSTEM with full control (and its
-creator). The CNG folder `Crypto\\Keys` has the same defaults. What breaks a binding is SYSTEM
-(lsass, HTTP.sys) being unable to open the key file; what weakens security is Everyone with
-more than the defaults. Pure: takes `AclEntry` records, returns `AclDeviation` records.
+permissions) on *this folder only*. The CNG folder `Crypto\\Keys` has the same defaults.
+
+A folder's ACL decides who can list and create key files in it (imports, new requests), not who
+can open an existing key file by name: every account holds the traverse privilege by default
+("Checking for Traverse Privilege on IRP_MJ_CREATE", learn.microsoft.com/windows-hardware/
+drivers/ifs/checking-for-traverse-privilege-on-irp-mj-create), so opening a file needs rights on
+the file only. Whether an account can read a key file is the access check's answer
+(analyzer/knowledge/access.py) on the file's own ACL. Pure: takes `AclEntry` records, returns
+`AclDeviation` records.
 """
 
 from __future__ import annotations
@@ -46,16 +51,16 @@ EVERYONE_FOLDER_DEFAULT = _SIMPLE["R"] | _SIMPLE["W"] | frozenset({"X"})
 
 @dataclass(frozen=True)
 class AclDeviation:
-    """One difference from the default, with the ACEs it rests on.
+    """One difference of a key folder's ACL from the default, with the ACEs it rests on.
 
-    ``breaks_access``: SYSTEM (or every caller) cannot open the key: a cause of 36870.
-    Otherwise the deviation only weakens security and is reported as advice."""
+    ``blocks_new_keys``: key files cannot be created (or listed) there: imports and new requests
+    fail. Otherwise the deviation weakens security or administration. Neither stops an account
+    from opening an existing key file."""
 
     path: str
-    target: str  # "folder" | "key-file"
-    code: str  # stable: "system-denied", "system-missing", "admins-missing", ...
+    code: str  # stable: "everyone-missing", "deny-everyone", "everyone-too-broad", ...
     text: str
-    breaks_access: bool
+    blocks_new_keys: bool
     entries: tuple[AclEntry, ...] = ()
 
 
@@ -102,7 +107,6 @@ def folder_deviations(path: str, entries: list[AclEntry]) -> list[AclDeviation]:
         out.append(
             AclDeviation(
                 path,
-                "folder",
                 "admins-not-full",
                 "Administrators do not have Full Control (default: (F))",
                 False,
@@ -113,10 +117,9 @@ def folder_deviations(path: str, entries: list[AclEntry]) -> list[AclDeviation]:
         out.append(
             AclDeviation(
                 path,
-                "folder",
                 "everyone-missing",
                 "Everyone lacks the default special rights (R,W) on this folder: "
-                "new keys cannot be created or listed",
+                "new keys cannot be created or listed (existing key files still open)",
                 True,
                 _of(entries, EVERYONE),
             )
@@ -130,9 +133,9 @@ def folder_deviations(path: str, entries: list[AclEntry]) -> list[AclDeviation]:
             out.append(
                 AclDeviation(
                     path,
-                    "folder",
                     "deny-" + display_name(sid).rsplit("\\", 1)[-1].lower(),
-                    f"a DENY entry for {display_name(sid)} on the folder",
+                    f"a DENY entry for {display_name(sid)} on the folder: it cannot list or "
+                    "create keys there (existing key files still open by name)",
                     True,
                     tuple(e for e in _of(entries, sid) if not e.allow),
                 )
@@ -150,7 +153,6 @@ def folder_deviations(path: str, entries: list[AclEntry]) -> list[AclDeviation]:
         out.append(
             AclDeviation(
                 path,
-                "folder",
                 "everyone-too-broad",
                 "Everyone has " + " and ".join(what) + ": every local account can read keys",
                 False,
@@ -160,48 +162,8 @@ def folder_deviations(path: str, entries: list[AclEntry]) -> list[AclDeviation]:
     return out
 
 
-def key_file_deviations(path: str, entries: list[AclEntry]) -> list[AclDeviation]:
-    out: list[AclDeviation] = []
-    allowed, denied = _rights_for(entries, SYSTEM)
-    if denied & {"RD", "RC"}:
-        out.append(
-            AclDeviation(
-                path,
-                "key-file",
-                "system-denied",
-                "a DENY entry for SYSTEM on the key file",
-                True,
-                tuple(e for e in _of(entries, SYSTEM) if not e.allow),
-            )
-        )
-    elif "RD" not in allowed:
-        out.append(
-            AclDeviation(
-                path,
-                "key-file",
-                "system-missing",
-                "SYSTEM has no read access to the key file (default: Full Control)",
-                True,
-                tuple(entries),
-            )
-        )
-    everyone_denied = _rights_for(entries, EVERYONE)[1]
-    if everyone_denied & {"RD", "RC"}:
-        out.append(
-            AclDeviation(
-                path,
-                "key-file",
-                "everyone-denied",
-                "a DENY entry for Everyone on the key file (denies SYSTEM too)",
-                True,
-                tuple(e for e in _of(entries, EVERYONE) if not e.allow),
-            )
-        )
-    return out
-
-
 def deviations(entries: list[AclEntry]) -> list[AclDeviation]:
-    """Every deviation found in an ACL listing, key folders first, in input order."""
+    """Every deviation of a key folder's ACL in a listing, in input order."""
     by_path: dict[str, list[AclEntry]] = defaultdict(list)
     for entry in entries:
         by_path[entry.path.rstrip("\\")].append(entry)
@@ -209,7 +171,4 @@ def deviations(entries: list[AclEntry]) -> list[AclDeviation]:
     for path, acl in by_path.items():
         if is_key_folder(path):
             out.extend(folder_deviations(path, acl))
-    for path, acl in by_path.items():
-        if key_file_name(path):
-            out.extend(key_file_deviations(path, acl))
     return out

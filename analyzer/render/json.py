@@ -31,6 +31,7 @@ class _Float(float):
     """A float of a record. The fast encoder refuses float subclasses, so an item holding one is
     written by the standard encoder: the two spell some floats differently (1e-05, NaN)."""
 
+
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 

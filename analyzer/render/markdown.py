@@ -13,6 +13,7 @@ from pathlib import PurePosixPath
 from analyzer import __version__
 from analyzer.knowledge.eventfields import SCHANNEL
 from analyzer.model import Analysis, Collection, Diagnosis, Level, ReadResult, Source
+from analyzer.render.report_facts import account_text
 
 NO_KNOWN_CAUSE = "no-known-cause"  # the closing rule's id: its reply is said in prose
 SCENARIO_NAMES = {
@@ -217,6 +218,8 @@ def _facts(reply: Reply, verdict: Diagnosis | None) -> list[str]:
             if subject
             else f"- Certificate: thumbprint {code(thumbprint)}"
         )
+    if verdict is not None and verdict.account is not None:
+        lines.append(f"- Account that must read the key: {prose(account_text(verdict.account))}")
     context = analysis.context
     if context.get("failures_total"):
         service = context.get("service")

@@ -14,10 +14,29 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from analyzer.model import Account
 from analyzer.render.times import format_local, format_utc, parse_utc_time
 
 MAX_TEXT = 400
 MAX_ITEMS = 20
+
+
+# How each renderer says where the account that must read the key comes from.
+_ACCOUNT_SOURCES = {
+    "event": "named by the 36870 events",
+    "service-config": "from the service's configuration",
+    "evidence": "from a process listing",
+    "default": "assumed: HTTP.sys has Schannel open the key as LocalSystem",
+}
+
+
+def account_text(account: Account) -> str:
+    """``NT AUTHORITY\\SYSTEM (S-1-5-18), assumed: ...``: the account a diagnosis is about."""
+    sid = f" ({account.sid})" if account.sid else ""
+    where = _ACCOUNT_SOURCES.get(account.source, account.source)
+    if account.sid is None and account.source == "event":
+        where = "not known: no process listing (tasklist /v) names it"
+    return _short(f"{account.name}{sid}, {where}")
 
 
 @dataclass(frozen=True)

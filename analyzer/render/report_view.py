@@ -26,7 +26,7 @@ from analyzer.model import (
 from analyzer.readers import record_types
 from analyzer.readers.records import event_sort_key
 from analyzer.render.json import TOOL
-from analyzer.render.report_facts import Fact, correlation_facts
+from analyzer.render.report_facts import Fact, account_text, correlation_facts
 from analyzer.render.steps import Step, split_step
 from analyzer.render.timeline import Timeline, build_timeline, category_of, focus_window
 from analyzer.render.times import (
@@ -77,6 +77,7 @@ class DiagnosisRow:
     certificates: tuple[tuple[str, str | None], ...]  # (thumbprint, table anchor when listed)
     events: tuple[str, ...]
     references: tuple[tuple[str, bool], ...]  # (reference, is a web link)
+    account: str | None = None  # the account that must read the key, as a sentence
 
 
 @dataclass(frozen=True)
@@ -203,6 +204,7 @@ def _diagnosis_row(anchor: str, diagnosis: Diagnosis, listed: dict[str, str]) ->
         references=tuple(
             (ref, ref.startswith(("https://", "http://"))) for ref in diagnosis.references
         ),
+        account=account_text(diagnosis.account) if diagnosis.account else None,
     )
 
 

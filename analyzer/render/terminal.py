@@ -15,6 +15,7 @@ from rich.text import Text
 
 from analyzer.model import Analysis, Certificate, Event, ReadResult, Status
 from analyzer.readers.records import event_sort_key
+from analyzer.render.report_facts import account_text
 
 _STYLE = {"fault": "bold red", "advisory": "yellow"}
 _CERTIFICATE_COLUMNS = (
@@ -70,6 +71,8 @@ def summary(
         headline.append(f" ({verdict.confidence}): {verdict.title}")
         parts.append(headline)
         parts += [Text(f"  certificate: {t}") for t in verdict.certificates[:3]]
+        if verdict.account is not None:
+            parts.append(Text(f"  account: {account_text(verdict.account)}"))
         if verdict.kind == "fault" and verdict.remediation:
             # The first step is the one to start with; the report and --markdown have them all.
             first = verdict.remediation[0].splitlines()[0]

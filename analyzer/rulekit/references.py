@@ -63,6 +63,22 @@ MACHINEKEYS_DEFAULTS = Page(
     "Default permissions for the MachineKeys folders",
     "https://learn.microsoft.com/troubleshoot/windows-server/windows-security/default-permissions-machinekeys-folders",
 )
+# "By default, Windows grants traverse privilege to all users" (SeChangeNotifyPrivilege): opening a
+# file by its path does not need rights on the folders above it.
+TRAVERSE_PRIVILEGE = Page(
+    "Checking for Traverse Privilege on IRP_MJ_CREATE",
+    "https://learn.microsoft.com/windows-hardware/drivers/ifs/checking-for-traverse-privilege-on-irp-mj-create",
+)
+# The access check: ACEs in stored order, deny before the rights are granted shuts the caller out.
+DACL_ACCESS = Page(
+    "How DACLs Control Access to an Object",
+    "https://learn.microsoft.com/windows/win32/secauthz/how-dacls-control-access-to-an-object",
+)
+# LocalSystem's token holds NT AUTHORITY\SYSTEM and BUILTIN\Administrators.
+LOCAL_SYSTEM = Page(
+    "LocalSystem Account",
+    "https://learn.microsoft.com/windows/win32/services/localsystem-account",
+)
 # Where CSP (RSA\MachineKeys) and CNG (Crypto\Keys) machine keys are stored.
 KEY_STORAGE = Page(
     "Key Storage and Retrieval (CNG)",

@@ -18,6 +18,7 @@ from __future__ import annotations
 from analyzer.model import Certificate, Confidence, Diagnosis, Kind
 from analyzer.rulekit import references as pages
 from analyzer.rulekit import remedies
+from analyzer.rulekit.accounts import account_for
 from analyzer.rulekit.evidence import candidate_certificates, cert_evidence, failure_facts, label
 from analyzer.rulekit.keys import store_of
 from analyzer.rulekit.registry import Need, Rule, RuleContext, register
@@ -105,6 +106,7 @@ class KeyInUserProfile(Rule):
                     evidence=tuple(evidence),
                     remediation=self._steps(cert, machine_dump),
                     explains_events=explains,
+                    account=account_for(context.case, correlation, cert),
                     summary=(
                         f"{label(cert)} is in the machine store, but its private key was created "
                         "in a user's profile (imported into the user store and moved, or imported "

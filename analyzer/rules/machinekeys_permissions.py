@@ -1,17 +1,25 @@
-"""`machinekeys-permissions` (scenario 2): the key exists but the account that must open it cannot.
+"""`machinekeys-permissions` (scenario 2): the key exists but the account that must read it
+cannot open it.
 
-HTTP.sys (LocalSystem): the key's SDDL without SYSTEM (from `certutil -v`), an icacls deviation
-on the key folder or key file, or a Process Monitor ACCESS DENIED on the key file. Without such
-evidence it is only the runner-up of scenario 1 (low confidence), with what would tell them apart.
+The account is HTTP.sys's LocalSystem unless a 36870 names another SSPI client process
+(`analyzer.rulekit.accounts`); whether it can read the key file is the access check's answer on
+the key's SDDL in the dump and on icacls / Get-Acl entries of the key file, or a Process Monitor
+ACCESS DENIED on the key file for that process (`analyzer.rulekit.key_access`). The evidence
+cites the deciding ACE lines. Without such evidence it is only the runner-up of scenario 1 (low
+confidence), with what would tell them apart; where the evidence shows the account can read the
+key it is not reported at all. A folder ACL is never the proof (`key-folder-acl-advice`).
 
-Other services (`analyzer.rulekit.service_keys`): the key of the certificate the service is
-configured with, checked for the service's account (Remote Desktop: NETWORK SERVICE).
+Services other than HTTP.sys (`analyzer.rulekit.service_keys`): the key of the certificate the
+service is configured with, checked for the service's account (Remote Desktop: NETWORK SERVICE);
+such a certificate is never judged for LocalSystem.
 """
 
 from __future__ import annotations
 
+from analyzer.knowledge.access import DENIED
 from analyzer.knowledge.services import display
-from analyzer.model import Confidence, Diagnosis, Kind
+from analyzer.knowledge.wellknown import SYSTEM
+from analyzer.model import Certificate, Confidence, Diagnosis, Key, Kind
 from analyzer.rulekit import references as pages
 from analyzer.rulekit import remedies
 from analyzer.rulekit.evidence import (
@@ -22,8 +30,8 @@ from analyzer.rulekit.evidence import (
     state_quote,
     test_quotes,
 )
-from analyzer.rulekit.key_access import TELL_APART, classify, folder_denied
-from analyzer.rulekit.keys import key_folder
+from analyzer.rulekit.key_access import TELL_APART, classify
+from analyzer.rulekit.keys import key_file_path, key_folder
 from analyzer.rulekit.registry import Need, Question, Rule, RuleContext, register
 from analyzer.rulekit.service_keys import (
     KeyDenial,
@@ -35,6 +43,8 @@ from analyzer.rulekit.service_keys import (
 
 # HTTP.sys's own diagnoses cite what they rest on; NETWORK SERVICE is the Remote Desktop half's.
 HTTP_SYS_PAGES = (
+    pages.DACL_ACCESS,
+    pages.LOCAL_SYSTEM,
     pages.MACHINEKEYS_DEFAULTS,
     pages.KEY_STORAGE,
     pages.ICACLS,
@@ -46,14 +56,16 @@ HTTP_SYS_PAGES = (
 @register
 class MachineKeysPermissions(Rule):
     id = "machinekeys-permissions"
-    title = "SYSTEM cannot open the private key (MachineKeys / Crypto\\Keys permissions)"
+    title = "The account cannot open the private key (MachineKeys / Crypto\\Keys permissions)"
     kind = Kind.FAULT
     scenario = 2
     fires_when = (
-        "the key SDDL lacks SYSTEM, icacls shows a deny or no SYSTEM grant on the key folder or "
-        "file, or procmon shows ACCESS DENIED on the key file; low-confidence runner-up of "
-        "`non-exportable-broken-keyset`; for Remote Desktop (service `rdp`), the configured "
-        "certificate's key ACL does not let TermService's account (NETWORK SERVICE) read it"
+        "the access check on the key's SDDL or the key file's icacls / Get-Acl entries says the "
+        "account that opens the key (LocalSystem for HTTP.sys) cannot read it, or procmon shows "
+        "ACCESS DENIED on the key file for that process; low-confidence runner-up of "
+        "`non-exportable-broken-keyset` while access is not known; for Remote Desktop (service "
+        "`rdp`), the configured certificate's key ACL does not let TermService's account "
+        "(NETWORK SERVICE) read it"
     )
     needs = frozenset({Need.ELEVATION})
     asks = frozenset({Question.KEY_ACLS, Question.CAPI2_LOG, Question.PROCMON})
@@ -70,16 +82,30 @@ class MachineKeysPermissions(Rule):
             key = cert.key
             if verdict is None or key is None or not cert.thumbprint:
                 continue
-            if verdict.primary == 2:
+            account = verdict.access.account
+            if verdict.primary == 2 and verdict.access.result == DENIED:
                 confidence, reason = verdict.confidence, verdict.reason
                 evidence = verdict.denied
+                opener = (
+                    "HTTP.sys has Schannel open the key as LocalSystem"
+                    if account.sid == SYSTEM and account.source in ("default", "event")
+                    else "the 36870 events name its process as the SSPI client"
+                )
                 summary = (
-                    f"SYSTEM cannot open the private key of {label(cert)} in {key_folder(key)}: "
-                    "HTTP.sys runs as SYSTEM and fails with 0x8009030d (36870)."
+                    f"{account.name} cannot open the private key of {label(cert)} in "
+                    f"{key_folder(key)}; {opener}, so Schannel fails with 0x8009030d (36870)."
+                )
+            elif verdict.primary == 2:
+                confidence, reason = verdict.confidence, verdict.reason
+                evidence = ()
+                summary = (
+                    f"Whether {account.name} can open the private key of {label(cert)} is not "
+                    "known: the 36870 events name that process, and no evidence shows its "
+                    "account."
                 )
             elif verdict.runner_up_confidence is not None:
                 confidence = verdict.runner_up_confidence
-                reason = f"runner-up of scenario 1: no evidence about access yet. {TELL_APART}"
+                reason = f"runner-up of scenario 1: {verdict.access.reason}. {TELL_APART}"
                 quotes = [q for q in (state_quote(key), *test_quotes(key)) if q]
                 evidence = (
                     cert_evidence(cert, "the key cannot be used", "\n".join(quotes), "state"),
@@ -100,11 +126,10 @@ class MachineKeysPermissions(Rule):
                     certificates=(cert.thumbprint,),
                     events=events if explains else (),
                     evidence=(*evidence, *(event_evidence if explains else ())),
-                    remediation=tuple(
-                        remedies.fix_key_permissions(cert, key, folder_denied(context.case, key))
-                    ),
+                    remediation=tuple(_fix(cert, key, verdict.access.deny_sids)),
                     explains_events=explains,
                     summary=summary,
+                    account=account,
                 )
             )
         out.extend(self.service_denial(context, denial) for denial in key_denials(context.case))
@@ -141,3 +166,16 @@ class MachineKeysPermissions(Rule):
             account=account,
             references=(pages.NETWORK_SERVICE_ACCOUNT, pages.SCHANNEL_EVENT_CAUSES, pages.ICACLS),
         )
+
+
+def _fix(cert: Certificate, key: Key, deny_sids: tuple[str, ...]) -> list[str]:
+    """The key-file fix; a deny ACE on another trustee (Everyone, Administrators) that shuts the
+    account out is removed right after the ACL is saved, or the grant that follows stays
+    behind it (the deny is evaluated first)."""
+    steps = remedies.fix_key_permissions(cert, key, False)
+    path = key_file_path(key)
+    extra = [f'icacls "{path}" /remove:d *{sid}' for sid in deny_sids if sid != SYSTEM]
+    if not path or not extra:
+        return steps
+    save = next((i for i, step in enumerate(steps) if "/save" in step), -1)
+    return [*steps[: save + 1], *extra, *steps[save + 1 :]]

@@ -1,5 +1,5 @@
 """`non-exportable-broken-keyset` (scenario 1): a key that cannot be used, and nothing says that
-SYSTEM is kept out of it.
+the account that opens it (LocalSystem for HTTP.sys) is kept out of it.
 
 What the evidence proves is that the private key cannot be used (a broken or missing keyset); the
 title says only that. The likely cause, named in the text and not as a fact: importing a PFX in
@@ -36,7 +36,9 @@ class NonExportableBrokenKeyset(Rule):
     scenario = 1
     fires_when = (
         "a machine key that cannot be used (test FAILED, key error such as NTE_BAD_KEYSET, or "
-        "`Missing stored keyset` in an elevated dump) with no evidence that SYSTEM is denied"
+        "`Missing stored keyset` in an elevated dump) with no evidence that the account that opens "
+        "it (LocalSystem for HTTP.sys) is denied; no scenario-2 runner-up when the key's ACL lets "
+        "that account read it"
     )
     needs = frozenset({Need.PFX, Need.ELEVATION})
     asks = frozenset({Question.KEY_ACLS, Question.CAPI2_LOG, Question.PROCMON})
@@ -59,7 +61,8 @@ class NonExportableBrokenKeyset(Rule):
                 self.diagnosis(
                     label(cert),
                     confidence=verdict.confidence,
-                    confidence_reason=f"{verdict.reason}. {TELL_APART}",
+                    confidence_reason=verdict.reason
+                    + (f". {TELL_APART}" if verdict.runner_up_confidence is not None else ""),
                     certificates=(cert.thumbprint,),
                     events=events if explains else (),
                     evidence=(
@@ -76,12 +79,19 @@ class NonExportableBrokenKeyset(Rule):
                         *remedies.new_request(cert),
                     ),
                     explains_events=explains,
+                    account=verdict.access.account,
                     summary=(
                         f"The private key of {label(cert)} cannot be used (a broken or missing "
-                        "keyset) and nothing shows that SYSTEM is denied. The likely cause is an "
-                        'import in IIS Manager with "Allow this certificate to be exported" '
-                        "unchecked, which leaves a broken keyset (scenario 1); MachineKeys "
-                        "permissions (scenario 2) is the runner-up."
+                        f"keyset) and nothing shows that {verdict.access.account.name} is denied. "
+                        'The likely cause is an import in IIS Manager with "Allow this '
+                        'certificate to be exported" unchecked, which leaves a broken keyset '
+                        "(scenario 1); "
+                        + (
+                            "MachineKeys permissions (scenario 2) is the runner-up."
+                            if verdict.runner_up_confidence is not None
+                            else "the key's own ACL lets that account read it, so MachineKeys "
+                            "permissions (scenario 2) are ruled out."
+                        )
                     ),
                 )
             )

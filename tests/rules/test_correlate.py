@@ -13,7 +13,6 @@ from analyzer.case import normalise_thumbprint, parse_at
 from analyzer.correlate import validity_at
 from analyzer.errors import UsageError
 from analyzer.model import Coverage, Event, OsInfo, ReadResult, Source
-from analyzer.rulekit.key_access import sddl_system_access
 
 
 def test_thumbprint_forms_from_the_certificate_dialog() -> None:
@@ -152,8 +151,3 @@ def test_validity_uses_exactly_one_day_of_slack(not_after: datetime, minutes: in
     )
     state = validity_at(certificate, when).state
     assert state == ("expired" if minutes > 24 * 60 else "valid")
-
-
-@given(st.text(max_size=200))
-def test_sddl_reading_never_raises(text: str) -> None:
-    assert sddl_system_access(text) in (None, "allowed", "denied", "absent")

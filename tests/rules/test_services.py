@@ -150,3 +150,16 @@ def test_an_rdp_key_without_system_is_judged_for_network_service_not_system() ->
         if d.kind == "fault"
     ]
     assert found == [("machinekeys-permissions", "rdp", "S-1-5-20")]
+
+
+def test_account_for_names_the_service_account_of_a_certificate_only_rdp_uses() -> None:
+    from analyzer.correlate import correlate
+    from analyzer.rulekit.accounts import account_for
+
+    rds, www = cert("rds"), cert("www")
+    case = Case.from_results([dump(rds, www), rdp_hash(rds.thumbprint or "")])
+    correlation = correlate(case)
+    assert account_for(case, correlation, rds) == Account(
+        "NT AUTHORITY\\NETWORK SERVICE", NETWORK_SERVICE, "default", True
+    )
+    assert account_for(case, correlation, www).sid == "S-1-5-18"  # HTTP.sys's LocalSystem

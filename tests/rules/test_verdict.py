@@ -58,7 +58,7 @@ def test_healthy_case_with_36870_has_no_known_cause() -> None:
 
 
 def test_ask_for_shrinks_as_inputs_arrive() -> None:
-    broken = key(state="failed", exportable=False, tests=("encryption-failed",))
+    broken = key(state="failed", exportable=False, tests=("encryption-failed",), acl_sddl=None)
     before = analyse(dump(cert(key=broken), cert("other")), log(event()))
     asked = "\n".join(a.what for a in before.ask_for)
     assert "key folders and files" in asked and "HTTP.sys SSL bindings" in asked
@@ -70,6 +70,14 @@ def test_ask_for_shrinks_as_inputs_arrive() -> None:
     )
     asked = "\n".join(a.what for a in after.ask_for)
     assert "key folders and files" not in asked and "HTTP.sys SSL bindings" not in asked
+
+
+def test_a_key_acl_that_lets_the_account_in_asks_for_no_acl() -> None:
+    """The dump's own SDDL grants SYSTEM (through Administrators): nothing to ask about it."""
+    broken = key(state="failed", exportable=False, tests=("encryption-failed",))
+    analysis = analyse(dump(cert(key=broken), cert("other")), log(event()))
+    assert "key folders and files" not in "\n".join(a.what for a in analysis.ask_for)
+    assert "key folder and key file permissions" not in {n.what for n in analysis.not_checked}
 
 
 def test_an_attached_pfx_answers_the_pfx_question() -> None:

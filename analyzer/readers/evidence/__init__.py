@@ -1,7 +1,7 @@
 """Readers of the evidence beside certutil dumps and event logs: icacls, Process Monitor, netsh,
 applicationHost.config, PowerShell certificate listings, folder listings (dir, Get-ChildItem),
-certificate files, registry values (reg query, Get-ItemProperty) and service accounts (sc qc,
-Win32_Service).
+process listings (tasklist /v, Get-Process -IncludeUserName), certificate files, registry values
+(reg query, Get-ItemProperty) and service accounts (sc qc, Win32_Service).
 
 Importing this package registers every one of them (the registry imports it, see
 `analyzer.readers.registry`)."""
@@ -13,10 +13,23 @@ from analyzer.readers.evidence import (
     icacls,
     iisconfig,
     netsh,
+    processes,
     procmon,
     pslist,
     registry,
     service_config,
 )
 
-__all__ = ["certfile", "dirlist", "getacl", "icacls", "iisconfig", "netsh", "procmon", "pslist", "registry", "service_config"]
+__all__ = [
+    "certfile",
+    "dirlist",
+    "getacl",
+    "icacls",
+    "iisconfig",
+    "netsh",
+    "processes",
+    "procmon",
+    "pslist",
+    "registry",
+    "service_config",
+]

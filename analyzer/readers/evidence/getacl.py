@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from analyzer.inputs.files import InputFile
+from analyzer.knowledge.sddl import ACE_FLAGS, NON_ACCESS_TYPES, parse_sddl
 from analyzer.knowledge.wellknown import display_name, sid_of
 from analyzer.model import AclEntry, ReadResult, Source
 from analyzer.readers import ReaderSpec, ReadOptions, Sample, register
@@ -23,9 +24,7 @@ KIND = "get-acl"
 
 _PROP = re.compile(r"^(?P<name>Path|Owner|Group|Access|Audit|Sddl)\s*:\s?(?P<value>.*)$")
 _ACCESS = re.compile(r"^(?P<account>.+?)\s+(?P<type>Allow|Deny)\s+(?P<rights>\S.*)$")
-_SDDL_ACE = re.compile(
-    r"\((?P<type>[A-Z]{1,2});(?P<flags>[A-Z]*);(?P<rights>[^;]*);[^;]*;[^;]*;(?P<sid>[^;)]+)\)"
-)
+_INHERITANCE_FLAGS = ("OI", "CI", "IO", "NP")  # the SDDL flags icacls shows as (OI) ...
 
 # .NET FileSystemRights names -> icacls rights.
 RIGHT_NAMES = {
@@ -81,36 +80,21 @@ MASK_BITS = (
     (0x40000, "WDAC"),
     (0x80000, "WO"),
     (0x100000, "S"),
+    (0x1000000, "AS"),
+    (0x2000000, "MA"),
 )
-SDDL_RIGHTS = {
-    "FA": ("F",),
-    "FR": ("R",),
-    "FW": ("W",),
-    "FX": ("RX",),
-    "GA": ("GA",),
-    "GR": ("GR",),
-    "GW": ("GW",),
-    "GX": ("GE",),
-}
-SDDL_SIDS = {
-    "WD": "S-1-1-0",
-    "SY": "S-1-5-18",
-    "BA": "S-1-5-32-544",
-    "BU": "S-1-5-32-545",
-    "AU": "S-1-5-11",
-    "CO": "S-1-3-0",
-    "LS": "S-1-5-19",
-    "NS": "S-1-5-20",
-    "IS": "S-1-5-32-568",
-}
-SDDL_FLAGS = {"OI": "OI", "CI": "CI", "IO": "IO", "NP": "NP"}
+_NAMED_BITS = sum(bit for bit, _ in MASK_BITS)
 
 
 def mask_rights(mask: int) -> tuple[str, ...]:
+    """An access mask in icacls' spelling: one simple right where icacls prints one, else the
+    specific rights, and any bit icacls has no name for as a hex mask (never dropped)."""
     mask &= 0xFFFFFFFF
     if mask in SIMPLE_MASKS:
         return SIMPLE_MASKS[mask]
-    return tuple(name for bit, name in MASK_BITS if mask & bit)
+    named = tuple(name for bit, name in MASK_BITS if mask & bit)
+    rest = mask & ~_NAMED_BITS
+    return (*named, f"0x{rest:x}") if rest else named
 
 
 def _rights_text(text: str) -> tuple[str, ...] | None:
@@ -126,32 +110,33 @@ def _rights_text(text: str) -> tuple[str, ...] | None:
     return tuple(out)
 
 
-def _sddl_entries(path: str, sddl: str, owner: str | None, source: Source) -> list[AclEntry]:
-    dacl = sddl.split("D:", 1)[1].split("S:", 1)[0] if "D:" in sddl else ""
+def _sddl_entries(
+    path: str, sddl: str, owner: str | None, source: Source, result: ReadResult
+) -> list[AclEntry]:
+    """The DACL of the ``Sddl`` line as icacls-spelled entries, in stored order. SDDL right
+    letters are not icacls letters (SDDL ``WD`` is WRITE_DAC, icacls ``WD`` write data): the mask
+    is read by the project's SDDL parser and spelled as icacls prints it. An ACE that no icacls
+    spelling can express (conditional, object-type, unreadable) keeps its SDDL text as its
+    rights, which the access check reads as an ACE it cannot evaluate, never as a grant."""
     out = []
-    for ace in _SDDL_ACE.finditer(dacl):
-        if ace["type"] not in ("A", "D"):
-            continue
-        sid = SDDL_SIDS.get(ace["sid"], ace["sid"]).upper()
-        rights_text = ace["rights"]
-        if rights_text.lower().startswith("0x"):
-            rights = mask_rights(int(rights_text, 16))
-        else:
-            rights = tuple(
-                r
-                for i in range(0, len(rights_text), 2)
-                for r in SDDL_RIGHTS.get(rights_text[i : i + 2], (rights_text[i : i + 2],))
+    for ace in parse_sddl(sddl).aces:
+        if ace.type in NON_ACCESS_TYPES:
+            continue  # audit, label and other ACEs take no part in an access check
+        plain = ace.type in ("A", "D") and ace.mask is not None and set(ace.flags) <= ACE_FLAGS
+        if not plain:
+            result.note(
+                f"line {source.line}: ACE {ace.index} {ace.text[:80]!r} is not a plain allow or "
+                "deny ACE; access through it is not known"
             )
-        flags = [ace["flags"][i : i + 2] for i in range(0, len(ace["flags"]), 2)]
         out.append(
             AclEntry(
                 path,
-                display_name(sid),
-                sid,
-                rights,
-                allow=ace["type"] == "A",
-                inherited="ID" in flags,
-                inheritance=tuple(SDDL_FLAGS[f] for f in flags if f in SDDL_FLAGS),
+                display_name(ace.sid) if ace.sid else ace.trustee,
+                ace.sid,
+                mask_rights(ace.mask) if plain and ace.mask is not None else (ace.text[:200],),
+                allow=ace.type in ("A", "OA", "XA", "ZA"),
+                inherited=ace.inherited,
+                inheritance=tuple(f for f in ace.flags if f in _INHERITANCE_FLAGS),
                 owner=owner,
                 source=source,
             )
@@ -173,7 +158,7 @@ def _flush(block: dict[str, list[Line]], result: ReadResult) -> None:
     sddl = "".join(line.text.strip() for line in block.get("Sddl", []))
     if sddl and "D:" in sddl and sddl.rstrip().endswith(")"):
         entries = _sddl_entries(
-            path, sddl, owner or None, Source(result.path, block["Sddl"][0].number)
+            path, sddl, owner or None, Source(result.path, block["Sddl"][0].number), result
         )
         if entries:
             result.acls.extend(entries)
