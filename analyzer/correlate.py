@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from analyzer.case import Case
 from analyzer.knowledge.eventfields import EVENTLOG, HTTP_EVENT, RDP_SERVICES, SCHANNEL
 from analyzer.model import Certificate, Event, Evidence, OsInfo
+from analyzer.servicemap import SERVICE_FAILURE_EVENTS, failure_events, services_in_case
 
 SERVER_AUTH = "1.3.6.1.5.5.7.3.1"
 ANY_PURPOSE = "2.5.29.37.0"
@@ -121,6 +122,9 @@ class Correlation:
     os: OsInfo | None
     os_source: str | None
     local_offset: str | None = None  # the customer's UTC offset, when an export reveals it
+    services: tuple[str, ...] = ()  # ids of the services the evidence names (servicemap)
+    # Failure events of a known service other than 36870 (Remote Desktop 1057/1058).
+    service_failures: tuple[Event, ...] = ()
 
     def points_at(self, thumbprint: str | None) -> bool:
         return thumbprint is not None and any(s.thumbprint == thumbprint for s in self.in_scope)
@@ -178,6 +182,13 @@ def correlate(case: Case) -> Correlation:
         os=os_info,
         os_source=os_source,
         local_offset=local_offset(case),
+        services=services_in_case(case, failures),
+        service_failures=tuple(
+            sorted(
+                (e for service in SERVICE_FAILURE_EVENTS for e in failure_events(case, service)),
+                key=_event_order,
+            )
+        ),
     )
 
 

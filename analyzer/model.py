@@ -274,6 +274,37 @@ class MachineGuid:
     source: Source = field(default=Source(""), compare=False)
 
 
+@dataclass(frozen=True)
+class RegistryValue:
+    """One registry value as ``reg query`` or ``Get-ItemProperty`` prints it.
+
+    ``data`` is the text as printed (REG_BINARY: reg's upper-case hex digits without spaces;
+    Get-ItemProperty: ``{154, 108, ...}``); ``binary`` the bytes as lower-case hex when the value
+    is binary and every byte was shown (Format-List cuts arrays after four items unless
+    ``$FormatEnumerationLimit`` is raised: then None)."""
+
+    key: str | None  # HKEY_LOCAL_MACHINE\..., as printed (HKLM\ spelled out); None: not shown
+    name: str  # the value's name; "" for the key's default value
+    type: str | None  # REG_SZ, REG_BINARY, REG_DWORD, REG_MULTI_SZ, ...; None when not printed
+    data: str
+    binary: str | None = None
+    form: str = "reg-query"  # "reg-query" | "get-itemproperty"
+    source: Source = field(default=Source(""), compare=False)
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """A Windows service's configured logon account, from ``sc qc <service>`` or a
+    ``Win32_Service`` listing (Get-CimInstance / Get-WmiObject, table or list)."""
+
+    name: str  # the service (key) name: TermService, W3SVC, MSSQLSERVER
+    start_name: str | None  # SERVICE_START_NAME / StartName as printed; None when not shown
+    display_name: str | None = None
+    binary_path: str | None = None
+    form: str = "sc-qc"  # "sc-qc" | "win32-service-table" | "win32-service-list"
+    source: Source = field(default=Source(""), compare=False)
+
+
 # --------------------------------------------------------------------------- records
 
 
@@ -570,6 +601,9 @@ class Diagnosis:
     remediation: tuple[str, ...] = ()  # the first plan's steps, as text
     references: tuple[str, ...] = ()
     explains_events: bool = False
+    # The product whose configuration names the certificate (analyzer.knowledge.services ids:
+    # "iis", "http.sys", "rdp", ...), or None when the evidence names none.
+    service: str | None = None
     summary: str = ""
     remediation_plans: tuple[FixPlan, ...] = ()  # alternatives, the one to try first first
     # The id of the diagnosis this one is a runner-up of: an alternative the evidence neither

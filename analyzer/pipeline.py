@@ -78,6 +78,8 @@ def correlation_context(case: Case, correlation: Correlation) -> dict[str, Any]:
         ],
         "notes": list(correlation.notes),
         "service": correlation.service,
+        "services": list(correlation.services),
+        "service_failures": len(correlation.service_failures),
         "service_evidence": [
             {"text": e.text, "source": str(e.source), "quote": e.quote}
             for e in correlation.service_evidence

@@ -1,7 +1,8 @@
 """`certtriage analyze PATH...`: one ticket, one verdict, a report, and an exit code.
 
 Exit codes (precedence in this order): 2 usage error; 3 no usable input; 1 at least one fault;
-4 Schannel 36870 present but no rule explains it; 0 otherwise; 70 internal error.
+4 a failure event of a known service (Schannel 36870, Remote Desktop 1057/1058) present but no
+rule explains it; 0 otherwise; 70 internal error.
 """
 
 from __future__ import annotations
@@ -43,7 +44,9 @@ def exit_code(analysis: Analysis) -> int:
         return EXIT_NO_INPUT
     if any(d.kind == "fault" for d in analysis.diagnoses):
         return EXIT_FAULT
-    if analysis.context.get("failures") and not any(d.explains_events for d in analysis.diagnoses):
+    # A failure event of a known service (36870; Remote Desktop 1057/1058) no rule explains.
+    failed = analysis.context.get("failures") or analysis.context.get("service_failures")
+    if failed and not any(d.explains_events for d in analysis.diagnoses):
         return EXIT_UNEXPLAINED
     return EXIT_OK
 
@@ -135,7 +138,8 @@ def analyze(
 ) -> None:
     """Analyse one ticket: which scenario broke the SSL binding, on which certificate, the
     evidence and the fix. Exit codes: 0 no fault, 1 fault found, 2 usage error, 3 no usable
-    input, 4 36870 present but unexplained, 70 internal error."""
+    input, 4 a service's failure events (36870, RDP 1057/1058) present but unexplained, 70
+    internal error."""
     try:
         options = _options(paths, thumbprint, at, engine)
         if json_out == "-" and markdown == "-":

@@ -5,7 +5,8 @@ Exit codes, shared by every command that reads inputs:
   1  analyze only: at least one `fault` diagnosis
   2  usage error
   3  no usable input
-  4  analyze only: 36870 events present but no rule explains them
+  4  analyze only: failure events of a known service (Schannel 36870, Remote Desktop
+     1057/1058) present but no rule explains them
   5  triage only: some tickets could not be analysed
   70 internal error (one line; the traceback only with -v)
 """

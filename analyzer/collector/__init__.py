@@ -61,10 +61,10 @@ COLLECTED_FILES: tuple[CollectedFile, ...] = (
         "the sites section of applicationHost.config, password attributes removed",
     ),
     CollectedFile("machineguid.txt", "machineguid", "reg query HKLM\\SOFTWARE\\Microsoft\\Cryptography"),
-    CollectedFile("services.txt", None, "sc qc of each service certtriage knows"),
-    CollectedFile("rdp-certificate.txt", None, "reg query RDP-Tcp SSLCertificateSHA1Hash"),
+    CollectedFile("services.txt", "service-config", "sc qc of each service certtriage knows"),
+    CollectedFile("rdp-certificate.txt", "registry", "reg query RDP-Tcp SSLCertificateSHA1Hash"),
     CollectedFile(
-        "sql-certificate.txt", None, "reg query SQL Server SuperSocketNetLib Certificate"
+        "sql-certificate.txt", "registry", "reg query SQL Server SuperSocketNetLib Certificate"
     ),
     CollectedFile(MANIFEST_NAME, "collection-manifest", "what ran, its exit codes, file hashes"),
 )

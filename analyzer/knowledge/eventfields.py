@@ -50,7 +50,8 @@ WANTED: dict[str, frozenset[int]] = {
     # 1004, 1007 (binding already in use). W3SVC documents 1008 as unused.
     W3SVC: frozenset({1003, 1004, 1007}),
     CAPI2: frozenset({70}),
-    # 1057: failed to create a self-signed RDP certificate; 1058: failed to replace it.
+    # 1057: failed to create a self-signed RDP certificate; 1058: failed to replace it
+    # (https://learn.microsoft.com/troubleshoot/azure/virtual-machines/windows/event-id-troubleshoot-vm-rdp-connecton).
     RDP_SERVICES: frozenset({1057, 1058}),
     EVENTLOG: frozenset({6005, 6006, 6008, 6009}),
     KERNEL_GENERAL: frozenset({12, 13}),
@@ -104,6 +105,10 @@ POSITIONAL_NAMES: dict[tuple[str, int], tuple[str, ...]] = {
     (HTTP_EVENT, 15301): ("DeviceObject", "Endpoint"),
     (HTTP_EVENT, 15302): ("DeviceObject", "Endpoint"),
     (EVENTLOG, 6009): ("Version", "Build", "ServicePack", "KernelType", "Revision"),
+    # Classic events with one insertion string, the status text ("The relevant status code was
+    # Access is denied."; Microsoft's RDP troubleshooting page); the name is ours.
+    (RDP_SERVICES, 1057): ("Status",),
+    (RDP_SERVICES, 1058): ("Status",),
     (W3SVC, 1003): ("UrlPrefix", "SiteId"),
     (W3SVC, 1004): ("UrlPrefix", "SiteId"),
     (W3SVC, 1007): ("UrlPrefix", "SiteId"),

@@ -19,9 +19,10 @@ for ``reg query``'s layout; ``Get-ItemProperty`` prints its object as a Format-L
 - ``(Get-ItemProperty ...).MachineGuid``: a bare GUID, taken only after a command (a prompt line
   or the command itself) that names MachineGuid.
 
-This module is the whole reader: its `RecordType` (``machine_guids`` in the analysis document)
-and its `ReaderSpec`; the registry finds it by scanning the package. The record class,
-`analyzer.model.MachineGuid`, lives in the model because the `machineguid-mismatch` rule reads it.
+This module is the reader and its `ReaderSpec`; the record (`analyzer.model.MachineGuid`, so that
+rules can use it) and its `RecordType` (``machine_guids`` in the analysis document,
+`analyzer.readers.records`) are shared with the registry-value reader
+(`analyzer.readers.evidence.registry`), which records a MachineGuid found among other values.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import re
 
 from analyzer.inputs.decode import split_lines
 from analyzer.inputs.files import InputFile
-from analyzer.model import CRYPTOGRAPHY_KEY, MachineGuid, ReadResult, RecordType, Source
+from analyzer.model import CRYPTOGRAPHY_KEY, MachineGuid, ReadResult, Source
 from analyzer.readers import ReaderSpec, ReadOptions, Sample, register
 from analyzer.readers.evidence.paste import (
     Cleaned,
@@ -39,19 +40,13 @@ from analyzer.readers.evidence.paste import (
     read_text,
     sniff_lines,
 )
+from analyzer.readers.evidence.registry import COLUMN_HEADERS, ERROR_PREFIXES
+from analyzer.readers.records import MACHINE_GUIDS
 
 KIND = "machineguid"
 # More values than any paste of one or two machines holds: the rest is not read.
 MAX_VALUES = 64
 
-
-MACHINE_GUIDS = RecordType(
-    MachineGuid,
-    "machine_guids",
-    "MachineGuid values",
-    "the machine's MachineGuid (reg query, Get-ItemProperty): the suffix of the key "
-    "container names this machine creates",
-)
 
 _GUID = r"\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}?"
 _GUID_ONLY = re.compile(rf"^\s*(?P<guid>{_GUID})\s*$")
@@ -63,20 +58,6 @@ _LIST_VALUE = re.compile(r"^\s*MachineGuid\s*:\s*(?P<value>.*?)\s*$", re.I)
 _PS_PATH = re.compile(r"^\s*PSPath\s*:\s*\S*Registry::(?P<key>\S.*?)\s*$", re.I)
 # A command echoed without a prompt (a script pasted with its output).
 _COMMAND = re.compile(r"\b(?:reg(?:\.exe)?\s+query|Get-ItemProperty(?:Value)?|gp)\b", re.I)
-# Registry Editor's column header, as Windows prints it per language (data, not branches).
-COLUMN_HEADERS: frozenset[tuple[str, ...]] = frozenset(
-    {
-        ("name", "type", "data"),
-        ("name", "typ", "daten"),
-        ("nom", "type", "données"),
-        ("nombre", "tipo", "datos"),
-        ("nome", "tipo", "dati"),
-        ("nome", "tipo", "dados"),
-        ("naam", "type", "gegevens"),
-    }
-)
-# reg.exe's error prefix per language (`ERROR: The system was unable to find ...`).
-ERROR_PREFIXES: tuple[str, ...] = ("ERROR:", "FEHLER:", "ERREUR:", "ERRORE:", "FOUT:")
 
 
 def _guid(text: str) -> str | None:

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from analyzer.model import AclEntry, Binding, Certificate, Event, FileAccess, RecordType
+from analyzer.model import (
+    AclEntry,
+    Binding,
+    Certificate,
+    Event,
+    FileAccess,
+    MachineGuid,
+    RecordType,
+)
 
 
 def unique_events(events: Iterable[Event]) -> list[Event]:
@@ -73,4 +81,12 @@ BINDINGS = RecordType(
     "SSL bindings",
     "SSL bindings (netsh http show sslcert, applicationHost.config)",
     json_when_empty=True,
+)
+
+MACHINE_GUIDS = RecordType(
+    MachineGuid,
+    "machine_guids",
+    "MachineGuid values",
+    "the machine's MachineGuid (reg query, Get-ItemProperty): the suffix of the key "
+    "container names this machine creates",
 )

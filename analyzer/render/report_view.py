@@ -360,6 +360,17 @@ def _verdict(analysis: Analysis) -> Verdict:
         for e in analysis.events
         if e.provider == SCHANNEL and e.event_id == 36870 and e.role != "client"
     )
+    service_failures = int(analysis.context.get("service_failures") or 0)
+    if not failures and service_failures:
+        return Verdict(
+            "unexplained",
+            "No known cause for the service's certificate failures",
+            f"{service_failures} failure event{'s' if service_failures != 1 else ''} of "
+            f"{analysis.context.get('service') or 'a service'} in the logs, but no rule explains "
+            f"{'them' if service_failures != 1 else 'it'}; {counts}."
+            + " Next steps lists what could not be checked and what to ask the customer for.",
+            first,
+        )
     if failures:
         return Verdict(
             "unexplained",

@@ -19,9 +19,11 @@ from dataclasses import replace
 
 from analyzer.case import Case
 from analyzer.correlate import Correlation
+from analyzer.knowledge import services as known
 from analyzer.knowledge.tokens import LOCAL_SYSTEM_TOKEN, Token, token_for
 from analyzer.knowledge.wellknown import SYSTEM, fold
 from analyzer.model import Account, Certificate, Event, ProcessOwner
+from analyzer.servicemap import service_account, services_of
 
 LOCAL_SYSTEM = LOCAL_SYSTEM_TOKEN.account
 SYSTEM_PID = 4  # the kernel's System process: HTTP.sys
@@ -77,8 +79,14 @@ def account_for(case: Case, correlation: Correlation, cert: Certificate) -> Acco
       the process, SID None, source "event" (`account_known` is False);
     - a 36870 naming SYSTEM (PID: 4): LocalSystem, source "event";
     - otherwise HTTP.sys's LocalSystem, source "default", assumed.
-    ``cert`` is where services that name their certificate (RDP, SQL Server) will be told apart.
+    - a certificate that only services other than HTTP.sys are configured with (Remote Desktop's
+      SSLCertificateSHA1Hash): that service's account, from its sc qc / Win32_Service listing
+      (source "service-config"), else its documented default (source "default", assumed;
+      `analyzer.servicemap.service_account`).
     """
+    own = service_opener(case, cert)
+    if own is not None:
+        return own
     opener = key_opener(correlation)
     if opener is not None:
         name, pid = opener
@@ -90,6 +98,14 @@ def account_for(case: Case, correlation: Correlation, cert: Certificate) -> Acco
     if any(e.sspi_process for e in correlation.failures):
         return Account(LOCAL_SYSTEM, SYSTEM, "event", False)
     return Account(LOCAL_SYSTEM, SYSTEM, "default", True)
+
+
+def service_opener(case: Case, cert: Certificate) -> Account | None:
+    """The account of the one non-HTTP.sys service ``cert`` is configured for, if that is all."""
+    services = set(services_of(case, cert.thumbprint)) if cert.thumbprint else set()
+    if not services or services & {known.IIS, known.HTTP_SYS} or len(services) > 1:
+        return None
+    return service_account(case, services.pop())
 
 
 def account_known(account: Account) -> bool:

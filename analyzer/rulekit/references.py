@@ -112,7 +112,12 @@ NETSH_HTTP = Page(
     "https://learn.microsoft.com/windows-server/networking/technologies/netsh/netsh-http",
 )
 # 36870 0x8009030D / 10001: wrong permissions on MachineKeys or the RSA files, or a corrupted or
-# missing RSA key; 36871 10013: older TLS versions disabled by policy.
+# missing RSA key; 36871 10013: older TLS versions disabled by policy. For Remote Desktop: 1057
+# (failed to create a new self-signed certificate, e.g. "Keyset does not exist"), 1058 (failed to
+# replace the expired one, e.g. "Access is denied."); the certificate is read with `reg query
+# "HKLM\SYSTEM\CurrentControlSet\Control\Terminal Server\WinStations\RDP-Tcp" /v
+# SSLCertificateSHA1Hash`; the fix saves the ACLs, grants "NT AUTHORITY\NETWORK SERVICE:(R)" and
+# runs `Restart-Service TermService -Force`.
 SCHANNEL_EVENT_CAUSES = Page(
     "Troubleshoot Azure VM RDP connection issues by Event ID (Schannel 36870, 36871)",
     "https://learn.microsoft.com/troubleshoot/azure/virtual-machines/windows/event-id-troubleshoot-vm-rdp-connecton",
@@ -187,4 +192,33 @@ SDDL_FORMAT = Page(
 GET_TLS_CIPHER_SUITE = Page(
     "Get-TlsCipherSuite (TLS module)",
     "https://learn.microsoft.com/powershell/module/tls/get-tlsciphersuite",
+)
+# NETWORK SERVICE has the rights of Users and Authenticated Users, not of Administrators: a key
+# granting only SYSTEM and Administrators is closed to it (Remote Desktop's TermService).
+NETWORK_SERVICE_ACCOUNT = Page(
+    "NetworkService Account",
+    "https://learn.microsoft.com/windows/win32/services/networkservice-account",
+)
+# Remote Desktop Services Authentication and Encryption (Windows Server 2008 R2 event pages): 1051
+# "configured to use SSL with user selected certificate, however, no usable certificate was
+# found on the server. The default certificate will be used"; 1055: the private key of the
+# configured certificate cannot be accessed.
+RDS_AUTHENTICATION_EVENTS = Page(
+    "Remote Desktop Services Authentication and Encryption (event IDs 1050-1058)",
+    "https://learn.microsoft.com/previous-versions/windows/it-pro/windows-server-2008-R2-and-2008/ee890993(v=ws.10)",
+)
+# Win32_TSGeneralSetting.SSLCertificateSHA1Hash: the thumbprint of the certificate the RDP
+# listener uses (what `SSLCertificateSHA1Hash` under RDP-Tcp holds).
+TS_GENERAL_SETTING = Page(
+    "Win32_TSGeneralSetting class",
+    "https://learn.microsoft.com/windows/win32/termserv/win32-tsgeneralsetting",
+)
+# Restart-Service: how a service re-reads its certificate after its key's ACL changed.
+RESTART_SERVICE = Page(
+    "Restart-Service (Microsoft.PowerShell.Management)",
+    "https://learn.microsoft.com/powershell/module/microsoft.powershell.management/restart-service",
+)
+REG_ADD = Page(
+    "reg add (Windows commands)",
+    "https://learn.microsoft.com/windows-server/administration/windows-commands/reg-add",
 )

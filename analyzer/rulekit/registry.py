@@ -31,6 +31,7 @@ from analyzer.case import Case
 from analyzer.correlate import Correlation
 from analyzer.model import Diagnosis, Kind
 from analyzer.rulekit.references import Page
+from analyzer.rulekit.services import with_services
 
 RULES_PACKAGE = "analyzer.rules"
 
@@ -201,4 +202,4 @@ def run_rules(case: Case, correlation: Correlation) -> list[Diagnosis]:
     for rule in all_rules():
         context = RuleContext(case, correlation, tuple(found))
         found.extend(rule.check(context))
-    return found
+    return with_services(case, correlation, found)

@@ -14,10 +14,14 @@ a service it does not know is taken as HTTP.sys.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
+from analyzer.case import Case
 from analyzer.correlate import Correlation
+from analyzer.model import Diagnosis
 from analyzer.rulekit import references as pages
 from analyzer.rulekit.references import Page
+from analyzer.servicemap import services_of
 
 # Services (as the correlation names them: an SSPI client process or a service name) that refuse
 # a certificate outside its validity or without Server Authentication, with the page saying so.
@@ -52,3 +56,21 @@ def lenient_service_reason(correlation: Correlation) -> str:
         f"{who}: HTTP.sys binds such a certificate and clients reject it later at the handshake, "
         "so it does not explain 0x80070520 and this is advisory"
     )
+
+
+def with_services(
+    case: Case, correlation: Correlation, diagnoses: list[Diagnosis]
+) -> list[Diagnosis]:
+    """Each diagnosis with the service it is about (``Diagnosis.service``), when its rule did not
+    say: the services whose configuration names its certificates, one diagnosis per service;
+    else, for a diagnosis that explains the failures, the one service the evidence names."""
+    out: list[Diagnosis] = []
+    for diagnosis in diagnoses:
+        if diagnosis.service is not None:
+            out.append(diagnosis)
+            continue
+        named = sorted({s for t in diagnosis.certificates for s in services_of(case, t)})
+        if not named and diagnosis.explains_events and len(correlation.services) == 1:
+            named = list(correlation.services)
+        out.extend([replace(diagnosis, service=s) for s in named] or [diagnosis])
+    return out

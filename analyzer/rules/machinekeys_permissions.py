@@ -8,13 +8,18 @@ ACCESS DENIED on the key file for that process (`analyzer.rulekit.key_access`). 
 cites the deciding ACE lines. Without such evidence it is only the runner-up of scenario 1 (low
 confidence), with what would tell them apart; where the evidence shows the account can read the
 key it is not reported at all. A folder ACL is never the proof (`key-folder-acl-advice`).
+
+Services other than HTTP.sys (`analyzer.rulekit.service_keys`): the key of the certificate the
+service is configured with, checked for the service's account (Remote Desktop: NETWORK SERVICE);
+such a certificate is never judged for LocalSystem.
 """
 
 from __future__ import annotations
 
 from analyzer.knowledge.access import DENIED
+from analyzer.knowledge.services import display
 from analyzer.knowledge.wellknown import SYSTEM
-from analyzer.model import Diagnosis, Kind
+from analyzer.model import Confidence, Diagnosis, Kind
 from analyzer.rulekit import references as pages
 from analyzer.rulekit import remedies
 from analyzer.rulekit.evidence import (
@@ -29,6 +34,24 @@ from analyzer.rulekit.key_access import TELL_APART, classify
 from analyzer.rulekit.keys import key_folder
 from analyzer.rulekit.registry import Need, Question, Rule, RuleContext, register
 from analyzer.rulekit.runner_up import contradicted
+from analyzer.rulekit.service_keys import (
+    KeyDenial,
+    grant_read_steps,
+    key_denials,
+    only_other_services,
+    service_failure_events,
+)
+
+# HTTP.sys's own diagnoses cite what they rest on; NETWORK SERVICE is the Remote Desktop half's.
+HTTP_SYS_PAGES = (
+    pages.DACL_ACCESS,
+    pages.LOCAL_SYSTEM,
+    pages.MACHINEKEYS_DEFAULTS,
+    pages.KEY_STORAGE,
+    pages.ICACLS,
+    pages.IIS_0X80070520,
+    pages.SCHANNEL_EVENT_CAUSES,
+)
 
 
 @register
@@ -41,25 +64,21 @@ class MachineKeysPermissions(Rule):
         "the access check on the key's SDDL or the key file's icacls / Get-Acl entries says the "
         "account that opens the key (LocalSystem for HTTP.sys) cannot read it, or procmon shows "
         "ACCESS DENIED on the key file for that process; low-confidence runner-up of "
-        "`non-exportable-broken-keyset` while access is not known"
+        "`non-exportable-broken-keyset` while access is not known; for Remote Desktop (service "
+        "`rdp`), the configured certificate's key ACL does not let TermService's account "
+        "(NETWORK SERVICE) read it"
     )
     needs = frozenset({Need.ELEVATION})
     asks = frozenset({Question.KEY_ACLS, Question.CAPI2_LOG, Question.PROCMON})
-    references = (
-        pages.DACL_ACCESS,
-        pages.LOCAL_SYSTEM,
-        pages.MACHINEKEYS_DEFAULTS,
-        pages.KEY_STORAGE,
-        pages.ICACLS,
-        pages.IIS_0X80070520,
-        pages.SCHANNEL_EVENT_CAUSES,
-    )
+    references = (*HTTP_SYS_PAGES, pages.NETWORK_SERVICE_ACCOUNT)
 
     def check(self, context: RuleContext) -> list[Diagnosis]:
         out = []
         correlation = context.correlation
         events, event_evidence = failure_facts(correlation)
         for cert in candidate_certificates(context.case.certificates):
+            if only_other_services(context.case, cert.thumbprint):
+                continue  # its service's own account is checked below, not LocalSystem
             verdict = classify(context.case, correlation, cert)
             key = cert.key
             if verdict is None or key is None or not cert.thumbprint:
@@ -104,6 +123,7 @@ class MachineKeysPermissions(Rule):
             out.append(
                 self.diagnosis(
                     label(cert),
+                    references=HTTP_SYS_PAGES,
                     confidence=confidence,
                     confidence_reason=reason,
                     certificates=(cert.thumbprint,),
@@ -116,5 +136,38 @@ class MachineKeysPermissions(Rule):
                     account=account,
                 )
             )
+        out.extend(self.service_denial(context, denial) for denial in key_denials(context.case))
         return out
+
+    def service_denial(self, context: RuleContext, denial: KeyDenial) -> Diagnosis:
+        """A service other than HTTP.sys whose account cannot read its certificate's key."""
+        cert, account = denial.cert, denial.account
+        failures = service_failure_events(context.case, context.correlation, denial.service)
+        sources = tuple(e.source for e in failures[:10])
+        who = f"{account.name}" + (" (the service's documented default)" if account.assumed else "")
+        return self.diagnosis(
+            label(cert),
+            title=f"{display(denial.service)} cannot open the private key: {label(cert)}",
+            confidence=Confidence.HIGH if failures else Confidence.MEDIUM,
+            confidence_reason=(
+                f"the key's ACL does not let {account.name} read it"
+                + (
+                    "; the service's failure events agree"
+                    if failures
+                    else "; no failure event of the service in the case"
+                )
+            ),
+            certificates=(cert.thumbprint or "",),
+            events=sources,
+            evidence=denial.evidence,
+            plans=remedies.single(*grant_read_steps(denial)),
+            explains_events=bool(failures),
+            summary=(
+                f"{display(denial.service)} runs as {who}, which cannot read the private key of "
+                f"{label(cert)}, the certificate it is configured with."
+            ),
+            service=denial.service,
+            account=account,
+            references=(pages.NETWORK_SERVICE_ACCOUNT, pages.SCHANNEL_EVENT_CAUSES, pages.ICACLS),
+        )
 

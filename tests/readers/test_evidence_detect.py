@@ -10,7 +10,16 @@ from hypothesis import strategies as st
 from analyzer.inputs.files import InputFile
 from analyzer.model import ReadResult
 from analyzer.readers import ReadOptions, detect
-from analyzer.readers.evidence import getacl, icacls, iisconfig, netsh, procmon, pslist
+from analyzer.readers.evidence import (
+    getacl,
+    icacls,
+    iisconfig,
+    netsh,
+    procmon,
+    pslist,
+    registry,
+    service_config,
+)
 from tests.readers.evidence_helpers import EVIDENCE
 
 EXPECTED = {
@@ -37,6 +46,17 @@ EXPECTED = {
     "certs/files.contoso.com.cer": "cert-file",
     "certs/files.contoso.com.pem": "cert-file",
     "certs/files.contoso.com.pfx": "pfx",
+    "registry/rdp-hash.txt": "registry",
+    "registry/rdp-tcp-key.txt": "registry",
+    "registry/rdp-pasted-de.md": "registry",
+    "registry/rdp-get-itemproperty.txt": "registry",
+    "registry/rdp-get-itemproperty-cut.txt": "registry",
+    "registry/lsa-and-machineguid-utf16.txt": "registry",
+    "services/sc-qc-termservice.txt": "service-config",
+    "services/sc-qc-localized-utf16.txt": "service-config",
+    "services/win32-service-table.txt": "service-config",
+    "services/win32-service-list.md": "service-config",
+    "services/wmic-service.txt": "service-config",
 }
 
 
@@ -46,7 +66,10 @@ def test_fixture_is_detected_as_its_kind(name: str) -> None:
     assert spec is not None and spec.kind == EXPECTED[name]
 
 
-READERS = [getacl.SPEC, icacls.SPEC, procmon.SPEC_CSV, netsh.SPEC, iisconfig.SPEC, pslist.SPEC]
+READERS = [
+    *(getacl.SPEC, icacls.SPEC, procmon.SPEC_CSV, netsh.SPEC, iisconfig.SPEC, pslist.SPEC),
+    *(registry.SPEC, service_config.SPEC),
+]
 HOSTILE_LINES = st.lists(
     st.one_of(
         st.text(max_size=200),
@@ -65,6 +88,16 @@ HOSTILE_LINES = st.lists(
                 "  BUILTIN\\x:(DENY)",
                 '<binding protocol="https" bindingInformation="*:443:" certificateHash="1" />',
                 "A" * 5000,
+                "HKEY_LOCAL_MACHINE\\SYSTEM",
+                "    SSLCertificateSHA1Hash    REG_BINARY    9A6C",
+                "    x    REG_BINARY    ZZ",
+                "PSPath : Microsoft.PowerShell.Core\\Registry::HKLM\\x",
+                "SSLCertificateSHA1Hash : {1, 2, 999...}",
+                "SERVICE_NAME: TermService",
+                "        SERVICE_START_NAME : x",
+                "Name    StartName",
+                "----    ---------",
+                "[SC] QueryServiceConfig SUCCESS",
             ]
         ),
     ),

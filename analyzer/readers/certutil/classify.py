@@ -122,7 +122,8 @@ _SDDL = re.compile(r"^(?:O:\S+?)?(?:G:\S+?)?D:[A-Z]*\(")
 _LABEL = re.compile(r"^([^:=：]{1,80}?)\s*([:=：])\s*(.*)$")
 _PROVIDER_KEYSPEC = re.compile(r"^(.+?):\s*KeySpec\s*=\s*(\d+)\s*$", re.IGNORECASE)
 _VARIANT_TEST = re.compile(r"^(\S+)\s+test\s+(skipped|passed|FAILED)\b(.*)$", re.IGNORECASE)
-_HEADER = re.compile(r"^([A-Za-z][\w.\-]{0,40})\s+\"([^\"]{0,80})\"$")
+# `my "Personal"`, and `Remote Desktop "Remote Desktop"`: a store name may hold a few words.
+_HEADER = re.compile(r"^([A-Za-z][\w.\-]{0,40}(?: [\w.\-]{1,40}){0,3})\s+\"([^\"]{0,80})\"$")
 _PROVIDER_NAME = re.compile(
     r"(?:Key Storage|Cryptographic|Crypto(?:graphy)?) Provider(?: v\d[\d.]*)?$"
 )

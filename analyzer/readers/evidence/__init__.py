@@ -1,6 +1,7 @@
 """Readers of the evidence beside certutil dumps and event logs: icacls, Process Monitor, netsh,
 applicationHost.config, PowerShell certificate listings, folder listings (dir, Get-ChildItem),
-process listings (tasklist /v, Get-Process -IncludeUserName) and certificate files.
+process listings (tasklist /v, Get-Process -IncludeUserName), certificate files, registry values
+(reg query, Get-ItemProperty) and service accounts (sc qc, Win32_Service).
 
 Importing this package registers every one of them (the registry imports it, see
 `analyzer.readers.registry`)."""
@@ -15,6 +16,8 @@ from analyzer.readers.evidence import (
     processes,
     procmon,
     pslist,
+    registry,
+    service_config,
 )
 
 __all__ = [
@@ -27,4 +30,6 @@ __all__ = [
     "processes",
     "procmon",
     "pslist",
+    "registry",
+    "service_config",
 ]

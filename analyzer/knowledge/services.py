@@ -1,0 +1,128 @@
+"""The Windows services that load a machine-store TLS key: their ids, service names, the account
+each runs as by default, and where each names its certificate. Data, usable by readers and rules.
+
+Ids are what ``diagnoses[].service`` and ``correlation.services[]`` hold (docs/analyze.md):
+
+- ``iis``: an IIS site (applicationHost.config) or a netsh binding owned by IIS's application id;
+- ``http.sys``: an HTTP.sys binding whose owner is not identified (WinRM HTTPS, AD FS and any
+  ``netsh http`` binding are HTTP.sys bindings too);
+- ``rdp``: Remote Desktop (TermService);
+- ``sqlserver``, ``winrm``, ``adfs``, ``exchange``: named here so the contract has them; no rule
+  reads their configuration yet.
+
+Accounts: HTTP.sys loads the key in lsass as LocalSystem ("LocalSystem Account",
+https://learn.microsoft.com/windows/win32/services/localsystem-account). TermService runs in
+``svchost.exe -k NetworkService`` as NETWORK SERVICE (``sc qc TermService`` shows
+``SERVICE_START_NAME : NT Authority\\NetworkService``; "NetworkService Account",
+https://learn.microsoft.com/windows/win32/services/networkservice-account), and Microsoft's RDP
+troubleshooting page grants ``NT AUTHORITY\\NETWORK SERVICE:(R)`` on MachineKeys for its 1057 /
+1058 / 36870 failures ("Troubleshoot Azure VM RDP connection issues by Event ID",
+https://learn.microsoft.com/troubleshoot/azure/virtual-machines/windows/event-id-troubleshoot-vm-rdp-connecton).
+SQL Server's default is its virtual account ``NT SERVICE\\MSSQLSERVER`` ("Configure Windows
+service accounts and permissions",
+https://learn.microsoft.com/sql/database-engine/configure-windows/configure-windows-service-accounts-and-permissions).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+IIS = "iis"
+HTTP_SYS = "http.sys"
+RDP = "rdp"
+SQL_SERVER = "sqlserver"
+WINRM = "winrm"
+ADFS = "adfs"
+EXCHANGE = "exchange"
+
+# IIS's application id on the HTTP.sys bindings it makes (appcmd / IIS Manager): the
+# "Application ID" netsh prints for a site binding ("netsh http" page's examples use it).
+IIS_APP_ID = "4dc3e181-e14b-4a21-b022-59fc669b0914"
+
+# Where Remote Desktop names the certificate it uses for TLS: the RDP-Tcp listener's
+# SSLCertificateSHA1Hash (REG_BINARY, the thumbprint), as Microsoft's RDP troubleshooting page
+# reads it with `reg query ... /v SSLCertificateSHA1Hash`; the Win32_TSGeneralSetting class
+# exposes the same value ("Win32_TSGeneralSetting class",
+# https://learn.microsoft.com/windows/win32/termserv/win32-tsgeneralsetting).
+RDP_TCP_KEY = (
+    "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\Terminal Server\\WinStations\\RDP-Tcp"
+)
+RDP_HASH_VALUE = "SSLCertificateSHA1Hash"
+# The store TermService keeps its self-signed certificate in (certutil -store "Remote Desktop");
+# a configured certificate sits in the machine's My store.
+RDP_STORES = ("my", "remote desktop")
+
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    id: str
+    display: str  # as the report says it
+    service_names: tuple[str, ...]  # SCM key names (sc qc <name>, Win32_Service.Name), folded
+    default_account: str  # as sc qc prints the default StartName
+    default_sid: str | None  # None: the account's SID depends on the instance
+    page: str  # the Microsoft page naming that account
+
+
+SERVICES: dict[str, ServiceInfo] = {
+    info.id: info
+    for info in (
+        ServiceInfo(
+            IIS,
+            "IIS (HTTP.sys)",
+            ("w3svc", "was"),
+            "LocalSystem",
+            "S-1-5-18",
+            "https://learn.microsoft.com/windows/win32/services/localsystem-account",
+        ),
+        ServiceInfo(
+            HTTP_SYS,
+            "HTTP.sys",
+            ("http",),
+            "LocalSystem",
+            "S-1-5-18",
+            "https://learn.microsoft.com/windows/win32/services/localsystem-account",
+        ),
+        ServiceInfo(
+            RDP,
+            "Remote Desktop Services",
+            ("termservice",),
+            "NT Authority\\NetworkService",
+            "S-1-5-20",
+            "https://learn.microsoft.com/windows/win32/services/networkservice-account",
+        ),
+        ServiceInfo(
+            SQL_SERVER,
+            "SQL Server",
+            ("mssqlserver",),
+            "NT Service\\MSSQLSERVER",
+            "S-1-5-80-3880718306-3832830129-1677859214-2598158968-1052248003",
+            "https://learn.microsoft.com/sql/database-engine/configure-windows/"
+            "configure-windows-service-accounts-and-permissions",
+        ),
+        ServiceInfo(
+            WINRM,
+            "WinRM (HTTP.sys)",
+            ("winrm",),
+            "LocalSystem",
+            "S-1-5-18",
+            "https://learn.microsoft.com/windows/win32/services/localsystem-account",
+        ),
+    )
+}
+# Every id the contract allows (those without a ServiceInfo have no default account here yet).
+SERVICE_IDS: tuple[str, ...] = (IIS, HTTP_SYS, RDP, SQL_SERVER, WINRM, ADFS, EXCHANGE)
+# A service's own key name -> its id ("TermService" -> "rdp"); SQL Server named instances too.
+_BY_NAME = {name: info.id for info in SERVICES.values() for name in info.service_names}
+
+
+def service_id(service_name: str) -> str | None:
+    """The id of a service named as the SCM names it (``TermService``, ``MSSQL$SALES``)."""
+    folded = service_name.strip().casefold()
+    if folded.startswith("mssql$"):
+        return SQL_SERVER
+    return _BY_NAME.get(folded)
+
+
+def display(service: str) -> str:
+    info = SERVICES.get(service)
+    return info.display if info else service
