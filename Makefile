@@ -37,6 +37,7 @@ browser-deps:
 
 test: $(VENV)/.installed-test browser-deps
 	$(BIN)/ruff check analyzer tests bench fixtures/writers
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
@@ -72,4 +73,4 @@ bench-full: $(VENV)/.installed-test
 	$(BIN)/python bench/bench_full.py --baseline $(BASELINE) --runs 5
 
 clean:
-	rm -rf $(VENV) out test-output .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) out test-output .pytest_cache .ruff_cache .mypy_cache .import_linter_cache
