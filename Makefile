@@ -46,10 +46,12 @@ bless: $(VENV)/.installed-test
 	$(BIN)/python tests/golden_outputs.py --bless
 
 # Re-write the documents generated from the code: the rule table of docs/analyze.md and
-# docs/readers.md (reader kinds, record keys); tests fail when they differ.
+# docs/readers.md (reader kinds, record keys) and docs/diagnostics.md (message codes); tests fail
+# when they differ.
 docs: $(VENV)/.installed-test
 	$(BIN)/python -m analyzer.rulekit.doctable docs/analyze.md
 	$(BIN)/python tests/readers_doc.py --write
+	$(BIN)/python tests/diagnostics_doc.py --write
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy

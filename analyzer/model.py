@@ -10,6 +10,7 @@ copies of a file is the same fact.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
@@ -31,6 +32,8 @@ class Status(str, Enum):
 
 
 class Level(str, Enum):
+    """How much a reading message matters: only `ERROR` makes an input unusable."""
+
     INFO = "info"
     WARNING = "warning"
     ERROR = "error"
@@ -56,13 +59,26 @@ class Source:
         return self.path
 
 
+# "<area>.<what>": lower-case words joined by "-", e.g. "evtx.chunk-bad-crc", "input.empty".
+CODE_SHAPE = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*\.[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
 @dataclass(frozen=True)
 class Message:
-    """A warning or error found while reading, kept as data and shown to the user."""
+    """A warning or error found while reading, kept as data and shown to the user.
+
+    ``code`` is stable across releases and wordings (tools match on it, never on ``text``); each
+    module that says something declares its codes in ``MESSAGE_CODES`` (code -> meaning), listed
+    in docs/diagnostics.md."""
 
     level: Level
     text: str
     source: Source
+    code: str
+
+    def __post_init__(self) -> None:
+        if not CODE_SHAPE.fullmatch(self.code):
+            raise ValueError(f"message code {self.code!r} is not <area>.<what>")
 
     def __str__(self) -> str:
         return f"{self.source}: {self.text}"
@@ -445,23 +461,30 @@ class ReadResult(RecordLists):
         self.coverage = coverage
         self.messages = [] if messages is None else messages
 
-    def warn(self, text: str, line: int | None = None, record: int | None = None) -> None:
+    def warn(
+        self, text: str, line: int | None = None, record: int | None = None, *, code: str
+    ) -> None:
         """Record a warning; an `ok` input becomes `partial`."""
-        self.messages.append(Message(Level.WARNING, text, Source(self.path, line, record)))
+        self.messages.append(Message(Level.WARNING, text, Source(self.path, line, record), code))
         if self.status is Status.OK:
             self.status = Status.PARTIAL
 
-    def note(self, text: str, line: int | None = None, record: int | None = None) -> None:
+    def note(
+        self, text: str, line: int | None = None, record: int | None = None, *, code: str
+    ) -> None:
         """Record an informational message that does not change the status."""
-        self.messages.append(Message(Level.INFO, text, Source(self.path, line, record)))
+        self.messages.append(Message(Level.INFO, text, Source(self.path, line, record), code))
 
-    def fail(self, text: str, line: int | None = None, record: int | None = None) -> None:
+    def fail(
+        self, text: str, line: int | None = None, record: int | None = None, *, code: str
+    ) -> None:
         """The input is unusable for this reader."""
-        self.messages.append(Message(Level.ERROR, text, Source(self.path, line, record)))
+        self.messages.append(Message(Level.ERROR, text, Source(self.path, line, record), code))
         self.status = Status.ERROR
 
-    def skip(self, text: str) -> None:
-        self.messages.append(Message(Level.INFO, text, Source(self.path)))
+    def skip(self, text: str, *, code: str) -> None:
+        """Not an input for this reader (or for any): said once, the status is `skipped`."""
+        self.messages.append(Message(Level.INFO, text, Source(self.path), code))
         self.status = Status.SKIPPED
 
     @property

@@ -112,9 +112,9 @@ def make_analysis(subject: str = "CN=www.contoso.com", **changes: object) -> Ana
         records=4100,
         os=OsInfo("10.0", 17763, 2101),
     )
-    log.warn("chunk 3: bad checksum, 212 records skipped", record=1500)
+    log.warn("chunk 3: bad checksum, 212 records skipped", record=1500, code="evtx.chunk-bad-crc")
     notes = ReadResult("ticket/notes.docx", "unknown")
-    notes.skip("not a certutil dump, event log or known evidence file")
+    notes.skip("not a certutil dump, event log or known evidence file", code="input.unknown-kind")
     diagnosis = Diagnosis(
         id="keyspec-signature",
         kind="fault",
@@ -207,6 +207,11 @@ def make_analysis(subject: str = "CN=www.contoso.com", **changes: object) -> Ana
 def empty_analysis() -> Analysis:
     dump = ReadResult("ticket/empty.txt", "certutil")
     dump.messages.append(
-        Message(Level.INFO, "no certificate in the dump", Source("ticket/empty.txt"))
+        Message(
+            Level.INFO,
+            "no certificate in the dump",
+            Source("ticket/empty.txt"),
+            "certutil.no-certificate-listed",
+        )
     )
     return Analysis(inputs=[dump], certificates=[], events=[], diagnoses=[])

@@ -109,7 +109,7 @@ def test_times_show_utc_and_local_when_the_offset_is_known() -> None:
 def _hostile_everywhere() -> Analysis:
     analysis = make_analysis(subject=HOSTILE, thumbprint=HOSTILE, at=HOSTILE)
     analysis.inputs.append(ReadResult(f"ticket/{HOSTILE}.txt", "certutil", status=Status.ERROR))
-    analysis.inputs[-1].fail(f"cannot read {HOSTILE}", line=1)
+    analysis.inputs[-1].fail(f"cannot read {HOSTILE}", line=1, code="input.unreadable")
     analysis.events.append(replace(schannel_36870(9, HOSTILE), data={"Type": HOSTILE}))
     analysis.diagnoses.append(
         Diagnosis(
@@ -168,7 +168,7 @@ def test_empty_cases_keep_every_section() -> None:
 
 def test_no_usable_input_is_the_verdict() -> None:
     broken = ReadResult("ticket/System.evtx", "evtx")
-    broken.fail("not an EVTX file: bad file header")
+    broken.fail("not an EVTX file: bad file header", code="evtx.no-chunk")
     html = render_report(Analysis(inputs=[broken], certificates=[], events=[], diagnoses=[]))
     assert "No usable input" in html
     assert "not an EVTX file: bad file header" in html

@@ -49,6 +49,19 @@ _LISTING_COMMAND = re.compile(r"^(?:dir|ls|gci|get-childitem)\b", re.IGNORECASE)
 _FILTERED = re.compile(r"[*?]|-(?:filter|include)\b", re.IGNORECASE)
 
 
+# Stable codes of the messages this module gives (docs/diagnostics.md).
+MESSAGE_CODES = {
+    "dirlist.too-many-files": "more files in one folder than are kept",
+    "dirlist.no-listing": "no `dir` or Get-ChildItem listing found",
+    "dirlist.no-key-folder": "none of the folders listed is a key folder",
+    "dirlist.filtered": (
+        "the listing command names a pattern or filter: files it does not show may exist"
+    ),
+    "dirlist.entry-without-folder": "a file entry before any folder header",
+    "dirlist.line-not-read": "a line that is not part of a folder listing",
+}
+
+
 def _folder_of(path: str) -> str:
     return path.rstrip().rstrip("\\")
 
@@ -77,7 +90,8 @@ class _Blocks:
         if len(names) >= MAX_FILES_PER_FOLDER:
             if len(names) == MAX_FILES_PER_FOLDER:
                 result.warn(
-                    f"more than {MAX_FILES_PER_FOLDER} files in {folder}; the rest skipped", line
+                    f"more than {MAX_FILES_PER_FOLDER} files in {folder}; the rest skipped", line,
+                    code="dirlist.too-many-files",
                 )
                 names.append("")
             return
@@ -102,12 +116,19 @@ def read_dirlist(file: InputFile, options: ReadOptions) -> ReadResult:
             )
         )
     if not result.records(FolderListing) and result.status is not Status.ERROR:
-        result.fail("no folder listing (a `dir` or Get-ChildItem header with its entries) found")
+        result.fail(
+            "no folder listing (a `dir` or Get-ChildItem header with its entries) found",
+            code="dirlist.no-listing",
+        )
     elif not any(_KEY_FOLDER.search(listing.folder) for listing in result.records(FolderListing)):
-        result.note("none of these folders is a key folder (RSA\\MachineKeys or Crypto\\Keys)")
+        result.note(
+            "none of these folders is a key folder (RSA\\MachineKeys or Crypto\\Keys)",
+            code="dirlist.no-key-folder",
+        )
     if filtered:
         result.note(
-            "the listing command names a pattern or filter: files it does not show may exist"
+            "the listing command names a pattern or filter: files it does not show may exist",
+            code="dirlist.filtered",
         )
     return result
 
@@ -119,7 +140,10 @@ def _line(line: Line, folder: str | None, blocks: _Blocks, result: ReadResult) -
     entry = _GCI_ENTRY.match(text) or _DIR_ENTRY.match(text)
     if entry is not None:
         if folder is None:
-            result.warn(f"entry before any folder header: {text.strip()[:120]!r}", line.number)
+            result.warn(
+                f"entry before any folder header: {text.strip()[:120]!r}", line.number,
+                code="dirlist.entry-without-folder",
+            )
             return folder
         if not _is_folder(entry) and entry.group("name") not in (".", ".."):
             blocks.add(folder, entry.group("name"), line.number, result)
@@ -135,7 +159,9 @@ def _line(line: Line, folder: str | None, blocks: _Blocks, result: ReadResult) -
         return blocks.folder(_folder_of(header.group("path")), line.number)
     if _SUMMARY.match(text) or "volume" in text.casefold() or text.strip().startswith("Volume"):
         return folder  # "5 File(s) 12,780 bytes", "Volume Serial Number is ..." (localized)
-    result.note(f"line {line.number} is not part of a folder listing, skipped")
+    result.note(
+        f"line {line.number} is not part of a folder listing, skipped", code="dirlist.line-not-read"
+    )
     return folder
 
 

@@ -106,6 +106,14 @@ SDDL_SIDS = {
 SDDL_FLAGS = {"OI": "OI", "CI": "CI", "IO": "IO", "NP": "NP"}
 
 
+# Stable codes of the messages this module gives (docs/diagnostics.md).
+MESSAGE_CODES = {
+    "getacl.block-without-path": "a Get-Acl block without a Path: skipped",
+    "getacl.line-not-read": "a line that is not Get-Acl output: skipped",
+    "getacl.no-entries": "no access entries found in the Get-Acl listing",
+}
+
+
 def mask_rights(mask: int) -> tuple[str, ...]:
     mask &= 0xFFFFFFFF
     if mask in SIMPLE_MASKS:
@@ -165,6 +173,7 @@ def _flush(block: dict[str, list[Line]], result: ReadResult) -> None:
             result.warn(
                 "Get-Acl block without a Path, skipped",
                 line=min(ls[0].number for ls in block.values()),
+                code="getacl.block-without-path",
             )
         return
     path_line = block["Path"][0]
@@ -182,7 +191,7 @@ def _flush(block: dict[str, list[Line]], result: ReadResult) -> None:
         match = _ACCESS.match(line.text.strip())
         rights = _rights_text(match["rights"]) if match else None
         if match is None or rights is None:
-            unparsed(result, line, "not a Get-Acl access line")
+            unparsed(result, line, "not a Get-Acl access line", code="getacl.line-not-read")
             continue
         account = match["account"].strip()
         result.acls.append(
@@ -219,10 +228,10 @@ def read_get_acl(file: InputFile, options: ReadOptions) -> ReadResult:
         elif current is not None and (line.text[:1].isspace() or current == "Access"):
             block[current].append(Line(line.number, line.text.strip(), line.verbose))
         else:
-            unparsed(result, line, "not a Get-Acl line")
+            unparsed(result, line, "not a Get-Acl line", code="getacl.line-not-read")
     _flush(block, result)
     if not result.acls:
-        result.fail("no access entries found in this Get-Acl listing")
+        result.fail("no access entries found in this Get-Acl listing", code="getacl.no-entries")
     return result
 
 

@@ -7,7 +7,7 @@ import re
 from analyzer.inputs.files import InputFile
 from analyzer.model import ReadResult
 from analyzer.readers import ReadOptions, Sample
-from analyzer.readers.exports.common import RawRecord, finish, read_text, warn_some
+from analyzer.readers.exports.common import Problem, RawRecord, finish, read_text, warn_some
 from analyzer.readers.exports.xmlevents import EVENT_NS, find_events, refuse_declarations
 
 KIND = "evtx-xml"
@@ -36,10 +36,10 @@ def read(file: InputFile, options: ReadOptions) -> ReadResult:
     text = read_text(file, result).text
     refuse_declarations(text, file.display)
     records: list[RawRecord] = []
-    problems: list[tuple[int | None, str]] = []
+    problems: list[Problem] = []
     for found in find_events(text):
         if found.record is None:
-            problems.append((found.line, f"event skipped: {found.problem}"))
+            problems.append((found.line, "export.event-skipped", f"event skipped: {found.problem}"))
         else:
             records.append(found.record)
     warn_some(result, problems)
