@@ -564,6 +564,56 @@ class NotChecked:
     why: str
 
 
+@dataclass(frozen=True)
+class InScope:
+    """A certificate the failures may point at, and why."""
+
+    thumbprint: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EvidenceNote:
+    """A fact for the report with its source as shown (``path:line``, ``path#record N``)."""
+
+    text: str
+    source: str
+    quote: str | None = None
+
+
+@dataclass(frozen=True)
+class OsFact:
+    """The Windows version the case settled on and the input it came from."""
+
+    version: str
+    build: int | None
+    source: str | None
+
+
+@dataclass(frozen=True)
+class CorrelationSummary:
+    """What correlation found, for the report and the `correlation` member of
+    `certtriage.analysis/1` (one JSON key per field, same name). A new fact is one field with a
+    default: the JSON carries it and the report shows it as plain text until it gets a sentence
+    of its own (analyzer/render/report_facts.py)."""
+
+    failures: int = 0  # server-side 36870 events considered (the --at window when given)
+    failures_total: int = 0  # every 36870 event in the logs
+    reference_time: str | None = None  # --at, else the last failure's time (UTC ISO)
+    reference_from: str | None = None  # "--at" | "last 36870" | "none"
+    at_assumed_utc: bool = False  # --at had no offset and was taken as UTC
+    in_use: tuple[str, ...] = ()  # thumbprints named by --thumbprint or a binding
+    in_use_from: str | None = None  # "--thumbprint" | "binding" | "36868"
+    in_scope: tuple[InScope, ...] = ()
+    notes: tuple[str, ...] = ()
+    service: str | None = None  # "not known" unless the evidence names it
+    service_evidence: tuple[EvidenceNote, ...] = ()
+    local_offset: str | None = None  # the customer's UTC offset, when an export reveals it
+    # thumbprint -> PowerShell listings / certificate files merged into its record
+    certificates_merged: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    os: OsFact | None = None
+
+
 @dataclass(init=False)
 class Analysis(RecordLists):
     """Everything one ticket's analysis found; what every renderer takes.
@@ -578,7 +628,7 @@ class Analysis(RecordLists):
     ask_for: list[AskFor]
     thumbprint: str | None  # --thumbprint, normalised
     at: str | None  # --at, UTC ISO 8601
-    context: dict[str, Any]  # correlation facts for the report
+    context: CorrelationSummary  # correlation facts for the report
 
     def __init__(
         self,
@@ -593,7 +643,7 @@ class Analysis(RecordLists):
         bindings: Iterable[Binding] | None = None,
         thumbprint: str | None = None,
         at: str | None = None,
-        context: dict[str, Any] | None = None,
+        context: CorrelationSummary | None = None,
         *,
         records: Iterable[object] = (),
     ) -> None:
@@ -604,7 +654,7 @@ class Analysis(RecordLists):
         self.ask_for = [] if ask_for is None else ask_for
         self.thumbprint = thumbprint
         self.at = at
-        self.context = {} if context is None else context
+        self.context = CorrelationSummary() if context is None else context
 
 
 # --------------------------------------------------------------------------- access

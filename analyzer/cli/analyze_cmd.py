@@ -42,7 +42,7 @@ def exit_code(analysis: Analysis) -> int:
         return EXIT_NO_INPUT
     if any(d.kind == "fault" for d in analysis.diagnoses):
         return EXIT_FAULT
-    if analysis.context.get("failures") and not any(d.explains_events for d in analysis.diagnoses):
+    if analysis.context.failures and not any(d.explains_events for d in analysis.diagnoses):
         return EXIT_UNEXPLAINED
     return EXIT_OK
 

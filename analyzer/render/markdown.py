@@ -218,16 +218,16 @@ def _facts(reply: Reply, verdict: Diagnosis | None) -> list[str]:
             else f"- Certificate: thumbprint {code(thumbprint)}"
         )
     context = analysis.context
-    if context.get("failures_total"):
-        service = context.get("service")
+    if context.failures_total:
+        service = context.service
         lines.append(
-            f"- Schannel 36870 events: {context['failures_total']}"
+            f"- Schannel 36870 events: {context.failures_total}"
             + (f", service: {prose(str(service))}" if service else "")
         )
     if analysis.thumbprint and analysis.thumbprint != thumbprint:
         lines.append(f"- Certificate selected in IIS: {code(analysis.thumbprint)}")
     if analysis.at:
-        assumed = " (given without offset, taken as UTC)" if context.get("at_assumed_utc") else ""
+        assumed = " (given without offset, taken as UTC)" if context.at_assumed_utc else ""
         lines.append(f"- Time of the attempt: {prose(analysis.at)}{assumed}")
     for run in analysis.records(Collection):  # certtriage collector zips (docs/collector.md)
         elevated = (
@@ -300,7 +300,7 @@ def _checked(reply: Reply) -> list[str]:
     more = f" and {len(read) - 5} more file(s)" if len(read) > 5 else ""
     certificates = len(analysis.certificates)
     what = f"{certificates} certificate(s) and " if certificates else ""
-    failures = analysis.context.get("failures", 0)
+    failures = analysis.context.failures
     events = (
         f"The {failures} Schannel 36870 failure(s) in the logs are not explained yet."
         if failures

@@ -153,7 +153,7 @@ def cert_anchor(cert: Certificate, position: int) -> str:
 
 
 def build_view(analysis: Analysis) -> ReportView:
-    offset = parse_offset(analysis.context.get("local_offset"))
+    offset = parse_offset(analysis.context.local_offset)
     anchors = [(f"diag-{n}", d) for n, d in enumerate(analysis.diagnoses, start=1)]
     certificates = _cert_rows(analysis, anchors)
     listed = {thumbprint_key(row.cert.thumbprint): row.anchor for row in certificates}
