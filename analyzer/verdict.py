@@ -12,6 +12,7 @@ rule declares, never a list of ids kept here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from analyzer.case import Case
 from analyzer.collector import RUN_LINE, SCRIPT_NAME
@@ -31,7 +32,7 @@ class Verdict:
     ask_for: list[AskFor]
 
 
-def order_key(diagnosis: Diagnosis) -> tuple:
+def order_key(diagnosis: Diagnosis) -> tuple[Any, ...]:
     group = (0 if diagnosis.explains_events else 1) if diagnosis.kind == Kind.FAULT else 2
     return (
         group,

@@ -77,6 +77,13 @@ def test_a_module_missing_from_the_drawing_is_found(tmp_path: Path) -> None:
     assert names(drawn_layers(text)) != code_children()
 
 
+def test_mypy_is_strict_over_the_package() -> None:
+    """`make test` runs mypy with this configuration: strict, over all of analyzer/."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mypy"]
+    assert config["strict"] is True and config["files"] == ["analyzer"]
+    assert "mypy" in (ROOT / "Makefile").read_text(encoding="utf-8").split("\ntest:", 1)[1]
+
+
 def test_lint_imports_keeps_every_contract() -> None:
     """The contract itself, also run by `make test` (here for a bare `pytest` run)."""
     script = Path(sys.executable).with_name("lint-imports")
