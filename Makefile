@@ -37,6 +37,7 @@ browser-deps:
 
 test: $(VENV)/.installed-test browser-deps
 	$(BIN)/ruff check analyzer tests bench fixtures/writers
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
@@ -45,10 +46,12 @@ bless: $(VENV)/.installed-test
 	$(BIN)/python tests/golden_outputs.py --bless
 
 # Re-write the documents generated from the code: the rule table of docs/analyze.md and
-# docs/readers.md (reader kinds, record keys); tests fail when they differ.
+# docs/readers.md (reader kinds, record keys) and docs/diagnostics.md (message codes); tests fail
+# when they differ.
 docs: $(VENV)/.installed-test
 	$(BIN)/python -m analyzer.rulekit.doctable docs/analyze.md
 	$(BIN)/python tests/readers_doc.py --write
+	$(BIN)/python tests/diagnostics_doc.py --write
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
@@ -72,4 +75,4 @@ bench-full: $(VENV)/.installed-test
 	$(BIN)/python bench/bench_full.py --baseline $(BASELINE) --runs 5
 
 clean:
-	rm -rf $(VENV) out test-output .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) out test-output .pytest_cache .ruff_cache .mypy_cache .import_linter_cache

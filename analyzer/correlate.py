@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 from analyzer.case import Case
 from analyzer.knowledge.eventfields import EVENTLOG, HTTP_EVENT, RDP_SERVICES, SCHANNEL
-from analyzer.model import Certificate, Event, Evidence, OsInfo
+from analyzer.model import Certificate, Event, Evidence, InScope, OsInfo
 from analyzer.servicemap import SERVICE_FAILURE_EVENTS, failure_events, services_in_case
 
 SERVER_AUTH = "1.3.6.1.5.5.7.3.1"
@@ -97,14 +97,6 @@ def validity_at(cert: Certificate, when: datetime | None) -> Validity:
                 "day; certificate dates are local time without a zone, so it was taken as valid",
             )
     return Validity("valid")
-
-
-@dataclass(frozen=True)
-class InScope:
-    """A certificate the failures may point at, and why."""
-
-    thumbprint: str
-    reasons: tuple[str, ...]
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ copies of a file is the same fact.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
@@ -31,6 +32,8 @@ class Status(str, Enum):
 
 
 class Level(str, Enum):
+    """How much a reading message matters: only `ERROR` makes an input unusable."""
+
     INFO = "info"
     WARNING = "warning"
     ERROR = "error"
@@ -56,13 +59,26 @@ class Source:
         return self.path
 
 
+# "<area>.<what>": lower-case words joined by "-", e.g. "evtx.chunk-bad-crc", "input.empty".
+CODE_SHAPE = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*\.[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
 @dataclass(frozen=True)
 class Message:
-    """A warning or error found while reading, kept as data and shown to the user."""
+    """A warning or error found while reading, kept as data and shown to the user.
+
+    ``code`` is stable across releases and wordings (tools match on it, never on ``text``); each
+    module that says something declares its codes in ``MESSAGE_CODES`` (code -> meaning), listed
+    in docs/diagnostics.md."""
 
     level: Level
     text: str
     source: Source
+    code: str
+
+    def __post_init__(self) -> None:
+        if not CODE_SHAPE.fullmatch(self.code):
+            raise ValueError(f"message code {self.code!r} is not <area>.<what>")
 
     def __str__(self) -> str:
         return f"{self.source}: {self.text}"
@@ -494,23 +510,30 @@ class ReadResult(RecordLists):
         self.coverage = coverage
         self.messages = [] if messages is None else messages
 
-    def warn(self, text: str, line: int | None = None, record: int | None = None) -> None:
+    def warn(
+        self, text: str, line: int | None = None, record: int | None = None, *, code: str
+    ) -> None:
         """Record a warning; an `ok` input becomes `partial`."""
-        self.messages.append(Message(Level.WARNING, text, Source(self.path, line, record)))
+        self.messages.append(Message(Level.WARNING, text, Source(self.path, line, record), code))
         if self.status is Status.OK:
             self.status = Status.PARTIAL
 
-    def note(self, text: str, line: int | None = None, record: int | None = None) -> None:
+    def note(
+        self, text: str, line: int | None = None, record: int | None = None, *, code: str
+    ) -> None:
         """Record an informational message that does not change the status."""
-        self.messages.append(Message(Level.INFO, text, Source(self.path, line, record)))
+        self.messages.append(Message(Level.INFO, text, Source(self.path, line, record), code))
 
-    def fail(self, text: str, line: int | None = None, record: int | None = None) -> None:
+    def fail(
+        self, text: str, line: int | None = None, record: int | None = None, *, code: str
+    ) -> None:
         """The input is unusable for this reader."""
-        self.messages.append(Message(Level.ERROR, text, Source(self.path, line, record)))
+        self.messages.append(Message(Level.ERROR, text, Source(self.path, line, record), code))
         self.status = Status.ERROR
 
-    def skip(self, text: str) -> None:
-        self.messages.append(Message(Level.INFO, text, Source(self.path)))
+    def skip(self, text: str, *, code: str) -> None:
+        """Not an input for this reader (or for any): said once, the status is `skipped`."""
+        self.messages.append(Message(Level.INFO, text, Source(self.path), code))
         self.status = Status.SKIPPED
 
     @property
@@ -636,6 +659,58 @@ class NotChecked:
     why: str
 
 
+@dataclass(frozen=True)
+class InScope:
+    """A certificate the failures may point at, and why."""
+
+    thumbprint: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EvidenceNote:
+    """A fact for the report with its source as shown (``path:line``, ``path#record N``)."""
+
+    text: str
+    source: str
+    quote: str | None = None
+
+
+@dataclass(frozen=True)
+class OsFact:
+    """The Windows version the case settled on and the input it came from."""
+
+    version: str
+    build: int | None
+    source: str | None
+
+
+@dataclass(frozen=True)
+class CorrelationSummary:
+    """What correlation found, for the report and the `correlation` member of
+    `certtriage.analysis/1` (one JSON key per field, same name). A new fact is one field with a
+    default: the JSON carries it and the report shows it as plain text until it gets a sentence
+    of its own (analyzer/render/report_facts.py)."""
+
+    failures: int = 0  # server-side 36870 events considered (the --at window when given)
+    failures_total: int = 0  # every 36870 event in the logs
+    reference_time: str | None = None  # --at, else the last failure's time (UTC ISO)
+    reference_from: str | None = None  # "--at" | "last 36870" | "none"
+    at_assumed_utc: bool = False  # --at had no offset and was taken as UTC
+    in_use: tuple[str, ...] = ()  # thumbprints named by --thumbprint or a binding
+    in_use_from: str | None = None  # "--thumbprint" | "binding" | "36868"
+    in_scope: tuple[InScope, ...] = ()
+    notes: tuple[str, ...] = ()
+    service: str | None = None  # "not known" unless the evidence names it
+    services: tuple[str, ...] = ()  # the ids of the services the evidence names (iis, rdp, ...)
+    service_failures: int = 0  # failure events of known services (Remote Desktop 1057/1058)
+    service_evidence: tuple[EvidenceNote, ...] = ()
+    local_offset: str | None = None  # the customer's UTC offset, when an export reveals it
+    # thumbprint -> PowerShell listings / certificate files merged into its record
+    certificates_merged: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    os: OsFact | None = None
+
+
 @dataclass(init=False)
 class Analysis(RecordLists):
     """Everything one ticket's analysis found; what every renderer takes.
@@ -650,7 +725,7 @@ class Analysis(RecordLists):
     ask_for: list[AskFor]
     thumbprint: str | None  # --thumbprint, normalised
     at: str | None  # --at, UTC ISO 8601
-    context: dict[str, Any]  # correlation facts for the report
+    context: CorrelationSummary  # correlation facts for the report
 
     def __init__(
         self,
@@ -665,7 +740,7 @@ class Analysis(RecordLists):
         bindings: Iterable[Binding] | None = None,
         thumbprint: str | None = None,
         at: str | None = None,
-        context: dict[str, Any] | None = None,
+        context: CorrelationSummary | None = None,
         *,
         records: Iterable[object] = (),
     ) -> None:
@@ -676,7 +751,7 @@ class Analysis(RecordLists):
         self.ask_for = [] if ask_for is None else ask_for
         self.thumbprint = thumbprint
         self.at = at
-        self.context = {} if context is None else context
+        self.context = CorrelationSummary() if context is None else context
 
 
 # --------------------------------------------------------------------------- access

@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from analyzer.case import Case, CaseOptions
 from analyzer.correlate import Correlation, correlate
 from analyzer.inputs.archive_base import DEFAULT_LIMITS, Limits
-from analyzer.model import Analysis
+from analyzer.model import Analysis, CorrelationSummary, EvidenceNote, OsFact
 from analyzer.readers import ReadOptions
 from analyzer.reading import EVERY_KIND, read_paths
 from analyzer.rulekit.registry import run_rules
@@ -62,32 +61,28 @@ def analyse_case(case: Case) -> Analysis:
     return analysis
 
 
-def correlation_context(case: Case, correlation: Correlation) -> dict[str, Any]:
-    """Correlation facts for the report and JSON, as plain sorted data."""
+def correlation_context(case: Case, correlation: Correlation) -> CorrelationSummary:
+    """Correlation facts for the report and JSON."""
     os_info = correlation.os
-    return {
-        "failures": len(correlation.failures),
-        "failures_total": len(correlation.all_failures),
-        "reference_time": correlation.reference_time,
-        "reference_from": correlation.reference_from,
-        "at_assumed_utc": case.options.at_assumed_utc,
-        "in_use": list(correlation.in_use),
-        "in_use_from": correlation.in_use_from,
-        "in_scope": [
-            {"thumbprint": s.thumbprint, "reasons": list(s.reasons)} for s in correlation.in_scope
-        ],
-        "notes": list(correlation.notes),
-        "service": correlation.service,
-        "services": list(correlation.services),
-        "service_failures": len(correlation.service_failures),
-        "service_evidence": [
-            {"text": e.text, "source": str(e.source), "quote": e.quote}
-            for e in correlation.service_evidence
-        ],
-        "local_offset": correlation.local_offset,
-        # thumbprint -> PowerShell listings / certificate files merged into its record
-        "certificates_merged": {t: list(p) for t, p in sorted(case.merged_from.items())},
-        "os": None
+    return CorrelationSummary(
+        failures=len(correlation.failures),
+        failures_total=len(correlation.all_failures),
+        reference_time=correlation.reference_time,
+        reference_from=correlation.reference_from,
+        at_assumed_utc=case.options.at_assumed_utc,
+        in_use=correlation.in_use,
+        in_use_from=correlation.in_use_from,
+        in_scope=correlation.in_scope,
+        notes=correlation.notes,
+        service=correlation.service,
+        services=tuple(correlation.services),
+        service_failures=len(correlation.service_failures),
+        service_evidence=tuple(
+            EvidenceNote(e.text, str(e.source), e.quote) for e in correlation.service_evidence
+        ),
+        local_offset=correlation.local_offset,
+        certificates_merged={t: tuple(p) for t, p in sorted(case.merged_from.items())},
+        os=None
         if os_info is None
-        else {"version": os_info.version, "build": os_info.build, "source": correlation.os_source},
-    }
+        else OsFact(os_info.version, os_info.build, correlation.os_source),
+    )

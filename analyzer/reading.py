@@ -33,6 +33,16 @@ class Wanted:
     what: str  # "a certutil dump": said of a file no wanted reader claims
 
 
+# Stable codes of the messages this module gives (docs/diagnostics.md).
+MESSAGE_CODES = {
+    "input.detect-crashed": "a reader's content sniffer failed on this file (a certtriage bug)",
+    "input.unknown-kind": "no wanted reader recognises the content: the input is skipped",
+    "input.refused": "a reader refused the whole input with a reason it did not code",
+    "input.reader-crashed": (
+        "the reader failed with an unexpected error (a certtriage bug); the other inputs are read"
+    ),
+}
+
 EVERY_KIND = Wanted(None, "an input certtriage reads")
 CERTUTIL_DUMPS = Wanted(frozenset({"certutil"}), "a certutil dump")
 EVENT_INPUTS = Wanted(frozenset({"evtx", *EVENT_EXPORT_KINDS}), "an event log or event export")
@@ -48,31 +58,39 @@ def read_file(file: InputFile, options: ReadOptions, wanted: Wanted = EVERY_KIND
     try:
         if file.size == 0 and not file.head(1):  # (a size of 0 alone: also /proc-like files)
             result = ReadResult(file.display, "unknown")
-            result.skip(EMPTY_FILE)
+            result.skip(EMPTY_FILE, code="input.empty")
             return result
         only = None if wanted.kinds is None else tuple(sorted(wanted.kinds))
         spec = detect(file, only=only)
     except OSError as exc:
         result = ReadResult(file.display, "unknown")
-        result.fail(f"cannot read the file: {exc.strerror or exc}")
+        result.fail(f"cannot read the file: {exc.strerror or exc}", code="input.unreadable")
         return result
     except Exception as exc:  # a sniffer bug is contained like a reader bug
         result = ReadResult(file.display, "unknown")
-        result.fail(f"internal error while detecting the kind: {type(exc).__name__}: {exc}")
+        result.fail(
+            f"internal error while detecting the kind: {type(exc).__name__}: {exc}",
+            code="input.detect-crashed",
+        )
         return result
     if spec is None:
         result = ReadResult(file.display, "unknown")
-        result.skip(f"not {wanted.what} (kind not recognised from its content)")
+        result.skip(
+            f"not {wanted.what} (kind not recognised from its content)", code="input.unknown-kind"
+        )
         return result
     try:
         return spec.read(file, options)
     except CerttriageError as exc:
         result = ReadResult(file.display, spec.kind)
-        result.fail(_message_of(exc, file.display))
+        result.fail(_message_of(exc, file.display), code=exc.code)
         return result
     except Exception as exc:  # a reader bug must not cost the other inputs
         result = ReadResult(file.display, spec.kind)
-        result.fail(f"internal error in the {spec.kind} reader: {type(exc).__name__}: {exc}")
+        result.fail(
+            f"internal error in the {spec.kind} reader: {type(exc).__name__}: {exc}",
+            code="input.reader-crashed",
+        )
         return result
 
 

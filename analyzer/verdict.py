@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from analyzer.case import Case
 from analyzer.collector import RUN_LINE, SCRIPT_NAME
@@ -33,7 +34,7 @@ class Verdict:
     ask_for: list[AskFor]
 
 
-def order_key(diagnosis: Diagnosis) -> tuple:
+def order_key(diagnosis: Diagnosis) -> tuple[Any, ...]:
     group = (0 if diagnosis.explains_events else 1) if diagnosis.kind == Kind.FAULT else 3
     if diagnosis.alternative_to is not None:
         group = 2  # a runner-up: after every fault, so that its fixes never come first

@@ -49,7 +49,8 @@ def _files(folder: str, *patterns: str) -> list[str]:
 
 def goldens() -> list[Golden]:
     tickets = sorted(
-        p.relative_to(ROOT).as_posix() for p in (ROOT / "fixtures" / "tickets").iterdir()
+        p.relative_to(ROOT).as_posix()
+        for p in (ROOT / "fixtures" / "tickets").iterdir()
         if p.is_dir()
     )
     out = [Golden("analyze", t) for t in tickets]

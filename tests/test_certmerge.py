@@ -53,4 +53,4 @@ def test_listing_only_certificates_say_what_they_cannot_show() -> None:
         n.what for n in analysis.not_checked if n.what.startswith("KeySpec, key container")
     ]
     assert unchecked == [f"KeySpec, key container and key permissions of {T2}"]
-    assert analysis.context["certificates_merged"] == {T1: ["ps2.txt"]}
+    assert analysis.context.certificates_merged == {T1: ("ps2.txt",)}

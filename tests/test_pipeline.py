@@ -159,14 +159,14 @@ def test_other_rules_on_their_tickets(ticket: str, verdict: str) -> None:
 
 def test_the_os_is_taken_from_the_log_and_blamed_for_nothing() -> None:
     analysis = analyse("nearmiss-ksp-on-2008")
-    assert analysis.context["os"]["version"] == "6.0"
+    assert analysis.context.os is not None and analysis.context.os.version == "6.0"
     assert not any("2008" in d.title or "2008" in d.summary for d in analysis.diagnoses)
 
 
 def test_thumbprint_and_at_narrow_the_case() -> None:
     analysis = analyse("demo-keyspec2", thumbprint=INTRANET.thumbprint, at="2025-06-03T14:08:00Z")
-    assert analysis.context["in_use"] == [INTRANET.thumbprint]
-    assert analysis.context["reference_from"] == "--at"
+    assert analysis.context.in_use == (INTRANET.thumbprint,)
+    assert analysis.context.reference_from == "--at"
     verdict = analysis.diagnoses[0]
     # the KeySpec 2 certificate is not the one selected: still a fault, but it explains nothing
     assert verdict.id == "keyspec-signature" and not verdict.explains_events

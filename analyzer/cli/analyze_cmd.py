@@ -45,7 +45,7 @@ def exit_code(analysis: Analysis) -> int:
     if any(d.kind == "fault" for d in analysis.diagnoses):
         return EXIT_FAULT
     # A failure event of a known service (36870; Remote Desktop 1057/1058) no rule explains.
-    failed = analysis.context.get("failures") or analysis.context.get("service_failures")
+    failed = analysis.context.failures or analysis.context.service_failures
     if failed and not any(d.explains_events for d in analysis.diagnoses):
         return EXIT_UNEXPLAINED
     return EXIT_OK

@@ -17,7 +17,9 @@ from analyzer.collector import DEFAULT_DAYS, MAX_DAYS, RUN_LINE, SCRIPT_NAME, re
 def collector(
     out: Annotated[
         str,
-        typer.Option("--out", help=f"Write the script here ('-': stdout; default ./{SCRIPT_NAME})."),
+        typer.Option(
+            "--out", help=f"Write the script here ('-': stdout; default ./{SCRIPT_NAME})."
+        ),
     ] = SCRIPT_NAME,
     days: Annotated[
         int,

@@ -60,7 +60,9 @@ COLLECTED_FILES: tuple[CollectedFile, ...] = (
         "iis-config",
         "the sites section of applicationHost.config, password attributes removed",
     ),
-    CollectedFile("machineguid.txt", "machineguid", "reg query HKLM\\SOFTWARE\\Microsoft\\Cryptography"),
+    CollectedFile(
+        "machineguid.txt", "machineguid", "reg query HKLM\\SOFTWARE\\Microsoft\\Cryptography"
+    ),
     CollectedFile("services.txt", "service-config", "sc qc of each service certtriage knows"),
     CollectedFile("rdp-certificate.txt", "registry", "reg query RDP-Tcp SSLCertificateSHA1Hash"),
     CollectedFile(

@@ -60,6 +60,44 @@ _UNSUPPORTED: tuple[tuple[bytes, str], ...] = (
 )
 
 
+# Stable codes of the messages this module gives (docs/diagnostics.md).
+MESSAGE_CODES = {
+    "archive.unsupported-format": (
+        "an archive format that is not read (RAR, CAB, ...): extract it and send the files"
+    ),
+    "archive.too-deep": "archives nested deeper than the limit: the inner one is not opened",
+    "archive.budget-exhausted": (
+        "the limits on files or bytes for the ticket are used up: the archive is not opened"
+    ),
+    "archive.limit-reached": "extraction stopped at a limit on files or bytes",
+    "archive.bomb": (
+        "the archive expands beyond the compression-ratio limit (decompression bomb?): extraction"
+        " stopped"
+    ),
+    "archive.corrupt": (
+        "the archive is damaged or truncated: the members read before the damage are kept"
+    ),
+    "archive.empty": "the archive holds no files",
+    "archive.member-over-limit": "a member larger than the per-file or ratio limit: not extracted",
+    "archive.member-bomb": (
+        "a member whose declared compression ratio is above the limit: not extracted"
+    ),
+    "archive.office-document": (
+        "an Office document (zip container) is read as one file, not as an archive"
+    ),
+    "archive.member-link": "a symbolic or hard link member: refused",
+    "archive.member-special": "a device, fifo or socket member: refused",
+    "archive.member-unsafe-name": (
+        "a member name that is absolute, climbs out with '..' or is otherwise unsafe: refused"
+    ),
+    "archive.member-duplicate": "a 7z member whose name appears twice: the second is refused",
+    "archive.member-unreadable": "one zip member cannot be decompressed: the others are read",
+    "archive.encrypted": (
+        "a password-protected archive or members: not read; ask for the files without a password"
+    ),
+}
+
+
 class _MemberRefused(Exception):
     """This member (and, for a bomb, the rest of its archive) is not extracted."""
 
@@ -101,8 +139,8 @@ class Unpacker:
 
     # ------------------------------------------------------------------ reporting
 
-    def say(self, level: Level, path: str, text: str) -> None:
-        self.cap.add(Message(level, text, Source(path)))
+    def say(self, level: Level, path: str, text: str, *, code: str) -> None:
+        self.cap.add(Message(level, text, Source(path), code))
 
     # ------------------------------------------------------------------ entry point
 
@@ -110,7 +148,12 @@ class Unpacker:
         try:
             head = file.head(TAR_MAGIC_OFFSET + 8)
         except OSError as exc:
-            self.say(Level.ERROR, file.display, f"cannot read: {exc.strerror or exc}")
+            self.say(
+                Level.ERROR,
+                file.display,
+                f"cannot read: {exc.strerror or exc}",
+                code="input.unreadable",
+            )
             return []
         kind = archive_kind(head)
         if kind is None:
@@ -120,6 +163,7 @@ class Unpacker:
                     Level.WARNING,
                     file.display,
                     f"{other} archive: this format is not supported; extract it and send the files",
+                    code="archive.unsupported-format",
                 )
             return [file]
         if depth + 1 > self.limits.max_depth:
@@ -127,10 +171,16 @@ class Unpacker:
                 Level.WARNING,
                 file.display,
                 f"archive not opened: nested deeper than {self.limits.max_depth} levels",
+                code="archive.too-deep",
             )
             return []
         if self.budget.exhausted:
-            self.say(Level.WARNING, file.display, f"archive not opened: {self.budget.exhausted}")
+            self.say(
+                Level.WARNING,
+                file.display,
+                f"archive not opened: {self.budget.exhausted}",
+                code="archive.budget-exhausted",
+            )
             return []
         run = ArchiveRun(file.display, file.local, depth + 1, max(file.size, 1))
         opener: dict[str, Callable[[ArchiveRun], Any]] = {
@@ -146,23 +196,35 @@ class Unpacker:
             if isinstance(result, InputFile):
                 return [result]  # a document in a zip container, not an archive
         except LimitReached as exc:
-            self.say(Level.ERROR, run.display, f"extraction stopped: {exc}")
+            self.say(
+                Level.ERROR, run.display, f"extraction stopped: {exc}", code="archive.limit-reached"
+            )
         except _MemberRefused as exc:
-            self.say(Level.ERROR, run.display, f"extraction stopped: {exc}")
+            self.say(Level.ERROR, run.display, f"extraction stopped: {exc}", code="archive.bomb")
         except (OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
-            self.say(Level.ERROR, run.display, f"corrupt or truncated {kind} archive: {exc}")
+            self.say(
+                Level.ERROR,
+                run.display,
+                f"corrupt or truncated {kind} archive: {exc}",
+                code="archive.corrupt",
+            )
         except (zipfile.BadZipFile, tarfile.TarError, CorruptArchive) as exc:
-            self.say(Level.ERROR, run.display, f"corrupt {kind} archive: {exc}")
+            self.say(
+                Level.ERROR, run.display, f"corrupt {kind} archive: {exc}", code="archive.corrupt"
+            )
         except Exception as exc:  # the format libraries raise many more types on damaged input
             self.say(
-                Level.ERROR, run.display, f"corrupt {kind} archive: {type(exc).__name__}: {exc}"
+                Level.ERROR,
+                run.display,
+                f"corrupt {kind} archive: {type(exc).__name__}: {exc}",
+                code="archive.corrupt",
             )
         said = any(
             m.source.path == run.display or m.source.path.startswith(f"{run.display}!/")
             for m in self.messages
         )
         if not run.members and not said and self.cap.first_left_out is None:
-            self.say(Level.INFO, run.display, "archive holds no files")
+            self.say(Level.INFO, run.display, "archive holds no files", code="archive.empty")
         expanded: list[InputFile] = []
         for member in run.members:
             expanded.extend(self._expand_member(member, run.depth))
@@ -198,7 +260,9 @@ class Unpacker:
             local.unlink(missing_ok=True)
             if exc.whole_archive:
                 raise _MemberRefused(f"member '{name}': {exc}", whole_archive=True) from None
-            self.say(Level.WARNING, display, f"not extracted: {exc}")
+            self.say(
+                Level.WARNING, display, f"not extracted: {exc}", code="archive.member-over-limit"
+            )
             return
         except BaseException:
             local.unlink(missing_ok=True)
@@ -221,9 +285,14 @@ class Unpacker:
                 whole_archive=True,
             )
 
-    def refuse(self, run: ArchiveRun, raw: str, why: str) -> None:
+    def refuse(self, run: ArchiveRun, raw: str, why: str, *, code: str) -> None:
         # The name and a link target are the archive author's: shown with their controls visible.
-        self.say(Level.WARNING, run.display, f"member '{visible(raw)}' refused: {visible(why)}")
+        self.say(
+            Level.WARNING,
+            run.display,
+            f"member '{visible(raw)}' refused: {visible(why)}",
+            code=code,
+        )
 
     # ------------------------------------------------------------------ formats
 
@@ -231,7 +300,12 @@ class Unpacker:
         with zipfile.ZipFile(run.local) as archive:
             infos = archive.infolist()
             if any(i.filename == "[Content_Types].xml" for i in infos):
-                self.say(Level.INFO, run.display, "Office document (zip container), not an archive")
+                self.say(
+                    Level.INFO,
+                    run.display,
+                    "Office document (zip container), not an archive",
+                    code="archive.office-document",
+                )
                 return InputFile(run.display, run.local, run.size)
             encrypted = 0
             for info in infos:
@@ -239,17 +313,24 @@ class Unpacker:
                 if info.is_dir() or stat.S_ISDIR(mode):
                     continue
                 if stat.S_ISLNK(mode):
-                    self.refuse(run, info.filename, "symbolic link")
+                    self.refuse(run, info.filename, "symbolic link", code="archive.member-link")
                     continue
                 if mode and stat.S_IFMT(mode) and not stat.S_ISREG(mode):
-                    self.refuse(run, info.filename, "special file (device, fifo or socket)")
+                    self.refuse(
+                        run,
+                        info.filename,
+                        "special file (device, fifo or socket)",
+                        code="archive.member-special",
+                    )
                     continue
                 if info.flag_bits & 0x1:
                     encrypted += 1
                     continue
                 name, why = clean_member_name(info.filename)
                 if name is None:
-                    self.refuse(run, info.filename, why or "unsafe name")
+                    self.refuse(
+                        run, info.filename, why or "unsafe name", code="archive.member-unsafe-name"
+                    )
                     continue
                 if self._declared_bomb(info):
                     self.say(
@@ -257,6 +338,7 @@ class Unpacker:
                         f"{run.display}!/{name}",
                         f"not extracted: declared compression ratio above "
                         f"{self.limits.max_ratio}:1 (zip bomb?)",
+                        code="archive.member-bomb",
                     )
                     continue
                 try:
@@ -264,7 +346,10 @@ class Unpacker:
                         self._copy(run, name, member, info.compress_size)
                 except (zipfile.BadZipFile, NotImplementedError, zlib.error, EOFError) as exc:
                     self.say(
-                        Level.WARNING, f"{run.display}!/{name}", f"unreadable zip member: {exc}"
+                        Level.WARNING,
+                        f"{run.display}!/{name}",
+                        f"unreadable zip member: {exc}",
+                        code="archive.member-unreadable",
                     )
             if encrypted:
                 self.say(
@@ -272,6 +357,7 @@ class Unpacker:
                     run.display,
                     f"encrypted (password-protected) archive: {encrypted} member(s) not read; "
                     "ask for the files without a password",
+                    code="archive.encrypted",
                 )
         return None
 
@@ -297,17 +383,26 @@ class Unpacker:
         if info.isdir():
             return
         if info.issym():
-            self.refuse(run, info.name, f"symbolic link to '{info.linkname}'")
+            self.refuse(
+                run, info.name, f"symbolic link to '{info.linkname}'", code="archive.member-link"
+            )
             return
         if info.islnk():
-            self.refuse(run, info.name, f"hard link to '{info.linkname}'")
+            self.refuse(
+                run, info.name, f"hard link to '{info.linkname}'", code="archive.member-link"
+            )
             return
         if not info.isreg():
-            self.refuse(run, info.name, "special file (device, fifo or socket)")
+            self.refuse(
+                run,
+                info.name,
+                "special file (device, fifo or socket)",
+                code="archive.member-special",
+            )
             return
         name, why = clean_member_name(info.name)
         if name is None:
-            self.refuse(run, info.name, why or "unsafe name")
+            self.refuse(run, info.name, why or "unsafe name", code="archive.member-unsafe-name")
             return
         member = archive.extractfile(info)
         if member is not None:

@@ -60,28 +60,40 @@ class _Collector:
         self.files: list[InputFile] = []
         self.messages = self.unpacker.messages  # one list, in the order things were found
 
-    def say(self, level: Level, path: str, text: str) -> None:
-        self.unpacker.say(level, path, text)
+    def say(self, level: Level, path: str, text: str, *, code: str) -> None:
+        self.unpacker.say(level, path, text, code=code)
 
     def add_path(self, path: Path, display: str) -> None:
         """A path the user named: followed even when it is a link (the user chose it)."""
         try:
             info = path.stat()
         except FileNotFoundError:
-            self.say(Level.ERROR, display, "not found")
+            self.say(Level.ERROR, display, "not found", code="input.not-found")
             return
         except OSError as exc:
-            self.say(Level.ERROR, display, f"cannot read: {exc.strerror or exc}")
+            self.say(
+                Level.ERROR, display, f"cannot read: {exc.strerror or exc}", code="input.unreadable"
+            )
             return
         if stat.S_ISDIR(info.st_mode):
             found_before = (len(self.files), len(self.messages))
             self.walk(path, display, 1)
             if (len(self.files), len(self.messages)) == found_before:
-                self.say(Level.WARNING, display, "empty folder: no files to read")
+                self.say(
+                    Level.WARNING,
+                    display,
+                    "empty folder: no files to read",
+                    code="input.empty-folder",
+                )
         elif stat.S_ISREG(info.st_mode):
             self.add_file(path, display, info.st_size)
         else:
-            self.say(Level.WARNING, display, "skipped: not a regular file (device, fifo or socket)")
+            self.say(
+                Level.WARNING,
+                display,
+                "skipped: not a regular file (device, fifo or socket)",
+                code="input.not-a-file",
+            )
 
     def add_file(self, path: Path, display: str, size: int) -> None:
         self.unpacker.budget.count_file()
@@ -93,23 +105,39 @@ class _Collector:
                 Level.WARNING,
                 display,
                 f"folder not read: nested deeper than {self.limits.max_folder_depth} levels",
+                code="input.folder-too-deep",
             )
             return
         try:
             with os.scandir(folder) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
-            self.say(Level.ERROR, display, f"cannot read folder: {exc.strerror or exc}")
+            self.say(
+                Level.ERROR,
+                display,
+                f"cannot read folder: {exc.strerror or exc}",
+                code="input.unreadable",
+            )
             return
         for entry in entries:
             child = _join(display, entry.name)
             if _is_link(entry):
-                self.say(Level.WARNING, child, "skipped: symbolic link or junction (not followed)")
+                self.say(
+                    Level.WARNING,
+                    child,
+                    "skipped: symbolic link or junction (not followed)",
+                    code="input.link-not-followed",
+                )
                 continue
             try:
                 info = entry.stat(follow_symlinks=False)
             except OSError as exc:
-                self.say(Level.ERROR, child, f"cannot read: {exc.strerror or exc}")
+                self.say(
+                    Level.ERROR,
+                    child,
+                    f"cannot read: {exc.strerror or exc}",
+                    code="input.unreadable",
+                )
                 continue
             if stat.S_ISDIR(info.st_mode):
                 self.walk(Path(entry.path), child, depth + 1)
@@ -117,7 +145,10 @@ class _Collector:
                 self.add_file(Path(entry.path), child, info.st_size)
             else:
                 self.say(
-                    Level.WARNING, child, "skipped: not a regular file (device, fifo or socket)"
+                    Level.WARNING,
+                    child,
+                    "skipped: not a regular file (device, fifo or socket)",
+                    code="input.not-a-file",
                 )
 
 
@@ -130,13 +161,20 @@ def _gather(paths: Sequence[str | Path], collector: _Collector, base: Path | Non
         try:
             collector.add_path(local, display)
         except LimitReached as exc:
-            collector.say(Level.ERROR, display, f"collection stopped: {exc}")
+            collector.say(
+                Level.ERROR, display, f"collection stopped: {exc}", code="input.collection-stopped"
+            )
             break
     unique: dict[str, InputFile] = {}
     for file in collector.files:
         first = unique.setdefault(file.display, file)  # the same file named twice is one input
         if first.local != file.local:  # two archive members with one name
-            collector.say(Level.WARNING, file.display, "duplicate name: only the first is read")
+            collector.say(
+                Level.WARNING,
+                file.display,
+                "duplicate name: only the first is read",
+                code="input.duplicate-name",
+            )
     left_out = collector.unpacker.cap.summary()
     if left_out is not None:
         collector.messages.append(left_out)

@@ -14,6 +14,12 @@ from collections.abc import Sequence
 
 from analyzer.model import Level, Message, ReadResult, Source, Status
 
+# Stable codes of the messages this module gives (docs/diagnostics.md).
+MESSAGE_CODES = {
+    "input.more-not-listed": "more messages about collecting the inputs than are listed",
+    "input.more-skipped": "more skipped inputs than are listed: counted in one entry",
+}
+
 # Together about a thousand lines at most, whatever the archive holds.
 MAX_COLLECTION_MESSAGES = 500
 MAX_SKIPPED_INPUTS = 500
@@ -47,6 +53,7 @@ class MessageCap:
             f"and {total:,} more messages about collecting the inputs ({kinds}), not listed: "
             f"at most {self.limit:,} are",
             Source(self.first_left_out),
+            code="input.more-not-listed",
         )
 
 
@@ -75,6 +82,7 @@ def fold_skipped(results: list[ReadResult], limit: int = MAX_SKIPPED_INPUTS) -> 
     summary = ReadResult(folder, "collection")
     summary.skip(
         f"and {len(left_out):,} more skipped inputs, not listed (at most {limit:,} are; "
-        f"first {left_out[0].path}, last {left_out[-1].path}): {why[:400]}"
+        f"first {left_out[0].path}, last {left_out[-1].path}): {why[:400]}",
+        code="input.more-skipped",
     )
     return [r for r in results if id(r) not in dropped] + [summary]

@@ -25,6 +25,7 @@ def read_7z(unpacker: MemberSink, run: ArchiveRun) -> None:
                 run.display,
                 "encrypted (password-protected) 7z archive, file names hidden; "
                 "ask for the files without a password",
+                code="archive.encrypted",
             )
             return
         except (py7zr.exceptions.ArchiveError, KeyError, IndexError) as exc:
@@ -39,6 +40,7 @@ def _members(unpacker: MemberSink, run: ArchiveRun, archive: Any) -> None:
             Level.ERROR,
             run.display,
             "encrypted (password-protected) 7z archive; ask for the files without a password",
+            code="archive.encrypted",
         )
         return
     wanted: dict[str, str] = {}  # name py7zr will use -> our clean name
@@ -46,18 +48,27 @@ def _members(unpacker: MemberSink, run: ArchiveRun, archive: Any) -> None:
         if entry.is_directory:
             continue
         if entry.is_symlink or entry.is_junction:
-            unpacker.refuse(run, entry.filename, "symbolic link or junction")
+            unpacker.refuse(
+                run, entry.filename, "symbolic link or junction", code="archive.member-link"
+            )
             continue
         mode = entry.posix_mode
         if entry.is_socket or (mode and stat.S_IFMT(mode) and not stat.S_ISREG(mode)):
-            unpacker.refuse(run, entry.filename, "special file (device, fifo or socket)")
+            unpacker.refuse(
+                run,
+                entry.filename,
+                "special file (device, fifo or socket)",
+                code="archive.member-special",
+            )
             continue
         name, why = clean_member_name(entry.filename)
         if name is None:
-            unpacker.refuse(run, entry.filename, why or "unsafe name")
+            unpacker.refuse(
+                run, entry.filename, why or "unsafe name", code="archive.member-unsafe-name"
+            )
             continue
         if name in wanted.values():
-            unpacker.refuse(run, entry.filename, "duplicate name")
+            unpacker.refuse(run, entry.filename, "duplicate name", code="archive.member-duplicate")
             continue
         wanted[entry.filename] = name
     if not wanted:
@@ -69,7 +80,12 @@ def _members(unpacker: MemberSink, run: ArchiveRun, archive: Any) -> None:
         archive.extract(targets=list(wanted), factory=factory)
     except py7zr.exceptions.PasswordRequired:
         factory.discard_all()
-        unpacker.say(Level.ERROR, run.display, "encrypted (password-protected) 7z archive")
+        unpacker.say(
+            Level.ERROR,
+            run.display,
+            "encrypted (password-protected) 7z archive",
+            code="archive.encrypted",
+        )
         return
     except (py7zr.exceptions.ArchiveError, KeyError, IndexError) as exc:
         factory.discard_all()

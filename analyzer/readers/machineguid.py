@@ -48,6 +48,19 @@ KIND = "machineguid"
 MAX_VALUES = 64
 
 
+# Stable codes of the messages this module gives (docs/diagnostics.md).
+MESSAGE_CODES = {
+    "machineguid.too-many-values": "more MachineGuid values than are read",
+    "machineguid.not-a-guid": "a MachineGuid value that is not a GUID (cut or retyped?): skipped",
+    "machineguid.command-error": "the pasted command reported an error",
+    "machineguid.no-value": "no MachineGuid value found",
+    "machineguid.other-key": (
+        "MachineGuid read under another key than HKLM\\SOFTWARE\\Microsoft\\Cryptography"
+    ),
+    "machineguid.several-machines": "different MachineGuid values in one file: several machines?",
+}
+
+
 _GUID = r"\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}?"
 _GUID_ONLY = re.compile(rf"^\s*(?P<guid>{_GUID})\s*$")
 # `    MachineGuid    REG_SZ    <value>`: spaces, or tabs once pasted through an editor.
@@ -103,13 +116,19 @@ def read_machine_guid(file: InputFile, options: ReadOptions) -> ReadResult:
 
     def add(guid: str, record_key: str | None, form: str, number: int) -> None:
         if len(records) == MAX_VALUES:
-            result.warn(f"more than {MAX_VALUES} MachineGuid values; the rest is not read", number)
+            result.warn(
+                f"more than {MAX_VALUES} MachineGuid values; the rest is not read",
+                number,
+                code="machineguid.too-many-values",
+            )
         if len(records) < MAX_VALUES:
             records.append(MachineGuid(guid, record_key, form, Source(file.display, number)))
 
     def not_a_guid(value: str, number: int) -> None:
         result.warn(
-            f"MachineGuid value {value[:60]!r} is not a GUID (cut or retyped?); skipped", number
+            f"MachineGuid value {value[:60]!r} is not a GUID (cut or retyped?); skipped",
+            number,
+            code="machineguid.not-a-guid",
         )
 
     for number, raw in enumerate(split_lines(text), start=1):
@@ -163,11 +182,12 @@ def _with_key(record: MachineGuid, key: str) -> MachineGuid:
 
 def _judge(result: ReadResult, records: list[MachineGuid], errors: list[str]) -> None:
     for error in errors:
-        result.warn(f"the command reported: {error[:200]!r}")
+        result.warn(f"the command reported: {error[:200]!r}", code="machineguid.command-error")
     if not records:
         result.fail(
             "no MachineGuid value found (expected `reg query "
-            "HKLM\\SOFTWARE\\Microsoft\\Cryptography /v MachineGuid` or Get-ItemProperty output)"
+            "HKLM\\SOFTWARE\\Microsoft\\Cryptography /v MachineGuid` or Get-ItemProperty output)",
+            code="machineguid.no-value",
         )
         return
     for record in records:
@@ -176,12 +196,14 @@ def _judge(result: ReadResult, records: list[MachineGuid], errors: list[str]) ->
                 f"MachineGuid read under {record.key}, not {CRYPTOGRAPHY_KEY}: not the value key "
                 "container names are made from",
                 line=record.source.line,
+                code="machineguid.other-key",
             )
     different = sorted({r.guid for r in records})
     if len(different) > 1:
         result.warn(
             f"{len(different)} different MachineGuid values ({', '.join(different[:4])}): the "
-            "output of several machines in one file?"
+            "output of several machines in one file?",
+            code="machineguid.several-machines",
         )
 
 

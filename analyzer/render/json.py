@@ -75,6 +75,16 @@ def plain(value: Any) -> Any:
     return value
 
 
+def diagnostic(message: Message) -> dict[str, Any]:
+    """One `diagnostics[]` item: the message of the same index in `messages`, as data."""
+    return {
+        "level": message.level.value,
+        "code": message.code,
+        "text": message.text,
+        "source": plain(message.source),
+    }
+
+
 def input_entry(result: ReadResult) -> dict[str, Any]:
     """The `inputs[]` entry shared by every contract."""
     entry: dict[str, Any] = {
@@ -82,6 +92,7 @@ def input_entry(result: ReadResult) -> dict[str, Any]:
         "kind": result.kind,
         "status": result.status.value,
         "messages": [str(m) for m in result.messages],
+        "diagnostics": [diagnostic(m) for m in result.messages],
     }
     if result.encoding is not None:
         entry["encoding"] = result.encoding

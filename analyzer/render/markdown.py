@@ -239,10 +239,10 @@ def _facts(reply: Reply, verdict: Diagnosis | None) -> list[str]:
     if verdict is not None and verdict.account is not None:
         lines.append(f"- Account that must read the key: {prose(account_text(verdict.account))}")
     context = analysis.context
-    if context.get("failures_total"):
-        service = context.get("service")
+    if context.failures_total:
+        service = context.service
         lines.append(
-            f"- Schannel 36870 events: {context['failures_total']}"
+            f"- Schannel 36870 events: {context.failures_total}"
             + (f", service: {prose(str(service))}" if service else "")
         )
     for binding in bindings_naming(analysis.bindings, verdict.certificates if verdict else ()):
@@ -253,7 +253,7 @@ def _facts(reply: Reply, verdict: Diagnosis | None) -> list[str]:
     if analysis.thumbprint and analysis.thumbprint != thumbprint:
         lines.append(f"- Certificate selected in IIS: {code(analysis.thumbprint)}")
     if analysis.at:
-        assumed = " (given without offset, taken as UTC)" if context.get("at_assumed_utc") else ""
+        assumed = " (given without offset, taken as UTC)" if context.at_assumed_utc else ""
         lines.append(f"- Time of the attempt: {prose(analysis.at)}{assumed}")
     for run in analysis.records(Collection):  # certtriage collector zips (docs/collector.md)
         elevated = (
@@ -326,7 +326,7 @@ def _checked(reply: Reply) -> list[str]:
     more = f" and {len(read) - 5} more file(s)" if len(read) > 5 else ""
     certificates = len(analysis.certificates)
     what = f"{certificates} certificate(s) and " if certificates else ""
-    failures = analysis.context.get("failures", 0)
+    failures = analysis.context.failures
     events = (
         f"The {failures} Schannel 36870 failure(s) in the logs are not explained yet."
         if failures

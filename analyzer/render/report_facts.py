@@ -1,20 +1,20 @@
-"""The report's "what the evidence says" list, from the correlation facts in `Analysis.context`.
-
-The engine fills ``context`` with plain data (see ``analyzer.pipeline.correlation_context``):
-how many 36870 events were considered, the reference time, the certificate in use and the ones
-the failures point at, the service that hit the failure, the OS and notes. Known keys get a
-sentence each; a key this module does not know yet is still shown, as plain text.
+"""The report's "what the evidence says" list, from the correlation facts in `Analysis.context`
+(a `CorrelationSummary`): how many 36870 events were considered, the reference time, the
+certificate in use and the ones the failures point at, the service that hit the failure, the OS
+and notes. Known facts get a sentence each; a field this module does not know yet is still
+shown, as plain text.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from analyzer.model import Account
+from analyzer.model import Account, CorrelationSummary, OsFact
 from analyzer.render.times import format_local, format_utc, parse_utc_time
 
 MAX_TEXT = 400
@@ -55,12 +55,14 @@ class Fact:
 
 REFERENCE_FROM = {"--at": "from --at", "last 36870": "the last 36870 event"}
 IN_USE_FROM = {"--thumbprint": "from --thumbprint", "binding": "from the SSL binding"}
-# Keys shown elsewhere (local_offset beside every time) or folded into another fact.
+# Fields shown elsewhere (local_offset beside every time) or folded into another fact.
 FOLDED = {"local_offset", "failures_total", "reference_from", "at_assumed_utc", "in_use_from"}
 
 
 def correlation_facts(
-    context: dict[str, Any], offset: timedelta | None, anchor_of: Callable[[str], str | None]
+    context: CorrelationSummary,
+    offset: timedelta | None,
+    anchor_of: Callable[[str], str | None],
 ) -> tuple[Fact, ...]:
     """Label and lines for each fact; ``anchor_of`` maps a thumbprint to its table row."""
     builders: dict[str, Callable[[], Fact | None]] = {
@@ -68,102 +70,106 @@ def correlation_facts(
         "reference_time": lambda: _reference(context, offset),
         "in_use": lambda: _in_use(context, anchor_of),
         # Only when there are failures to point from.
-        "in_scope": lambda: _in_scope(context, anchor_of) if context.get("failures") else None,
+        "in_scope": lambda: _in_scope(context, anchor_of) if context.failures else None,
         "service": lambda: _service(context),
         "service_evidence": lambda: None,  # part of "service"
-        "os": lambda: _os(context.get("os")),
-        "notes": lambda: _list("Notes", context.get("notes")),
+        "services": lambda: None,  # part of "service"
+        "service_failures": lambda: None,  # part of "service" (and the verdict's wording)
+        "os": lambda: _os(context.os),
+        "notes": lambda: _list("Notes", context.notes),
     }
     # Known facts in reading order (the failures, when, which certificate, who, where), then
-    # any other key in name order.
+    # any other field in name order.
     order = {key: rank for rank, key in enumerate(builders)}
+    names = sorted(
+        (f.name for f in dataclasses.fields(context)),
+        key=lambda k: (order.get(k, len(order)), k),
+    )
     facts = []
-    for key in sorted(context, key=lambda k: (order.get(k, len(order)), str(k))):
+    for key in names:
         if key in FOLDED:
             continue
-        fact = builders[key]() if key in builders else _generic(str(key), context[key])
+        fact = builders[key]() if key in builders else _generic(key, getattr(context, key))
         if fact is not None and fact.lines:
             facts.append(fact)
     return tuple(facts)
 
 
-def _failures(context: dict[str, Any]) -> Fact:
-    considered, total = context.get("failures"), context.get("failures_total")
-    if not total:
+def _failures(context: CorrelationSummary) -> Fact:
+    if not context.failures_total:
         return Fact("Schannel 36870 events", (FactLine("none in the logs given"),))
     return Fact(
         "Schannel 36870 events",
         (
             FactLine(
-                f"{considered} server-side considered for the failed binding, of {total} in the logs"
+                f"{context.failures} server-side considered for the failed binding, "
+                f"of {context.failures_total} in the logs"
             ),
         ),
     )
 
 
-def _reference(context: dict[str, Any], offset: timedelta | None) -> Fact | None:
-    raw = context.get("reference_time")
+def _reference(context: CorrelationSummary, offset: timedelta | None) -> Fact | None:
+    raw = context.reference_time
     if not raw:
         return None
-    moment = parse_utc_time(str(raw))
+    moment = parse_utc_time(raw)
     text = format_utc(moment) if moment else _short(raw)
     if moment and offset is not None:
         text += f" ({format_local(moment, offset)})"
-    origin = context.get("reference_from")
+    origin = context.reference_from
     if origin:
-        text += f", {REFERENCE_FROM.get(str(origin), _short(origin))}"
+        text += f", {REFERENCE_FROM.get(origin, _short(origin))}"
     lines = [FactLine(text)]
-    if context.get("at_assumed_utc"):
+    if context.at_assumed_utc:
         lines.append(FactLine("--at had no UTC offset, so it was taken as UTC"))
     return Fact("Reference time", tuple(lines))
 
 
-def _in_use(context: dict[str, Any], anchor_of: Callable[[str], str | None]) -> Fact:
-    thumbprints = [str(t) for t in context.get("in_use") or ()][:MAX_ITEMS]
+def _in_use(context: CorrelationSummary, anchor_of: Callable[[str], str | None]) -> Fact:
+    thumbprints = list(context.in_use)[:MAX_ITEMS]
     if not thumbprints:
         return Fact(
             "Certificate in use",
             (FactLine("not known: no --thumbprint and no SSL binding among the inputs"),),
         )
-    origin = context.get("in_use_from")
-    text = IN_USE_FROM.get(str(origin), _short(origin)) if origin else ""
+    origin = context.in_use_from
+    text = IN_USE_FROM.get(origin, _short(origin)) if origin else ""
     return Fact("Certificate in use", tuple(FactLine(text, t, anchor_of(t)) for t in thumbprints))
 
 
-def _in_scope(context: dict[str, Any], anchor_of: Callable[[str], str | None]) -> Fact:
+def _in_scope(context: CorrelationSummary, anchor_of: Callable[[str], str | None]) -> Fact:
     lines = []
-    for entry in list(context.get("in_scope") or ())[:MAX_ITEMS]:
-        if isinstance(entry, dict) and entry.get("thumbprint"):
-            thumbprint = str(entry["thumbprint"])
-            reasons = "; ".join(str(r) for r in entry.get("reasons") or ())
-            lines.append(FactLine(_short(reasons), thumbprint, anchor_of(thumbprint)))
+    for entry in context.in_scope[:MAX_ITEMS]:
+        if entry.thumbprint:
+            reasons = "; ".join(entry.reasons)
+            lines.append(FactLine(_short(reasons), entry.thumbprint, anchor_of(entry.thumbprint)))
     if not lines:
         lines.append(FactLine("none of the certificates given fits the failures"))
     return Fact("Certificates the failures point at", tuple(lines))
 
 
-def _service(context: dict[str, Any]) -> Fact:
-    lines = [FactLine(_short(context.get("service") or "not known"))]
-    for item in list(context.get("service_evidence") or ())[:MAX_ITEMS]:
-        if isinstance(item, dict):
-            lines.append(
-                FactLine(
-                    _short(item.get("text") or ""),
-                    _short(item["quote"]) if item.get("quote") else None,
-                    None,
-                    _short(item["source"]) if item.get("source") else None,
-                )
+def _service(context: CorrelationSummary) -> Fact:
+    lines = [FactLine(_short(context.service or "not known"))]
+    for item in context.service_evidence[:MAX_ITEMS]:
+        lines.append(
+            FactLine(
+                _short(item.text),
+                _short(item.quote) if item.quote else None,
+                None,
+                _short(item.source) if item.source else None,
             )
+        )
     return Fact("Service that hit the failure", tuple(lines))
 
 
-def _os(value: Any) -> Fact | None:
-    if not isinstance(value, dict) or not value.get("version"):
+def _os(value: OsFact | None) -> Fact | None:
+    if value is None or not value.version:
         return None
-    text = f"Windows {value['version']}"
-    if value.get("build"):
-        text += f" build {value['build']}"
-    source = _short(value["source"]) if value.get("source") else None
+    text = f"Windows {value.version}"
+    if value.build:
+        text += f" build {value.build}"
+    source = _short(value.source) if value.source else None
     return Fact("Windows version", (FactLine(text, source=source),))
 
 
@@ -183,6 +189,8 @@ def _plain(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
         return "; ".join(f"{k}: {_plain(v)}" for k, v in value.items())
     if isinstance(value, (list, tuple)):

@@ -188,7 +188,7 @@ def cert_anchor(cert: Certificate, position: int) -> str:
 
 
 def build_view(analysis: Analysis) -> ReportView:
-    offset = parse_offset(analysis.context.get("local_offset"))
+    offset = parse_offset(analysis.context.local_offset)
     anchors = [(f"diag-{n}", d) for n, d in enumerate(analysis.diagnoses, start=1)]
     certificates = _cert_rows(analysis, anchors)
     listed = {thumbprint_key(row.cert.thumbprint): row.anchor for row in certificates}
@@ -360,13 +360,13 @@ def _verdict(analysis: Analysis) -> Verdict:
         for e in analysis.events
         if e.provider == SCHANNEL and e.event_id == 36870 and e.role != "client"
     )
-    service_failures = int(analysis.context.get("service_failures") or 0)
+    service_failures = analysis.context.service_failures
     if not failures and service_failures:
         return Verdict(
             "unexplained",
             "No known cause for the service's certificate failures",
             f"{service_failures} failure event{'s' if service_failures != 1 else ''} of "
-            f"{analysis.context.get('service') or 'a service'} in the logs, but no rule explains "
+            f"{analysis.context.service or 'a service'} in the logs, but no rule explains "
             f"{'them' if service_failures != 1 else 'it'}; {counts}."
             + " Next steps lists what could not be checked and what to ask the customer for.",
             first,

@@ -43,12 +43,12 @@ def summary(
     failed = sum(1 for r in analysis.inputs if r.status is Status.ERROR)
     skipped = sum(1 for r in analysis.inputs if r.status is Status.SKIPPED)
     parts.append(Text(f"inputs: {read} read, {failed} failed, {skipped} skipped", style="dim"))
-    if analysis.at and analysis.context.get("at_assumed_utc"):
+    if analysis.at and analysis.context.at_assumed_utc:
         parts.append(Text(f"--at {analysis.at}: given without an offset, taken as UTC"))
-    failures = analysis.context.get("failures_total", 0)
+    failures = analysis.context.failures_total
     if failures:
         parts.append(
-            Text(visible(f"Schannel 36870: {failures}, service: {analysis.context.get('service')}"))
+            Text(visible(f"Schannel 36870: {failures}, service: {analysis.context.service}"))
         )
     if analysis.diagnoses:
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)

@@ -170,4 +170,3 @@ class MachineKeysPermissions(Rule):
             account=account,
             references=(pages.NETWORK_SERVICE_ACCOUNT, pages.SCHANNEL_EVENT_CAUSES, pages.ICACLS),
         )
-

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from typing import Any
+from typing import Any, cast
 
 from analyzer.serve.job import UploadJob, UploadResult
 
@@ -178,7 +178,7 @@ class WorkerPool:
             except (EOFError, OSError):
                 raise AnalysisFailed(self._death(worker)) from None
             if ok:
-                return value
+                return cast(UploadResult, value)  # what the worker's job function returns
             raise AnalysisFailed(f"the analysis failed: {value}")
         if worker.process.sentinel in ready:
             raise AnalysisFailed(self._death(worker))

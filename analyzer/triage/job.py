@@ -179,14 +179,14 @@ def failure_facts(analysis: Analysis) -> dict[str, Any]:
         hosts = Counter(
             r.coverage.computer for r in analysis.inputs if r.coverage and r.coverage.computer
         )
-    last = context.get("reference_time") if context.get("reference_from") == "last 36870" else None
+    last = context.reference_time if context.reference_from == "last 36870" else None
     if last is None and failures:  # local times only (an export without UTC): the latest as given
         last = max((e.time for e in failures if e.time), default=None)
-    service = context.get("service")
+    service = context.service
     return {
         "host": ", ".join(sorted(hosts, key=lambda h: (-hosts[h], h))) or None,
         "service": service if service and service != "not known" else None,
-        "failures": int(context.get("failures", len(failures))),
+        "failures": context.failures,
         "last_failure": last,
     }
 

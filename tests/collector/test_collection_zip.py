@@ -81,8 +81,10 @@ def test_the_zip_analyses_to_the_scenario_2_verdict(analysis) -> None:  # type: 
     by_name = {r.path.rsplit("/", 1)[-1]: r for r in analysis.inputs}
     for entry in COLLECTED_FILES:
         result = by_name.get(entry.name)
-        empty = result is not None and result.status is Status.SKIPPED and "empty file" in str(
-            result.messages
+        empty = (
+            result is not None
+            and result.status is Status.SKIPPED
+            and "empty file" in str(result.messages)
         )  # reg query printed nothing: the value is not set
         if result is not None and entry.kind is not None and not empty:
             assert result.kind == entry.kind and result.usable, entry.name
@@ -90,9 +92,10 @@ def test_the_zip_analyses_to_the_scenario_2_verdict(analysis) -> None:  # type: 
 
 def test_the_manifest_fills_os_offset_host_and_elevation(analysis) -> None:  # type: ignore[no-untyped-def]
     context = analysis.context
-    assert context["os"]["version"] == "10.0" and context["os"]["build"] == 17763
-    assert context["os"]["source"].endswith("!/manifest.json")
-    assert context["local_offset"] == "+01:00"
+    assert context.os is not None
+    assert context.os.version == "10.0" and context.os.build == 17763
+    assert str(context.os.source).endswith("!/manifest.json")
+    assert context.local_offset == "+01:00"
     (run,) = analysis.records(Collection)
     assert run.host == "IIS01" and run.elevated is True
     assert not any("OS version" in n.why for n in analysis.not_checked)

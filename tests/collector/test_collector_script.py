@@ -177,7 +177,9 @@ def test_no_syntax_newer_than_powershell_4(tree) -> None:  # type: ignore[no-unt
 
 
 def test_the_allow_list_check_catches_newer_cmdlets_and_syntax() -> None:
-    newer = parse(b"Compress-Archive -Path a -DestinationPath b.zip\n$x = [System.Text.Json.JsonSerializer]::new()\nclass A { }\n")
+    newer = parse(
+        b"Compress-Archive -Path a -DestinationPath b.zip\n$x = [System.Text.Json.JsonSerializer]::new()\nclass A { }\n"
+    )
     assert commands_used(newer) - PS4_CMDLETS == {"Compress-Archive"}
     assert "System.Text.Json.JsonSerializer" in types_used(newer) - PS4_TYPES
     assert {n.type for n in nodes(newer.root_node)} & NEWER_SYNTAX

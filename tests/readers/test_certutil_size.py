@@ -28,7 +28,9 @@ def _oversized(folder: Path) -> Path:
 
 def test_the_reader_refuses_a_dump_over_the_cap(tmp_path: Path) -> None:
     path = _oversized(tmp_path)
-    with pytest.raises(InputError, match=r"huge-store\.txt: 67,108,865 bytes is more than the 64 MiB"):
+    with pytest.raises(
+        InputError, match=r"huge-store\.txt: 67,108,865 bytes is more than the 64 MiB"
+    ):
         read_certutil(InputFile.from_path(path), ReadOptions())
 
 

@@ -61,9 +61,13 @@ def test_the_dir_listing_of_a_ticket_is_detected_and_read() -> None:
 
 def test_get_childitem_in_german_and_dir_in_french(tmp_path: Path) -> None:
     gci = read(SPEC, write(tmp_path, GCI_DE, "utf-16"))
-    assert [(x.folder, x.files) for x in gci.records(FolderListing)] == [(CNG_KEYS, (KEY_FILE, OTHER_KEY))]
+    assert [(x.folder, x.files) for x in gci.records(FolderListing)] == [
+        (CNG_KEYS, (KEY_FILE, OTHER_KEY))
+    ]
     dir_fr = read(SPEC, write(tmp_path, DIR_FR, "cp1252"))
-    assert [(x.folder, x.files) for x in dir_fr.records(FolderListing)] == [(MACHINEKEYS, (KEY_FILE,))]
+    assert [(x.folder, x.files) for x in dir_fr.records(FolderListing)] == [
+        (MACHINEKEYS, (KEY_FILE,))
+    ]
 
 
 def test_a_pattern_or_filter_in_the_command_marks_the_listing_filtered(tmp_path: Path) -> None:

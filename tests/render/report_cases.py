@@ -12,13 +12,17 @@ from dataclasses import replace
 from analyzer.model import (
     Analysis,
     AskFor,
+    CorrelationSummary,
     Coverage,
     Diagnosis,
     Event,
     Evidence,
+    EvidenceNote,
+    InScope,
     Level,
     Message,
     NotChecked,
+    OsFact,
     OsInfo,
     ReadResult,
     Source,
@@ -112,9 +116,9 @@ def make_analysis(subject: str = "CN=www.contoso.com", **changes: object) -> Ana
         records=4100,
         os=OsInfo("10.0", 17763, 2101),
     )
-    log.warn("chunk 3: bad checksum, 212 records skipped", record=1500)
+    log.warn("chunk 3: bad checksum, 212 records skipped", record=1500, code="evtx.chunk-bad-crc")
     notes = ReadResult("ticket/notes.docx", "unknown")
-    notes.skip("not a certutil dump, event log or known evidence file")
+    notes.skip("not a certutil dump, event log or known evidence file", code="input.unknown-kind")
     diagnosis = Diagnosis(
         id="keyspec-signature",
         kind="fault",
@@ -175,29 +179,27 @@ def make_analysis(subject: str = "CN=www.contoso.com", **changes: object) -> Ana
         ],
         thumbprint=THUMB,
         at="2025-03-02T08:15:00Z",
-        context={
-            "failures": 2,
-            "failures_total": 2,
-            "reference_time": "2025-03-02T08:15:00Z",
-            "reference_from": "--at",
-            "at_assumed_utc": True,
-            "in_use": [THUMB],
-            "in_use_from": "--thumbprint",
-            "in_scope": [
-                {"thumbprint": THUMB, "reasons": ["--thumbprint", "valid at the event time"]}
-            ],
-            "notes": ["1 36870 event(s) are for a client credential (Type=client)"],
-            "service": "HTTP.sys",
-            "service_evidence": [
-                {
-                    "text": "the SSPI client process is SYSTEM (PID 4): HTTP.sys",
-                    "source": f"{LOG}#record 2211",
-                    "quote": "The SSPI client process is SYSTEM (PID: 4).",
-                }
-            ],
-            "local_offset": "+01:00",
-            "os": {"version": "10.0", "build": 17763, "source": LOG},
-        },
+        context=CorrelationSummary(
+            failures=2,
+            failures_total=2,
+            reference_time="2025-03-02T08:15:00Z",
+            reference_from="--at",
+            at_assumed_utc=True,
+            in_use=(THUMB,),
+            in_use_from="--thumbprint",
+            in_scope=(InScope(THUMB, ("--thumbprint", "valid at the event time")),),
+            notes=("1 36870 event(s) are for a client credential (Type=client)",),
+            service="HTTP.sys",
+            service_evidence=(
+                EvidenceNote(
+                    "the SSPI client process is SYSTEM (PID 4): HTTP.sys",
+                    f"{LOG}#record 2211",
+                    "The SSPI client process is SYSTEM (PID: 4).",
+                ),
+            ),
+            local_offset="+01:00",
+            os=OsFact("10.0", 17763, LOG),
+        ),
     )
     for field_name, value in changes.items():
         setattr(analysis, field_name, value)
@@ -207,6 +209,11 @@ def make_analysis(subject: str = "CN=www.contoso.com", **changes: object) -> Ana
 def empty_analysis() -> Analysis:
     dump = ReadResult("ticket/empty.txt", "certutil")
     dump.messages.append(
-        Message(Level.INFO, "no certificate in the dump", Source("ticket/empty.txt"))
+        Message(
+            Level.INFO,
+            "no certificate in the dump",
+            Source("ticket/empty.txt"),
+            "certutil.no-certificate-listed",
+        )
     )
     return Analysis(inputs=[dump], certificates=[], events=[], diagnoses=[])

@@ -139,7 +139,10 @@ def test_a_ticket_without_usable_input_says_why_per_file() -> None:
     from analyzer.model import AskFor
 
     broken = ReadResult("/srv/q/T-9.zip", "collection")
-    broken.fail("encrypted (password-protected) zip: ask for the files without a password")
+    broken.fail(
+        "encrypted (password-protected) zip: ask for the files without a password",
+        code="archive.encrypted",
+    )
     analysis = Analysis(
         [broken], [], [], [], ask_for=[AskFor("the log", "wevtutil epl System s.evtx", "36870")]
     )

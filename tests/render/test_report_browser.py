@@ -136,7 +136,7 @@ return Array.from(document.querySelectorAll('main td, main pre, main p, main li,
 def test_long_customer_strings_wrap_on_a_laptop_screen(driver: object, tmp_path: Path) -> None:
     token = "a" * 3000  # one unbroken token, as a broken dump can give
     analysis = make_analysis(subject="CN=" + token)
-    analysis.inputs[0].warn("x" * 2000, line=3)
+    analysis.inputs[0].warn("x" * 2000, line=3, code="paste.long-line")
     analysis.diagnoses[0] = replace(
         analysis.diagnoses[0],
         title=f"Certificate key unusable: CN={token[:300]}",

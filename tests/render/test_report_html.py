@@ -3,16 +3,21 @@ is the same bytes for the same analysis, and empty or huge cases still give a so
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import replace
 from html.parser import HTMLParser
+from typing import Any
 
 from analyzer import __version__
 from analyzer.model import (
     Analysis,
     AskFor,
+    CorrelationSummary,
     Diagnosis,
     Evidence,
+    EvidenceNote,
+    InScope,
     NotChecked,
     ReadResult,
     Source,
@@ -101,7 +106,7 @@ def test_times_show_utc_and_local_when_the_offset_is_known() -> None:
     assert '<td class="time">2025-03-02 09:14:05</td>' in html
     assert "Local (UTC+01:00)" in html
     assert "2025-03-02 08:15:00 UTC (2025-03-02 09:15:00 local (UTC+01:00))" in html
-    unknown = render_report(make_analysis(context={}))
+    unknown = render_report(make_analysis(context=CorrelationSummary()))
     assert "local (UTC" not in unknown
     assert "the customer's local offset is not known" in unknown
 
@@ -109,7 +114,7 @@ def test_times_show_utc_and_local_when_the_offset_is_known() -> None:
 def _hostile_everywhere() -> Analysis:
     analysis = make_analysis(subject=HOSTILE, thumbprint=HOSTILE, at=HOSTILE)
     analysis.inputs.append(ReadResult(f"ticket/{HOSTILE}.txt", "certutil", status=Status.ERROR))
-    analysis.inputs[-1].fail(f"cannot read {HOSTILE}", line=1)
+    analysis.inputs[-1].fail(f"cannot read {HOSTILE}", line=1, code="input.unreadable")
     analysis.events.append(replace(schannel_36870(9, HOSTILE), data={"Type": HOSTILE}))
     analysis.diagnoses.append(
         Diagnosis(
@@ -128,12 +133,16 @@ def _hostile_everywhere() -> Analysis:
     )
     analysis.not_checked.append(NotChecked(HOSTILE, HOSTILE))
     analysis.ask_for.append(AskFor(HOSTILE, HOSTILE, HOSTILE))
-    analysis.context.update(
-        computer=HOSTILE,
-        in_use=[HOSTILE],
-        in_scope=[{"thumbprint": HOSTILE, "reasons": [HOSTILE]}],
-        service_evidence=[{"text": HOSTILE, "source": HOSTILE, "quote": HOSTILE}],
-        notes=[HOSTILE],
+    analysis.context = WithNewFact(
+        **{f.name: getattr(analysis.context, f.name) for f in dataclasses.fields(analysis.context)},
+        new_fact=HOSTILE,
+    )
+    analysis.context = dataclasses.replace(
+        analysis.context,
+        in_use=(HOSTILE,),
+        in_scope=(InScope(HOSTILE, (HOSTILE,)),),
+        service_evidence=(EvidenceNote(HOSTILE, HOSTILE, HOSTILE),),
+        notes=(HOSTILE,),
     )
     return analysis
 
@@ -168,7 +177,7 @@ def test_empty_cases_keep_every_section() -> None:
 
 def test_no_usable_input_is_the_verdict() -> None:
     broken = ReadResult("ticket/System.evtx", "evtx")
-    broken.fail("not an EVTX file: bad file header")
+    broken.fail("not an EVTX file: bad file header", code="evtx.no-chunk")
     html = render_report(Analysis(inputs=[broken], certificates=[], events=[], diagnoses=[]))
     assert "No usable input" in html
     assert "not an EVTX file: bad file header" in html
@@ -281,10 +290,18 @@ def test_correlation_facts_are_spelled_out() -> None:
     assert "local_offset" not in facts and "Local offset" not in text
 
 
+@dataclasses.dataclass(frozen=True)
+class WithNewFact(CorrelationSummary):
+    """A correlation fact added later (one field with a default) that the report has no
+    sentence for yet."""
+
+    new_fact: Any = None
+
+
 def test_unknown_context_keys_still_show_and_nothing_known_is_required() -> None:
-    html = render_report(make_analysis(context={"new_fact": {"a": [1, 2], "b": None}}))
+    html = render_report(make_analysis(context=WithNewFact(new_fact={"a": [1, 2], "b": None})))
     assert "New fact" in html and "a: 1, 2; b:" in html
-    bare = render_report(make_analysis(context={"in_use": [], "failures_total": 0, "failures": 0}))
+    bare = render_report(make_analysis(context=CorrelationSummary()))
     assert "not known: no --thumbprint and no SSL binding among the inputs" in bare
     assert "none in the logs given" in bare
 
@@ -300,12 +317,15 @@ def test_many_diagnoses_get_an_index() -> None:
 
 
 def test_the_failures_point_at_nothing_when_there_are_no_failures() -> None:
+    from dataclasses import replace
+
+    from analyzer.model import CorrelationSummary, InScope
     from analyzer.render.report_facts import correlation_facts
 
-    context = {"failures": 0, "in_scope": [{"thumbprint": "ab" * 20, "reasons": ["named"]}]}
+    context = CorrelationSummary(failures=0, in_scope=(InScope("ab" * 20, ("named",)),))
     labels = [fact.label for fact in correlation_facts(context, None, lambda t: None)]
     assert "Certificates the failures point at" not in labels
-    context["failures"] = 2
+    context = replace(context, failures=2)
     labels = [fact.label for fact in correlation_facts(context, None, lambda t: None)]
     assert "Certificates the failures point at" in labels
 

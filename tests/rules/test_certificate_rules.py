@@ -70,7 +70,7 @@ def test_a_day_of_slack_for_zone_less_dates_is_said() -> None:
     nearly = cert("www", valid_to="2025-06-01T00:00:00")
     analysis = analyse(dump(nearly), log(event(time="2025-06-01T10:00:00Z")))
     assert "certificate-expired" not in ids(analysis)
-    assert any("zone" in note for note in analysis.context["notes"])
+    assert any("zone" in note for note in analysis.context.notes)
 
 
 def test_not_yet_valid_certificate() -> None:

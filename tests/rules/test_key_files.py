@@ -60,9 +60,8 @@ def test_everyone_full_control_inherited_is_advice_not_a_fault() -> None:
     (advice,) = by_id(analysis, "key-folder-acl-advice")
     assert advice.kind == "advisory"
     assert (
-        'icacls "' + MACHINEKEYS + '" /grant:r *S-1-1-0:(R,W)   (Everyone\'s own entry only, '
-        "this folder only, as KB 278381 has it)"
-        in advice.remediation
+        'icacls "' + MACHINEKEYS + "\" /grant:r *S-1-1-0:(R,W)   (Everyone's own entry only, "
+        "this folder only, as KB 278381 has it)" in advice.remediation
     )
     assert "machinekeys-permissions" not in ids(analysis)
 

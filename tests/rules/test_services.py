@@ -76,8 +76,8 @@ def test_a_service_failure_no_rule_explains_gives_exit_code_4(tmp_path: Path) ->
         (TICKETS / "rdp-cert-not-found" / "rdp-1057.txt").read_bytes()
     )
     analysis = run_analysis([ticket])
-    assert analysis.context["failures"] == 0 and analysis.context["service_failures"] == 1
-    assert analysis.context["services"] == ["rdp"]
+    assert analysis.context.failures == 0 and analysis.context.service_failures == 1
+    assert analysis.context.services == ("rdp",)
     assert not [d for d in analysis.diagnoses if d.kind == "fault"]
     assert exit_code(analysis) == 4
 

@@ -160,7 +160,7 @@ def test_ticket_cut_short_by_a_shared_limit_is_failed_with_its_report() -> None:
 
     cut = ReadResult("T-9.zip", "collection", Status.ERROR)
     text = "extraction stopped: file-count limit reached (10000 files)"
-    cut.messages.append(Message(Level.ERROR, text, Source("T-9.zip")))
+    cut.messages.append(Message(Level.ERROR, text, Source("T-9.zip"), "archive.limit-reached"))
     dump = ReadResult("T-9.zip!/my.txt", "certutil")
     row = summary_row("T-9.zip", "T-9.zip", Analysis([dump, cut], [], [], []))
     assert (row.status, row.reason) == ("failed", f"{text} (report is partial)")

@@ -39,6 +39,29 @@ _EXTENSION = re.compile(r"^\s*\d+(?:\.\d+){2,}:\s*Flags\s*=\s*\d", re.MULTILINE)
 _KEY_LINE = re.compile(r"^\s*(?:Key Container|Provider|KeySpec)\s*=\s*\S", re.MULTILINE)
 
 
+# Stable codes of the messages this module gives (docs/diagnostics.md).
+MESSAGE_CODES = {
+    "certutil.not-a-dump": "the file is not certutil output",
+    "certutil.rewrapped": "lines re-wrapped by a mail or ticket system were joined again",
+    "certutil.split-lines": "lines split before a known label were joined again",
+    "certutil.truncated": "the dump ends without certutil's closing line: it may be cut short",
+    "certutil.no-certificate-listed": "certutil listed no certificate (an empty store)",
+    "certutil.no-certificate-block": (
+        "no certificate block found in what looks like certutil output"
+    ),
+    "certutil.more-messages": "more messages than are listed per dump: the count of the rest",
+    "certutil.elided": "lines elided by the author ('...'): what they hid is unknown",
+    "certutil.command-error": (
+        "a status or error line of certutil itself (e.g. a -repairstore failure)"
+    ),
+    "certutil.bad-thumbprint": "a Cert Hash(sha1) value that is not 40 hex digits",
+    "certutil.thumbprint-from-property": (
+        "the thumbprint was taken from CERT_SHA1_HASH_PROP_ID or an unknown label"
+    ),
+    "certutil.no-thumbprint": "a certificate without a Cert Hash(sha1) line: thumbprint unknown",
+}
+
+
 def sniff_text(text: str) -> int:
     """0..100 from structure: separators with a "Certificate N", `(sha1):` hashes, property ids,
     `CertUtil: -verb`, extension headers, key lines. Event exports, icacls and netsh have none."""
@@ -70,7 +93,7 @@ def parse_certutil(text: str, path: str, encoding: str | None = None) -> ReadRes
     result = ReadResult(path=path, kind=KIND, encoding=encoding)
     lines, repairs, physical = classify_lines(text)
     for repair in repairs:
-        result.warn(repair.text, repair.lineno)
+        result.warn(repair.text, repair.lineno, code=repair.code)
     builder = Builder(lines, result)
     result.certificates = builder.run(parse_blocks(lines))
     if result.certificates and not builder.closing:
@@ -78,18 +101,23 @@ def parse_certutil(text: str, path: str, encoding: str | None = None) -> ReadRes
             "the dump ends without certutil's closing line ('CertUtil: -store command completed'): "
             "it may be cut short",
             max(physical, 1),
+            code="certutil.truncated",
         )
     if not result.certificates:
         if builder.closing:
-            result.note("certutil listed no certificate")
+            result.note("certutil listed no certificate", code="certutil.no-certificate-listed")
         elif result.status is Status.OK:
-            result.fail("no certificate block found")
+            result.fail("no certificate block found", code="certutil.no-certificate-block")
     result.messages.sort(key=lambda m: m.source.line or 0)
     if len(result.messages) > MAX_MESSAGES:
         dropped = len(result.messages) - MAX_MESSAGES
         last = result.messages[MAX_MESSAGES - 1].source.line
         del result.messages[MAX_MESSAGES:]
-        result.warn(f"{dropped} more messages after this line not shown", last)
+        result.warn(
+            f"{dropped} more messages after this line not shown",
+            last,
+            code="certutil.more-messages",
+        )
     return result
 
 
@@ -99,24 +127,34 @@ def read_certutil(file: InputFile, options: ReadOptions) -> ReadResult:
         raise InputError(
             f"{file.display}: {file.size:,} bytes is more than the {MAX_DUMP_BYTES // 2**20} MiB "
             "a certutil dump may have; not read (split the dump, e.g. one store or one "
-            "certificate per file: certutil -v -store my <serial>)"
+            "certificate per file: certutil -v -store my <serial>)",
+            code="input.too-large",
         )
     try:
         data = file.read_bytes()
     except OSError as exc:
-        raise InputError(f"{file.display}: cannot read: {exc.strerror or exc}") from exc
+        raise InputError(
+            f"{file.display}: cannot read: {exc.strerror or exc}", code="input.unreadable"
+        ) from exc
     decoded = decode_bytes(data)
     if sniff_text(decoded.text[:65536]) == 0:
         result = ReadResult(path=file.display, kind=KIND, encoding=decoded.encoding)
-        result.skip(EMPTY_FILE if not data else "not a certutil dump")
+        result.skip(
+            EMPTY_FILE if not data else "not a certutil dump",
+            code="input.empty" if not data else "certutil.not-a-dump",
+        )
         return result
     result = parse_certutil(decoded.text, file.display, decoded.encoding)
     if (parts := decoded.parts_note()) is not None:
-        result.note(*parts)
+        result.note(*parts, code="input.two-encodings")
     if decoded.replaced:  # e.g. UTF-16 cut at an odd byte, or a byte invalid in its code page
         first = decoded.text.find("\ufffd")
         line = decoded.text.count("\n", 0, first) + 1 if first >= 0 else None
-        result.warn(f"some bytes are not valid {decoded.encoding}; they were replaced", line)
+        result.warn(
+            f"some bytes are not valid {decoded.encoding}; they were replaced",
+            line,
+            code="input.bad-bytes",
+        )
         result.messages.sort(key=lambda m: m.source.line or 0)
     return result
 

@@ -146,7 +146,9 @@ class Builder:
             cert.key_lines.setdefault("acl_sddl", line.lineno)
         elif kind == "ELISION":
             self.result.warn(
-                f"{line.text!r}: lines elided by the author; what they hid is unknown", line.lineno
+                f"{line.text!r}: lines elided by the author; what they hid is unknown",
+                line.lineno,
+                code="certutil.elided",
             )
         elif kind == "HEADER":
             self.store = (line.sub or "").lower() or None
@@ -256,7 +258,11 @@ class Builder:
             target.key_lines.setdefault("error", head.lineno)
         else:
             tail = f": {said}" if said else ""
-            self.result.warn(f"certutil -{head.sub}{head.value}{tail}", head.lineno)
+            self.result.warn(
+                f"certutil -{head.sub}{head.value}{tail}",
+                head.lineno,
+                code="certutil.command-error",
+            )
 
     def _record(self, cert: _CertFacts, order: DateOrder) -> Certificate:
         thumbprint = cert.fields.get("cert_hash")
@@ -264,6 +270,7 @@ class Builder:
             self.result.warn(
                 f"Cert Hash(sha1) value {thumbprint!r} is not 40 hex digits",
                 int(cert.fields["cert_hash_line"]),
+                code="certutil.bad-thumbprint",
             )
             thumbprint = None
         if thumbprint is None:
@@ -274,12 +281,14 @@ class Builder:
                     f"thumbprint {thumbprint} taken from CERT_SHA1_HASH_PROP_ID or a hash line "
                     "whose label is not known (a wrong code page or an unknown language?)",
                     cert.lineno or None,
+                    code="certutil.thumbprint-from-property",
                 )
         if thumbprint is None and "cert_hash" not in cert.fields:
             what = "certificate" if cert.index is None else f"certificate {cert.index}"
             self.result.warn(
                 f"{what} has no Cert Hash(sha1) line: thumbprint unknown",
                 cert.lineno or self._first_fact_line(),
+                code="certutil.no-thumbprint",
             )
         not_before, not_after = cert.fields.get("not_before"), cert.fields.get("not_after")
         verbose = cert.verbose

@@ -36,6 +36,7 @@ _WRAP_MIN_HANGING = 3
 class Repair:
     lineno: int
     text: str
+    code: str
 
 
 def _markers() -> re.Pattern[str]:
@@ -192,7 +193,13 @@ def clean_lines(text: str) -> tuple[list[tuple[str, int]], list[Repair], int]:
                 offsets.append((length, k + 1))
                 parts.append(piece)
                 length += len(piece) + 1
-            repairs.append(Repair(i + 1, f"lines {i + 1}-{j} were re-wrapped; joined them again"))
+            repairs.append(
+                Repair(
+                    i + 1,
+                    f"lines {i + 1}-{j} were re-wrapped; joined them again",
+                    "certutil.rewrapped",
+                )
+            )
             out.extend(_split(" ".join(parts), i + 1, offsets))
             i = j
             continue
@@ -211,7 +218,9 @@ def clean_lines(text: str) -> tuple[list[tuple[str, int]], list[Repair], int]:
             pieces = _split(stripped, i + 1, None)
             if len(pieces) > 1:
                 heads = ", ".join(repr(p[0][:24]) for p in pieces[1:])
-                repairs.append(Repair(i + 1, f"joined lines split before {heads}"))
+                repairs.append(
+                    Repair(i + 1, f"joined lines split before {heads}", "certutil.split-lines")
+                )
             out.extend(pieces)
         else:
             out.append((stripped, i + 1))

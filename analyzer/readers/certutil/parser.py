@@ -35,7 +35,7 @@ def _parser() -> Any:
         def lex(self, data: Any) -> Any:  # type: ignore[override]
             return iter(data)
 
-    class Blocks(Transformer):
+    class Blocks(Transformer[Any, Any]):
         def start(self, children: list[Any]) -> list[Any]:
             return children
 

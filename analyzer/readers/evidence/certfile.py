@@ -50,6 +50,20 @@ _KEY_USAGE_NAMES = (
 )
 
 
+# Stable codes of the messages this module gives (docs/diagnostics.md).
+MESSAGE_CODES = {
+    "certfile.private-key-present": (
+        "the file also holds a PRIVATE KEY block: not read, never copied"
+    ),
+    "certfile.bad-pem-block": "a PEM certificate block that does not decode",
+    "certfile.not-a-certificate": "not a readable DER or PEM certificate",
+    "certfile.no-certificate": "no certificate could be read from the file",
+    "pfx.not-opened": (
+        "a PFX is never opened (no password is asked for): what it holds is not known"
+    ),
+}
+
+
 def looks_like_pfx(head: bytes) -> bool:
     if len(head) < 24 or head[0] != 0x30:
         return False
@@ -127,12 +141,15 @@ def certificate_record(cert: x509.Certificate, source: Source) -> Certificate:
 def read_cert_file(file: InputFile, options: ReadOptions) -> ReadResult:
     result = ReadResult(file.display, KIND_CERT)
     if file.size > MAX_CERT_FILE_BYTES:
-        result.fail(f"{file.size} bytes is too large for a certificate file")
+        result.fail(
+            f"{file.size} bytes is too large for a certificate file", code="input.too-large"
+        )
         return result
     data = file.read_bytes(min(MAX_CERT_FILE_BYTES, MAX_EVIDENCE_BYTES))
     if _PEM_KEY.search(data):
         result.warn(
-            "this file also holds a PRIVATE KEY block: not read and not copied into any report"
+            "this file also holds a PRIVATE KEY block: not read and not copied into any report",
+            code="certfile.private-key-present",
         )
     blocks = _PEM_CERT.findall(data)
     if blocks:
@@ -141,18 +158,24 @@ def read_cert_file(file: InputFile, options: ReadOptions) -> ReadResult:
             try:
                 cert = x509.load_pem_x509_certificate(block)
             except ValueError as exc:
-                result.warn(f"PEM certificate block that does not decode: {exc}", line=line)
+                result.warn(
+                    f"PEM certificate block that does not decode: {exc}",
+                    line=line,
+                    code="certfile.bad-pem-block",
+                )
                 continue
             result.certificates.append(certificate_record(cert, Source(file.display, line)))
     else:
         try:
             cert = x509.load_der_x509_certificate(data)
         except ValueError as exc:
-            result.fail(f"not a readable DER or PEM certificate: {exc}")
+            result.fail(
+                f"not a readable DER or PEM certificate: {exc}", code="certfile.not-a-certificate"
+            )
             return result
         result.certificates.append(certificate_record(cert, Source(file.display)))
     if not result.certificates and result.status.value != "error":
-        result.fail("no certificate could be read from this file")
+        result.fail("no certificate could be read from this file", code="certfile.no-certificate")
     return result
 
 
@@ -173,7 +196,7 @@ def sniff_cert_file(sample: Sample) -> int:
 
 def read_pfx(file: InputFile, options: ReadOptions) -> ReadResult:
     result = ReadResult(file.display, KIND_PFX)
-    result.note(PFX_MESSAGE)
+    result.note(PFX_MESSAGE, code="pfx.not-opened")
     return result
 
 

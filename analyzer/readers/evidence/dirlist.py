@@ -32,7 +32,9 @@ _HEADER = re.compile(r"^\s*[^\W\d][^:\\]{0,40}?(?::\s*|\s)" + _PATH + r"\s*$")
 _DATE_TIME = r"\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp]\.?[Mm]\.?)?"
 # dir: date time size-or-<DIR> name; sizes use the locale's grouping (1,234 / 1.234 / 1 234).
 _DIR_ENTRY = re.compile(
-    r"^\s*" + _DATE_TIME + r"\s+(?P<size><[^>]+>|\d{1,3}(?:[,.\u00a0\u202f ]\d{3})+|\d+)\s+(?P<name>\S.*?)\s*$"
+    r"^\s*"
+    + _DATE_TIME
+    + r"\s+(?P<size><[^>]+>|\d{1,3}(?:[,.\u00a0\u202f ]\d{3})+|\d+)\s+(?P<name>\S.*?)\s*$"
 )
 # Get-ChildItem: mode, date time, optional length, name.
 _GCI_ENTRY = re.compile(
@@ -47,6 +49,19 @@ _SUMMARY = re.compile(r"^\s*\d[\d,.\u00a0\u202f ]*\s+\D+")
 _KEY_FOLDER = re.compile(r"\\(?:RSA\\MachineKeys|Crypto\\Keys|Crypto\\RSA\\S-1-[\d-]+)\\?$", re.I)
 _LISTING_COMMAND = re.compile(r"^(?:dir|ls|gci|get-childitem)\b", re.IGNORECASE)
 _FILTERED = re.compile(r"[*?]|-(?:filter|include)\b", re.IGNORECASE)
+
+
+# Stable codes of the messages this module gives (docs/diagnostics.md).
+MESSAGE_CODES = {
+    "dirlist.too-many-files": "more files in one folder than are kept",
+    "dirlist.no-listing": "no `dir` or Get-ChildItem listing found",
+    "dirlist.no-key-folder": "none of the folders listed is a key folder",
+    "dirlist.filtered": (
+        "the listing command names a pattern or filter: files it does not show may exist"
+    ),
+    "dirlist.entry-without-folder": "a file entry before any folder header",
+    "dirlist.line-not-read": "a line that is not part of a folder listing",
+}
 
 
 def _folder_of(path: str) -> str:
@@ -77,7 +92,9 @@ class _Blocks:
         if len(names) >= MAX_FILES_PER_FOLDER:
             if len(names) == MAX_FILES_PER_FOLDER:
                 result.warn(
-                    f"more than {MAX_FILES_PER_FOLDER} files in {folder}; the rest skipped", line
+                    f"more than {MAX_FILES_PER_FOLDER} files in {folder}; the rest skipped",
+                    line,
+                    code="dirlist.too-many-files",
                 )
                 names.append("")
             return
@@ -102,12 +119,19 @@ def read_dirlist(file: InputFile, options: ReadOptions) -> ReadResult:
             )
         )
     if not result.records(FolderListing) and result.status is not Status.ERROR:
-        result.fail("no folder listing (a `dir` or Get-ChildItem header with its entries) found")
+        result.fail(
+            "no folder listing (a `dir` or Get-ChildItem header with its entries) found",
+            code="dirlist.no-listing",
+        )
     elif not any(_KEY_FOLDER.search(listing.folder) for listing in result.records(FolderListing)):
-        result.note("none of these folders is a key folder (RSA\\MachineKeys or Crypto\\Keys)")
+        result.note(
+            "none of these folders is a key folder (RSA\\MachineKeys or Crypto\\Keys)",
+            code="dirlist.no-key-folder",
+        )
     if filtered:
         result.note(
-            "the listing command names a pattern or filter: files it does not show may exist"
+            "the listing command names a pattern or filter: files it does not show may exist",
+            code="dirlist.filtered",
         )
     return result
 
@@ -119,7 +143,11 @@ def _line(line: Line, folder: str | None, blocks: _Blocks, result: ReadResult) -
     entry = _GCI_ENTRY.match(text) or _DIR_ENTRY.match(text)
     if entry is not None:
         if folder is None:
-            result.warn(f"entry before any folder header: {text.strip()[:120]!r}", line.number)
+            result.warn(
+                f"entry before any folder header: {text.strip()[:120]!r}",
+                line.number,
+                code="dirlist.entry-without-folder",
+            )
             return folder
         if not _is_folder(entry) and entry.group("name") not in (".", ".."):
             blocks.add(folder, entry.group("name"), line.number, result)
@@ -135,7 +163,9 @@ def _line(line: Line, folder: str | None, blocks: _Blocks, result: ReadResult) -
         return blocks.folder(_folder_of(header.group("path")), line.number)
     if _SUMMARY.match(text) or "volume" in text.casefold() or text.strip().startswith("Volume"):
         return folder  # "5 File(s) 12,780 bytes", "Volume Serial Number is ..." (localized)
-    result.note(f"line {line.number} is not part of a folder listing, skipped")
+    result.note(
+        f"line {line.number} is not part of a folder listing, skipped", code="dirlist.line-not-read"
+    )
     return folder
 
 

@@ -86,6 +86,15 @@ MASK_BITS = (
 _NAMED_BITS = sum(bit for bit, _ in MASK_BITS)
 
 
+# Stable codes of the messages this module gives (docs/diagnostics.md).
+MESSAGE_CODES = {
+    "getacl.ace-not-plain": "an ACE that is not a plain allow or deny: access through it is not known",
+    "getacl.block-without-path": "a Get-Acl block without a Path: skipped",
+    "getacl.line-not-read": "a line that is not Get-Acl output: skipped",
+    "getacl.no-entries": "no access entries found in the Get-Acl listing",
+}
+
+
 def mask_rights(mask: int) -> tuple[str, ...]:
     """An access mask in icacls' spelling: one simple right where icacls prints one, else the
     specific rights, and any bit icacls has no name for as a hex mask (never dropped)."""
@@ -126,7 +135,8 @@ def _sddl_entries(
         if not plain:
             result.note(
                 f"line {source.line}: ACE {ace.index} {ace.text[:80]!r} is not a plain allow or "
-                "deny ACE; access through it is not known"
+                "deny ACE; access through it is not known",
+                code="getacl.ace-not-plain",
             )
         out.append(
             AclEntry(
@@ -150,6 +160,7 @@ def _flush(block: dict[str, list[Line]], result: ReadResult) -> None:
             result.warn(
                 "Get-Acl block without a Path, skipped",
                 line=min(ls[0].number for ls in block.values()),
+                code="getacl.block-without-path",
             )
         return
     path_line = block["Path"][0]
@@ -167,7 +178,7 @@ def _flush(block: dict[str, list[Line]], result: ReadResult) -> None:
         match = _ACCESS.match(line.text.strip())
         rights = _rights_text(match["rights"]) if match else None
         if match is None or rights is None:
-            unparsed(result, line, "not a Get-Acl access line")
+            unparsed(result, line, "not a Get-Acl access line", code="getacl.line-not-read")
             continue
         account = match["account"].strip()
         result.acls.append(
@@ -204,10 +215,10 @@ def read_get_acl(file: InputFile, options: ReadOptions) -> ReadResult:
         elif current is not None and (line.text[:1].isspace() or current == "Access"):
             block[current].append(Line(line.number, line.text.strip(), line.verbose))
         else:
-            unparsed(result, line, "not a Get-Acl line")
+            unparsed(result, line, "not a Get-Acl line", code="getacl.line-not-read")
     _flush(block, result)
     if not result.acls:
-        result.fail("no access entries found in this Get-Acl listing")
+        result.fail("no access entries found in this Get-Acl listing", code="getacl.no-entries")
     return result
 
 

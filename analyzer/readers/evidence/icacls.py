@@ -41,6 +41,17 @@ _ACE_START = re.compile(r"(?:[A-Za-z]:\\)?[^:()]*:\(")
 _CRYPTO_HINT = re.compile(r"\\(?:MachineKeys|Crypto\\Keys|Crypto\\RSA|SystemKeys)\b", re.I)
 
 
+# Stable codes of the messages this module gives (docs/diagnostics.md).
+MESSAGE_CODES = {
+    "icacls.ace-without-path": "an access entry before any path",
+    "icacls.no-entries": "no icacls access entries found",
+    "icacls.no-key-folder": "none of the paths is a key folder",
+    "icacls.files-failed": "icacls's own summary: it could not process some files",
+    "icacls.acl-unreadable": "icacls was refused one file's ACL",
+    "icacls.line-not-read": "a line that is not icacls output: skipped",
+}
+
+
 def _parse_perm(perm: str) -> tuple[tuple[str, ...], tuple[str, ...], bool]:
     """(rights, inheritance flags, allow) from ``(OI)(CI)(DENY)(R,W)``."""
     rights: list[str] = []
@@ -108,7 +119,11 @@ def read_icacls(file: InputFile, options: ReadOptions) -> ReadResult:
             width = _continuation_width(lines, index)
             path, account = _split_first(head.strip(), width)
             if not path:
-                result.warn(f"ACE without a path before it: {stripped[:120]!r}", line=line.number)
+                result.warn(
+                    f"ACE without a path before it: {stripped[:120]!r}",
+                    line=line.number,
+                    code="icacls.ace-without-path",
+                )
                 path = None
                 continue
         else:
@@ -129,9 +144,14 @@ def read_icacls(file: InputFile, options: ReadOptions) -> ReadResult:
             )
         )
     if not result.acls and result.status is not Status.ERROR:
-        result.fail("no icacls access entries (`<account>:(<rights>)`) found")
+        result.fail(
+            "no icacls access entries (`<account>:(<rights>)`) found", code="icacls.no-entries"
+        )
     elif not any(_CRYPTO_HINT.search(entry.path) for entry in result.acls):
-        result.note("none of these paths is a key folder (RSA\\MachineKeys or Crypto\\Keys)")
+        result.note(
+            "none of these paths is a key folder (RSA\\MachineKeys or Crypto\\Keys)",
+            code="icacls.no-key-folder",
+        )
     return result
 
 
@@ -142,13 +162,21 @@ def _non_ace_line(text: str, line: Line, result: ReadResult) -> None:
     if _SUMMARY.match(text) and not _PATH_START.match(text):
         counts = [int(n) for n in _FAILURES.findall(text)]
         if len(counts) >= 2 and counts[-1] > 0:
-            result.warn(f"icacls could not process {counts[-1]} file(s): {text}", line=line.number)
+            result.warn(
+                f"icacls could not process {counts[-1]} file(s): {text}",
+                line=line.number,
+                code="icacls.files-failed",
+            )
         return
     if _PATH_START.match(text) and ": " in text:
         # `C:\...\MachineKeys\<file>: Access is denied.` — icacls itself was refused this file.
-        result.warn(f"icacls could not read this file's ACL: {text[:200]}", line=line.number)
+        result.warn(
+            f"icacls could not read this file's ACL: {text[:200]}",
+            line=line.number,
+            code="icacls.acl-unreadable",
+        )
         return
-    unparsed(result, line, "not an icacls line")
+    unparsed(result, line, "not an icacls line", code="icacls.line-not-read")
 
 
 def sniff_icacls(sample: Sample) -> int:

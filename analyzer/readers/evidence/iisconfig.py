@@ -33,6 +33,19 @@ _BINDING = re.compile(r"<binding\b(?P<attrs>[^>]*)/?>", re.I)
 _ATTR = re.compile(r"(?P<name>[A-Za-z]+)\s*=\s*\"(?P<value>[^\"]*)\"")
 
 
+# Stable codes of the messages this module gives (docs/diagnostics.md).
+MESSAGE_CODES = {
+    "iisconfig.unknown-ssl-flag": "an sslFlags value holding an unknown flag name",
+    "iisconfig.bad-hash": "a certificateHash that is not 40 hex digits: matched to no certificate",
+    "iisconfig.declarations-refused": "the XML declares entities or a DTD: refused unread",
+    "iisconfig.not-well-formed": "not well-formed XML: bindings read line by line",
+    "iisconfig.no-https-binding": "no https binding in the configuration",
+    "iisconfig.binding-without-hash": (
+        "an https binding that names no certificate (IIS keeps it in HTTP.sys)"
+    ),
+}
+
+
 def endpoint_of(binding_information: str, ssl_flags: int | None) -> str:
     """``*:443:www.contoso.com`` -> ``www.contoso.com:443`` (SNI); ``*:443:`` -> ``0.0.0.0:443``,
     the way `netsh http show sslcert` names the same binding."""
@@ -74,7 +87,11 @@ def _flags(value: str | None, result: ReadResult, line: int | None) -> int | Non
     for name in value.replace("|", ",").split(","):
         flag = SSL_FLAG_NAMES.get(name.strip().casefold())
         if flag is None:
-            result.warn(f"sslFlags {value!r}: {name.strip()!r} is not a known flag", line=line)
+            result.warn(
+                f"sslFlags {value!r}: {name.strip()!r} is not a known flag",
+                line=line,
+                code="iisconfig.unknown-ssl-flag",
+            )
             return None
         total |= flag
     return total
@@ -91,6 +108,7 @@ def _binding(attrs: dict[str, str], site: str | None, result: ReadResult, line: 
         result.warn(
             f"certificateHash {raw_hash!r} is not 40 hex digits; not matched to any certificate",
             line=line,
+            code="iisconfig.bad-hash",
         )
     result.bindings.append(
         Binding(
@@ -142,22 +160,30 @@ def read_iis_config(file: InputFile, options: ReadOptions) -> ReadResult:
     try:
         root = fromstring(text)
     except DefusedXmlException as exc:
-        result.fail(f"refused: the XML declares entities or a DTD ({type(exc).__name__})")
+        result.fail(
+            f"refused: the XML declares entities or a DTD ({type(exc).__name__})",
+            code="iisconfig.declarations-refused",
+        )
         return result
     except ParseError as exc:
         line = exc.position[0] if exc.position else None
-        result.warn(f"not well-formed XML ({exc}); bindings read line by line", line=line)
+        result.warn(
+            f"not well-formed XML ({exc}); bindings read line by line",
+            line=line,
+            code="iisconfig.not-well-formed",
+        )
         _line_by_line(text, result)
     else:
         _from_tree(root, text, result)
     if not result.bindings:
-        result.note("no https binding in this configuration")
+        result.note("no https binding in this configuration", code="iisconfig.no-https-binding")
     for binding in result.bindings:
         if binding.certificate_hash is None:
             result.note(
                 f"https binding {binding.endpoint} (site {binding.site}) names no "
                 "certificate: IIS keeps it only in HTTP.sys (`netsh http show sslcert`)",
                 line=binding.source.line,
+                code="iisconfig.binding-without-hash",
             )
     return result
 

@@ -69,6 +69,19 @@ _GUID = re.compile(
 )
 
 
+# Stable codes of the messages this module gives (docs/diagnostics.md).
+MESSAGE_CODES = {
+    "netsh.bad-hash": "a certificate hash that is not 40 hex digits: matched to no certificate",
+    "netsh.binding-without-hash": "a binding that shows no certificate hash",
+    "netsh.add-failed-1312": (
+        "netsh reported error 1312 on adding a binding: the bindings shown are not the customer's"
+        " choice"
+    ),
+    "netsh.no-bindings-shown": "netsh shows no SSL certificate bindings",
+    "netsh.no-bindings": "no `netsh http show sslcert` bindings found",
+}
+
+
 def looks_like_hash(value: str) -> bool:
     """A value that was meant as a certificate hash, even cut (``26c8...e9c8``), retyped with a
     letter (``O`` for ``0``) or with a stray character: mostly hex digits, 16 to 64 of them."""
@@ -126,9 +139,14 @@ def read_netsh(file: InputFile, options: ReadOptions) -> ReadResult:
                 f"certificate hash {raw_hash!r} is not 40 hex digits (cut or retyped?); "
                 "it is not matched to any certificate",
                 line=hash_line,
+                code="netsh.bad-hash",
             )
         if raw_hash is None:
-            result.warn(f"binding {current['endpoint']} shows no certificate hash", line=start_line)
+            result.warn(
+                f"binding {current['endpoint']} shows no certificate hash",
+                line=start_line,
+                code="netsh.binding-without-hash",
+            )
         store = current.get("store")
         result.bindings.append(
             Binding(
@@ -149,6 +167,7 @@ def read_netsh(file: InputFile, options: ReadOptions) -> ReadResult:
                 "certificate or none, so the bindings below do not show the one the "
                 "customer selected",
                 line=line.number,
+                code="netsh.add-failed-1312",
             )
             continue
         match = _FIELD.match(line.text)
@@ -175,9 +194,9 @@ def read_netsh(file: InputFile, options: ReadOptions) -> ReadResult:
             or any("sslcert" in c.casefold() for c in cleaned.commands)
             or _is_netsh(decoded.text)
         ):
-            result.note("netsh shows no SSL certificate bindings")
+            result.note("netsh shows no SSL certificate bindings", code="netsh.no-bindings-shown")
         else:
-            result.fail("no `netsh http show sslcert` bindings found")
+            result.fail("no `netsh http show sslcert` bindings found", code="netsh.no-bindings")
     return result
 
 

@@ -53,6 +53,15 @@ _ELISION = re.compile(r"^\s*(?:\.\.\.+|…+|\[\.\.\.\]|\(\.\.\.\)|<snip>|\[snip\
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+# Stable codes of the messages this module gives (docs/diagnostics.md).
+MESSAGE_CODES = {
+    "input.two-encodings": "the file changes encoding part way: both parts were read",
+    "paste.long-line": "a line longer than the limit: only its start is read",
+    "paste.binary-line": "binary junk in a line: skipped",
+    "paste.elided": "an elision ('...') in pasted output: lines are missing",
+}
+
+
 @dataclass(frozen=True)
 class Line:
     number: int  # 1-based line number in the file as given
@@ -71,16 +80,20 @@ def read_text(file: InputFile, result: ReadResult) -> DecodedText:
     """Decode an evidence file, bounded in size; records the encoding and any damage."""
     data = file.read_bytes(MAX_EVIDENCE_BYTES)
     if file.size > MAX_EVIDENCE_BYTES:
-        result.warn(f"file is {file.size} bytes; only the first {MAX_EVIDENCE_BYTES} were read")
+        result.warn(
+            f"file is {file.size} bytes; only the first {MAX_EVIDENCE_BYTES} were read",
+            code="input.cut-at-limit",
+        )
     decoded = decode_bytes(data)
     result.encoding = decoded.encoding
     if decoded.replaced:
         result.warn(
             f"some bytes are not valid {decoded.encoding} (wrong encoding or binary junk); "
-            "they were replaced and the affected lines may be incomplete"
+            "they were replaced and the affected lines may be incomplete",
+            code="input.bad-bytes",
         )
     if (parts := decoded.parts_note()) is not None:
-        result.note(*parts)
+        result.note(*parts, code="input.two-encodings")
     return decoded
 
 
@@ -97,13 +110,13 @@ def _strip(text: str) -> tuple[str, bool]:
     return text, False
 
 
-def unparsed(result: ReadResult, line: Line, what: str) -> None:
+def unparsed(result: ReadResult, line: Line, what: str, *, code: str) -> None:
     """A line the format parser could not use: a warning, or only a note for a verbose message."""
     message = f"{what}, skipped: {line.text.strip()[:120]!r}"
     if line.verbose:
-        result.note("PowerShell verbose message, " + message)
+        result.note("PowerShell verbose message, " + message, code=code)
     else:
-        result.warn(message, line=line.number)
+        result.warn(message, line=line.number, code=code)
 
 
 def prompt_command(text: str) -> str | None:
@@ -173,12 +186,13 @@ def clean_line(number: int, raw: str, result: ReadResult, cleaned: Cleaned) -> L
         result.warn(
             f"line is {len(raw)} characters long; only the first {MAX_LINE_CHARS} are read",
             line=number,
+            code="paste.long-line",
         )
         raw = raw[:MAX_LINE_CHARS]
     if _CONTROL.search(raw):
         junk = len(_CONTROL.findall(raw))
         if junk > max(4, len(raw) // 10):
-            result.warn("binary junk in this line; skipped", line=number)
+            result.warn("binary junk in this line; skipped", line=number, code="paste.binary-line")
             return None
         raw = _CONTROL.sub("", raw)
     line, verbose = _strip(raw.replace("\ufeff", ""))
@@ -188,7 +202,11 @@ def clean_line(number: int, raw: str, result: ReadResult, cleaned: Cleaned) -> L
         return None
     if _ELISION.match(line):
         cleaned.elisions += 1
-        result.warn("elision ('...') in the pasted output: lines are missing here", line=number)
+        result.warn(
+            "elision ('...') in the pasted output: lines are missing here",
+            line=number,
+            code="paste.elided",
+        )
         return None
     return Line(number, line.rstrip(), verbose)
 
@@ -230,7 +248,9 @@ def stream_lines(file: InputFile, result: ReadResult, cleaned: Cleaned) -> Itera
         if line is not None:
             yield line
     if replaced:
-        result.warn(f"some bytes are not valid {head.encoding}; they were replaced")
+        result.warn(
+            f"some bytes are not valid {head.encoding}; they were replaced", code="input.bad-bytes"
+        )
 
 
 def sniff_lines(sample: DecodedText | None, limit: int = 400) -> list[str]:

@@ -31,6 +31,14 @@ from analyzer.model import ProcessOwner, ReadResult, RecordType, Source, Status
 from analyzer.readers import ReaderSpec, ReadOptions, Sample, register
 from analyzer.readers.evidence.paste import Line, clean_lines, read_text, sniff_lines
 
+# Stable codes of the messages this module gives (docs/diagnostics.md).
+MESSAGE_CODES = {
+    "processes.no-pid": "a process row without a process id: skipped",
+    "processes.too-many": "more processes than are read",
+    "processes.none": "no process with its user name found",
+    "processes.no-user": "processes shown without a user name (not elevated)",
+}
+
 KIND = "process-list"
 MAX_PROCESSES = 100_000
 
@@ -84,7 +92,7 @@ class _Listing:
     def add(self, name: str, pid_text: str, user_text: str, line: int) -> None:
         pid_text = pid_text.strip()
         if not _PID.match(pid_text):
-            self.result.note(f"line {line}: no process id, skipped")
+            self.result.note(f"line {line}: no process id, skipped", code="processes.no-pid")
             return
         user = _user(user_text)
         if user is None:
@@ -92,7 +100,11 @@ class _Listing:
             return
         if self.seen >= MAX_PROCESSES:
             if self.seen == MAX_PROCESSES:
-                self.result.warn(f"more than {MAX_PROCESSES} processes; the rest skipped", line)
+                self.result.warn(
+                    f"more than {MAX_PROCESSES} processes; the rest skipped",
+                    line,
+                    code="processes.too-many",
+                )
                 self.seen += 1
             return
         self.seen += 1
@@ -188,12 +200,14 @@ def read_processes(file: InputFile, options: ReadOptions) -> ReadResult:
     if not result.records(ProcessOwner) and result.status is not Status.ERROR:
         result.fail(
             "no process with its user name found (`tasklist /v` or "
-            "`Get-Process -IncludeUserName` shows them)"
+            "`Get-Process -IncludeUserName` shows them)",
+            code="processes.none",
         )
     elif listing.without_user:
         result.note(
             f"{listing.without_user} processes show no user name (N/A): an elevated prompt "
-            "shows them all"
+            "shows them all",
+            code="processes.no-user",
         )
     return result
 

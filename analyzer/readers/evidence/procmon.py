@@ -75,6 +75,20 @@ _ROW = re.compile(
 )
 
 
+# Stable codes of the messages this module gives (docs/diagnostics.md).
+MESSAGE_CODES = {
+    "procmon.missing-columns": "the Process Monitor CSV lacks a needed column",
+    "procmon.line-not-read": "a line that is not a Process Monitor row: skipped",
+    "procmon.incomplete-row": "a row without a path or a result: skipped",
+    "procmon.too-many-rows": "more rows on key paths than are kept",
+    "procmon.no-rows": "no Process Monitor rows found",
+    "procmon.rows-kept": "how many rows were read, kept and ignored",
+    "procmon.native-capture": (
+        "a native Process Monitor capture (PML) is not read: export it as CSV or XML"
+    ),
+}
+
+
 def _keep(row: dict[str, str]) -> bool:
     path = row.get("path", "")
     result = row.get("result", "").upper()
@@ -156,14 +170,19 @@ def read_procmon_csv(file: InputFile, options: ReadOptions) -> ReadResult:
                     result.warn(
                         "the CSV has no " + " or ".join(sorted(missing)) + " column",
                         line=line.number,
+                        code="procmon.missing-columns",
                     )
                 continue
-            unparsed(result, line, "not a Process Monitor row")
+            unparsed(result, line, "not a Process Monitor row", code="procmon.line-not-read")
             continue
         for row in found:
             rows += 1
             if not row.get("path") or not row.get("result"):
-                result.warn("row without a path or a result, skipped", line=line.number)
+                result.warn(
+                    "row without a path or a result, skipped",
+                    line=line.number,
+                    code="procmon.incomplete-row",
+                )
                 continue
             if not _keep(row):
                 dropped += 1
@@ -175,14 +194,16 @@ def read_procmon_csv(file: InputFile, options: ReadOptions) -> ReadResult:
             result.warn(
                 f"more than {MAX_KEPT_ROWS} rows on key paths; the rest were not kept",
                 line=line.number,
+                code="procmon.too-many-rows",
             )
             break
     if rows == 0:
-        result.fail("no Process Monitor rows found")
+        result.fail("no Process Monitor rows found", code="procmon.no-rows")
     else:
         result.note(
             f"{rows} rows read, {len(result.file_access)} kept (key paths and ACCESS "
-            f"DENIED), {dropped} others ignored"
+            f"DENIED), {dropped} others ignored",
+            code="procmon.rows-kept",
         )
     return result
 
@@ -230,7 +251,10 @@ def sniff_procmon_csv(sample: Sample) -> int:
 
 def read_procmon_pml(file: InputFile, options: ReadOptions) -> ReadResult:
     result = ReadResult(file.display, KIND_PML)
-    result.skip(f"native Process Monitor capture (PML), not read: {EXPORT_HINT}")
+    result.skip(
+        f"native Process Monitor capture (PML), not read: {EXPORT_HINT}",
+        code="procmon.native-capture",
+    )
     return result
 
 

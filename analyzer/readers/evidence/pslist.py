@@ -46,6 +46,19 @@ PROVIDER_CLASS = {
 }
 
 
+# Stable codes of the messages this module gives (docs/diagnostics.md).
+MESSAGE_CODES = {
+    "pslist.no-thumbprint": "a certificate without a Thumbprint: skipped",
+    "pslist.bad-thumbprint": (
+        "a Thumbprint that is not 40 hex digits (cut by the table width?): not used"
+    ),
+    "pslist.eku-cut": "the EnhancedKeyUsageList is cut off ('...'): the EKU list may be incomplete",
+    "pslist.line-not-read": "a line that is not `Name : Value`: skipped",
+    "pslist.no-certificate": "no certificate with a Thumbprint in the PowerShell listing",
+    "pslist.key-not-shown": "a PowerShell listing does not show the key's provider, KeySpec or ACL",
+}
+
+
 def _store_of(text: str) -> tuple[str | None, bool | None]:
     match = _STORE_PATH.search(text)
     if not match:
@@ -68,7 +81,9 @@ def _certificate(
     raw = props.get("Thumbprint") or props.get("PSChildName")
     if raw is None:
         if props:
-            result.warn("certificate without a Thumbprint, skipped", line=first)
+            result.warn(
+                "certificate without a Thumbprint, skipped", line=first, code="pslist.no-thumbprint"
+            )
         return
     thumbprint, valid = normalise_hash(raw)
     if not valid:
@@ -76,6 +91,7 @@ def _certificate(
             f"thumbprint {raw!r} is not 40 hex digits (cut by the table width?); "
             "this certificate is not used",
             line=lines.get("Thumbprint", first),
+            code="pslist.bad-thumbprint",
         )
         return
     own_store = _store_of(props.get("PSParentPath", "") or props.get("PSPath", ""))
@@ -86,6 +102,7 @@ def _certificate(
         result.warn(
             "EnhancedKeyUsageList is cut off ('...'): the EKU list may be incomplete",
             line=lines.get("EnhancedKeyUsageList"),
+            code="pslist.eku-cut",
         )
     dns = props.get("DnsNameList")
     has_key = props.get("HasPrivateKey", "").strip().casefold()
@@ -143,7 +160,7 @@ def _read_format_list(
             props[last] += " " + text.strip()  # a long value wrapped onto the next line
             continue
         if match is None:
-            unparsed(result, line, "not a `Name : Value` line")
+            unparsed(result, line, "not a `Name : Value` line", code="pslist.line-not-read")
             continue
         name = match.group("name")
         if name in props:
@@ -212,9 +229,12 @@ def read_ps_certlist(file: InputFile, options: ReadOptions) -> ReadResult:
     else:
         _read_format_list(lines, store, result)
     if not result.certificates:
-        result.fail("no certificate with a Thumbprint found in this PowerShell listing")
+        result.fail(
+            "no certificate with a Thumbprint found in this PowerShell listing",
+            code="pslist.no-certificate",
+        )
     else:
-        result.note(CANNOT_SHOW)
+        result.note(CANNOT_SHOW, code="pslist.key-not-shown")
     return result
 
 

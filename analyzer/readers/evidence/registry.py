@@ -46,6 +46,16 @@ from analyzer.readers import ReaderSpec, ReadOptions, Sample, register
 from analyzer.readers.evidence.paste import Cleaned, clean_line, read_text, sniff_lines
 from analyzer.readers.records import MACHINE_GUIDS
 
+# Stable codes of the messages this module gives (docs/diagnostics.md).
+MESSAGE_CODES = {
+    "registry.too-many-values": "more registry values than are read",
+    "registry.line-not-read": "a line that is not registry output: skipped",
+    "registry.binary-not-hex": "binary data that is not whole bytes of hex: kept as text",
+    "registry.command-error": "the pasted command reported an error",
+    "registry.binary-cut": "a binary value cut after its first items by PowerShell",
+    "registry.no-value": "no registry value found",
+}
+
 KIND = "registry"
 # More values than any paste of a few keys holds (a `/s` of a large key): the rest is not read.
 MAX_VALUES = 5000
@@ -203,13 +213,20 @@ def read_registry(file: InputFile, options: ReadOptions) -> ReadResult:
 
     def add(value: RegistryValue) -> None:
         if len(values) == MAX_VALUES:
-            result.warn(f"more than {MAX_VALUES} registry values; the rest is not read")
+            result.warn(
+                f"more than {MAX_VALUES} registry values; the rest is not read",
+                code="registry.too-many-values",
+            )
         if len(values) < MAX_VALUES:
             values.append(value)
 
     def drop_pending() -> None:
         for value in pending.values:
-            result.warn(f"not registry output, skipped: {value.name[:120]!r}", value.source.line)
+            result.warn(
+                f"not registry output, skipped: {value.name[:120]!r}",
+                value.source.line,
+                code="registry.line-not-read",
+            )
 
     for number, raw in enumerate(split_lines(text), start=1):
         line = clean_line(number, raw, result, cleaned)
@@ -249,7 +266,9 @@ def read_registry(file: InputFile, options: ReadOptions) -> ReadResult:
             continue
         if line.text[:1].isspace() and pending.values:
             continue  # a long value wrapped by Format-List: the part on the first line is kept
-        result.warn(f"not registry output, skipped: {body[:120]!r}", number)
+        result.warn(
+            f"not registry output, skipped: {body[:120]!r}", number, code="registry.line-not-read"
+        )
     drop_pending()
     result.store.put(RegistryValue, values)
     result.store.put(MachineGuid, _machine_guids(values))
@@ -272,6 +291,7 @@ def _reg_value(
                 f"{name}: {reg_type} data {data[:60]!r} is not whole bytes of hex (cut or "
                 "retyped?); kept as text",
                 source.line,
+                code="registry.binary-not-hex",
             )
     if name.lower() in DEFAULT_NAMES:
         name = ""
@@ -320,17 +340,19 @@ def _judge(
     result: ReadResult, values: list[RegistryValue], errors: list[str], cut_arrays: list[int]
 ) -> None:
     for error in errors:
-        result.warn(f"the command reported: {error[:200]!r}")
+        result.warn(f"the command reported: {error[:200]!r}", code="registry.command-error")
     for number in cut_arrays:
         result.warn(
             "a binary value is cut after its first items (PowerShell shows 4 by default): run "
             "`$FormatEnumerationLimit = -1` first, or send `reg query` output",
             number,
+            code="registry.binary-cut",
         )
     if not values:
         result.fail(
             "no registry value found (expected `reg query <key> /v <value>` or "
-            "Get-ItemProperty output)"
+            "Get-ItemProperty output)",
+            code="registry.no-value",
         )
 
 

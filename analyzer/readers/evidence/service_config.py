@@ -29,6 +29,16 @@ from analyzer.model import ReadResult, RecordType, ServiceConfig, Source
 from analyzer.readers import ReaderSpec, ReadOptions, Sample, register
 from analyzer.readers.evidence.paste import Line, clean_lines, read_text, sniff_lines
 
+# Stable codes of the messages this module gives (docs/diagnostics.md).
+MESSAGE_CODES = {
+    "services.too-many": "more services than are read",
+    "services.command-error": "sc reported an error",
+    "services.none": "no service configuration found",
+    "services.no-start-name": "a service listed without its logon account: its account is not known",
+    "services.row-without-name": "a table row without a service name: skipped",
+    "services.start-name-cut": "a StartName cut by the table: its account is not known",
+}
+
 KIND = "service-config"
 MAX_SERVICES = 2000  # a listing of every service of a machine holds a few hundred
 
@@ -116,14 +126,17 @@ def read_service_config(file: InputFile, options: ReadOptions) -> ReadResult:
         else:
             index += 1
     if len(records) >= MAX_SERVICES:
-        result.warn(f"more than {MAX_SERVICES} services; the rest is not read")
+        result.warn(
+            f"more than {MAX_SERVICES} services; the rest is not read", code="services.too-many"
+        )
     result.store.put(ServiceConfig, records)
     for failure in failures:
-        result.warn(f"sc reported: {failure}")
+        result.warn(f"sc reported: {failure}", code="services.command-error")
     if not records:
         result.fail(
             "no service configuration found (expected `sc qc <service>` or "
-            "`Get-CimInstance Win32_Service | Select Name, StartName` output)"
+            "`Get-CimInstance Win32_Service | Select Name, StartName` output)",
+            code="services.none",
         )
     return result
 
@@ -170,6 +183,7 @@ def _read_sc_block(
         result.warn(
             f"sc qc output for {name} without SERVICE_START_NAME (cut?): its account is not known",
             start,
+            code="services.no-start-name",
         )
     start_name, start_line = found.get("start_name", ("", start))
     records.append(
@@ -216,7 +230,9 @@ def _read_table(
         name, start_name = row.get("name", ""), row.get("startname", "")
         if not name:
             result.warn(
-                f"table row without a service name, skipped: {line.text[:120]!r}", line.number
+                f"table row without a service name, skipped: {line.text[:120]!r}",
+                line.number,
+                code="services.row-without-name",
             )
         else:
             if start_name.endswith(_CUT):
@@ -224,6 +240,7 @@ def _read_table(
                     f"the StartName of {name} is cut by the table ({start_name!r}): its account "
                     "is not known (use Format-List)",
                     line.number,
+                    code="services.start-name-cut",
                 )
                 start_name = ""
             form = "win32-service-table"
@@ -280,6 +297,7 @@ def _read_list(
         result.warn(
             f"service {values['name'][0]!r} listed without StartName: its account is not known",
             values["name"][1],
+            code="services.no-start-name",
         )
     return index
 

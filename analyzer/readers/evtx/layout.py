@@ -178,11 +178,11 @@ def record_time(buf: bytes, chunk: Chunk, relative: int) -> str | None:
 def header_crc_ok(buf: bytes, chunk: Chunk) -> bool:
     """CRC-32 of the chunk header (bytes 0-119 and 128-511; only checked for chunks we parse)."""
     at = chunk.offset
-    stored = struct.unpack_from("<I", buf, at + 124)[0]
+    stored: int = struct.unpack_from("<I", buf, at + 124)[0]
     return zlib.crc32(buf[at : at + 120] + buf[at + 128 : at + 512]) == stored
 
 
 def data_crc_ok(buf: bytes, chunk: Chunk) -> bool:
     """CRC-32 of the chunk's records against its header (only checked for chunks we parse)."""
-    stored = struct.unpack_from("<I", buf, chunk.offset + 52)[0]
+    stored: int = struct.unpack_from("<I", buf, chunk.offset + 52)[0]
     return zlib.crc32(buf[chunk.offset + CHUNK_HEADER_SIZE : chunk.offset + chunk.end]) == stored

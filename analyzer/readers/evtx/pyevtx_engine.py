@@ -57,7 +57,7 @@ SYSTEM_FIELDS = {
 }
 
 
-class _Chunk(ChunkHeader):
+class _Chunk(ChunkHeader):  # type: ignore[misc]  # python-evtx ships no types
     """python-evtx's chunk whose name table walk survives a looping chain (damaged files)."""
 
     def _load_strings(self) -> None:
@@ -229,7 +229,7 @@ class _ChunkReader:
         return [XmlNode(node.name, attrs, text, children)]
 
     def data(
-        self, tmap: TemplateMap, values: list, end: int, depth: int = 0
+        self, tmap: TemplateMap, values: list[Any], end: int, depth: int = 0
     ) -> tuple[list[tuple[Any, Any]], XmlNode | None]:
         """(EventData items as (name, value), UserData operation) of a record, nested too."""
         items = [(self.value(n, values), common_value(self.value(v, values))) for n, v in tmap.data]
@@ -248,7 +248,7 @@ class _ChunkReader:
         return items, user
 
 
-def _assemble(items: list[tuple[Any, Any]], user: XmlNode | None) -> dict | list:
+def _assemble(items: list[tuple[Any, Any]], user: XmlNode | None) -> dict[Any, Any] | list[Any]:
     if items and all(isinstance(name, str) and name for name, _ in items):
         return {name: value for name, value in items}
     if items:

@@ -54,6 +54,27 @@ MAX_RECORD_WARNINGS = 500
 EngineRead = Callable[..., tuple[list[RawEvent], dict[int, int], tuple[str | None, str | None]]]
 
 
+# Stable codes of the messages this module gives (docs/diagnostics.md).
+MESSAGE_CODES = {
+    "evtx.record-unreadable": "one record could not be read by the engine: the others are",
+    "evtx.engine-failed": "the engine failed on some chunks: their records are not read",
+    "evtx.chunk-header-bad-crc": "a chunk header's checksum differs: read anyway",
+    "evtx.chunk-bad-crc": "a chunk's records checksum differs: read anyway",
+    "evtx.chunk-records-missing": "a chunk holds fewer readable records than its header lists",
+    "evtx.no-file-header": "no file header: read as chunks carved out of a log",
+    "evtx.file-header-bad-crc": "the file header's checksum differs: chunks read anyway",
+    "evtx.dirty": (
+        "the log was not closed cleanly (dirty flag): every chunk holding records is read"
+    ),
+    "evtx.no-crc-flag": "the no-CRC flag is set: checksums are not checked",
+    "evtx.chunk-bad-signature": "a chunk without its signature: skipped",
+    "evtx.truncated": "the file ends inside a chunk: the whole records before the cut are read",
+    "evtx.empty-log": "the log holds no records",
+    "evtx.no-chunk": "no chunk with records found: not a readable .evtx file",
+    "evtx.more-records-unreadable": "how many more records could not be read (beyond those listed)",
+}
+
+
 def default_engine() -> str:
     return rust_engine.ENGINE if rust_engine.available() else pyevtx_engine.ENGINE
 
@@ -75,7 +96,10 @@ def read_evtx(file: InputFile, options: ReadOptions, *, prefilter: bool = True) 
     engine = _engine(options.engine)
     result = ReadResult(file.display, "evtx", engine=engine)
     if file.size > MAX_INPUT_BYTES:
-        result.fail(f"{file.size} bytes is more than the {MAX_INPUT_BYTES} bytes an input may have")
+        result.fail(
+            f"{file.size} bytes is more than the {MAX_INPUT_BYTES} bytes an input may have",
+            code="input.too-large",
+        )
         return result
     try:
         with file.local.open("rb") as handle:
@@ -89,7 +113,7 @@ def read_evtx(file: InputFile, options: ReadOptions, *, prefilter: bool = True) 
                 if isinstance(buf, mmap.mmap):
                     buf.close()
     except OSError as exc:
-        result.fail(f"cannot read: {exc.strerror or exc}")
+        result.fail(f"cannot read: {exc.strerror or exc}", code="input.unreadable")
     return result
 
 
@@ -113,10 +137,15 @@ class _Run:
         if self.record_warnings > MAX_RECORD_WARNINGS:
             return
         if record_id is None:
-            self.result.warn(f"a record could not be read by {self.engine}: {text}")
+            self.result.warn(
+                f"a record could not be read by {self.engine}: {text}",
+                code="evtx.record-unreadable",
+            )
         else:
             self.result.warn(
-                f"record {record_id}: {self.engine} could not read it: {text}", record=record_id
+                f"record {record_id}: {self.engine} could not read it: {text}",
+                record=record_id,
+                code="evtx.record-unreadable",
             )
 
     def parse(self, chunks: Sequence[Chunk], want: Callable[[str, int], bool] = is_wanted) -> None:
@@ -130,7 +159,10 @@ class _Run:
             )
         except Exception as exc:  # an engine failing on a whole batch must not end the input
             names = ", ".join(str(chunk.index) for chunk in batch)
-            self.result.warn(f"chunks {names}: {self.engine} failed: {type(exc).__name__}: {exc}")
+            self.result.warn(
+                f"chunks {names}: {self.engine} failed: {type(exc).__name__}: {exc}",
+                code="evtx.engine-failed",
+            )
             return
         self.events.extend(events)
         # Channel and computer as the newest record has them (a host may have been renamed).
@@ -144,12 +176,19 @@ class _Run:
         no_crc = bool(self.layout.header.no_crc or chunk.flags & FLAG_NO_CRC)
         where = f"chunk {chunk.index} (offset {chunk.offset})"
         if not no_crc and not header_crc_ok(self.buf, chunk):
-            self.result.warn(f"{where}: header checksum mismatch; read anyway")
+            self.result.warn(
+                f"{where}: header checksum mismatch; read anyway", code="evtx.chunk-header-bad-crc"
+            )
         written = self.written[chunk.index]
         if not no_crc and not chunk.truncated and not data_crc_ok(self.buf, written):
-            self.result.warn(f"{where}: records checksum mismatch; read anyway")
+            self.result.warn(
+                f"{where}: records checksum mismatch; read anyway", code="evtx.chunk-bad-crc"
+            )
         if read < chunk.records:
-            self.result.warn(f"{where}: the header lists {chunk.records} records, {read} were read")
+            self.result.warn(
+                f"{where}: the header lists {chunk.records} records, {read} were read",
+                code="evtx.chunk-records-missing",
+            )
 
     def boot_markers(self, chunk: Chunk) -> list[RawEvent]:
         return [
@@ -192,27 +231,40 @@ def _moment(text: str | None) -> datetime | None:
 def _note_layout(result: ReadResult, layout: Layout) -> None:
     header = layout.header
     if not header.present:
-        result.note("no file header: read as chunks carved out of a log")
+        result.note(
+            "no file header: read as chunks carved out of a log", code="evtx.no-file-header"
+        )
     elif not header.crc_ok and not header.no_crc:
-        result.warn("file header checksum mismatch; chunks read anyway")
+        result.warn(
+            "file header checksum mismatch; chunks read anyway", code="evtx.file-header-bad-crc"
+        )
     if header.present and header.dirty:
         result.note(
             f"the log was not closed cleanly (dirty flag): the header lists {header.chunk_count} "
-            f"chunks, {len(layout.chunks)} hold records; all were considered"
+            f"chunks, {len(layout.chunks)} hold records; all were considered",
+            code="evtx.dirty",
         )
     if header.no_crc:
-        result.note("the no-CRC flag is set: checksums are not kept, so they were not checked")
+        result.note(
+            "the no-CRC flag is set: checksums are not kept, so they were not checked",
+            code="evtx.no-crc-flag",
+        )
     for index in layout.bad:
         result.warn(
-            f"chunk {index} (offset {layout.base + index * 0x10000}): no chunk signature; skipped"
+            f"chunk {index} (offset {layout.base + index * 0x10000}): no chunk signature; skipped",
+            code="evtx.chunk-bad-signature",
         )
     if layout.trailing and any(chunk.truncated for chunk in layout.chunks):
         result.warn(
             f"the file ends {layout.trailing} bytes into a chunk (truncated): "
-            "the whole records there were read"
+            "the whole records there were read",
+            code="evtx.truncated",
         )
     elif layout.trailing:
-        result.warn(f"the last {layout.trailing} bytes are not a whole chunk (truncated); ignored")
+        result.warn(
+            f"the last {layout.trailing} bytes are not a whole chunk (truncated); ignored",
+            code="evtx.truncated",
+        )
 
 
 def read_evtx_bytes(buf: bytes, result: ReadResult, engine: str, *, prefilter: bool = True) -> None:
@@ -223,10 +275,12 @@ def read_evtx_bytes(buf: bytes, result: ReadResult, engine: str, *, prefilter: b
         intact = layout.header.crc_ok or layout.header.no_crc
         if layout.header.present and intact and not layout.bad and not tail.strip(b"\0"):
             _note_layout(result, layout)
-            result.note("the log holds no records")
+            result.note("the log holds no records", code="evtx.empty-log")
             result.coverage = Coverage(chunks_bad=0)
         else:
-            result.fail("not a readable .evtx file: no chunk with records was found")
+            result.fail(
+                "not a readable .evtx file: no chunk with records was found", code="evtx.no-chunk"
+            )
         return
     _note_layout(result, layout)
     run = _Run(buf, layout, engine, result)
@@ -268,7 +322,10 @@ def read_evtx_bytes(buf: bytes, result: ReadResult, engine: str, *, prefilter: b
     )
     result.events.extend(events)
     if run.record_warnings > MAX_RECORD_WARNINGS:
-        result.warn(f"{run.record_warnings - MAX_RECORD_WARNINGS} more records could not be read")
+        result.warn(
+            f"{run.record_warnings - MAX_RECORD_WARNINGS} more records could not be read",
+            code="evtx.more-records-unreadable",
+        )
     result.coverage = _coverage(buf, layout, run, events)
 
 

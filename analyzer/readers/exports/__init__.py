@@ -41,7 +41,10 @@ def _read_delimited(file: InputFile, kind: str) -> ReadResult:
     text = read_text(file, result).text
     found = delimited.classify(text)
     if found is None:
-        result.fail("no event export header found (expected Event Viewer or Get-WinEvent columns)")
+        result.fail(
+            "no event export header found (expected Event Viewer or Get-WinEvent columns)",
+            code="export.no-header",
+        )
         return result
     return finish(result, delimited.records(text, found[0], result))
 

@@ -23,6 +23,29 @@ MAX_WARNINGS = 50
 MAX_EXPORT_BYTES = 256 * 1024 * 1024
 
 
+# Stable codes of the messages this module gives (docs/diagnostics.md).
+MESSAGE_CODES = {
+    "export.no-header": "no Event Viewer or Get-WinEvent header found",
+    "export.ambiguous-dates": "local dates can be read day- or month-first: read as month/day",
+    "export.no-events": "no event records found in the export",
+    "export.more-problems": "how many more problems of one kind were found (beyond those listed)",
+    "export.row-unusable": "an event without a provider or a numeric event id: skipped",
+    "export.bad-date": "a date that is not understood: the event is kept without a time",
+    "export.event-skipped": "an exported event that cannot be read: skipped",
+    "export.row-unreadable": "a CSV row that cannot be parsed: skipped",
+    "export.too-many-bad-rows": "too many unreadable rows: the rest of the file is not read",
+    "export.no-provider-column": (
+        "no ProviderName column: events cannot be told apart, none are kept"
+    ),
+    "export.locale-metadata": (
+        "Event Viewer locale metadata beside an exported .evtx: no events, skipped"
+    ),
+    "export.xml-refused": (
+        "XML declaring entities or a DTD, or not parseable under those rules: refused"
+    ),
+}
+
+
 @dataclass
 class RawRecord:
     """One exported event before normalisation; ``line`` is where it starts in the file."""
@@ -45,28 +68,41 @@ def read_text(file: InputFile, result: ReadResult) -> DecodedText:
     """Decode an export whole (bounded), recording the encoding on the result."""
     if file.size > MAX_EXPORT_BYTES:
         result.warn(
-            f"file is {file.size:,} bytes; only the first {MAX_EXPORT_BYTES:,} bytes were read"
+            f"file is {file.size:,} bytes; only the first {MAX_EXPORT_BYTES:,} bytes were read",
+            code="input.cut-at-limit",
         )
     try:
         # Ask for no more than the file holds: a read of N bytes reserves N bytes first.
         data = file.read_bytes(min(MAX_EXPORT_BYTES, file.size + 1))
     except OSError as exc:
-        raise InputError(f"{file.display}: cannot read the file: {exc.strerror or exc}") from exc
+        raise InputError(
+            f"{file.display}: cannot read the file: {exc.strerror or exc}", code="input.unreadable"
+        ) from exc
     decoded = decode_bytes(data)
     result.encoding = decoded.encoding
     if decoded.replaced:
-        result.warn(f"some bytes are not valid {decoded.encoding}; they were replaced")
+        result.warn(
+            f"some bytes are not valid {decoded.encoding}; they were replaced",
+            code="input.bad-bytes",
+        )
     if (parts := decoded.parts_note()) is not None:
-        result.note(*parts)
+        result.note(*parts, code="input.two-encodings")
     return decoded
 
 
-def warn_some(result: ReadResult, problems: list[tuple[int | None, str]]) -> None:
-    """Record the first `MAX_WARNINGS` problems (line, text) and count the rest."""
-    for line, text in problems[:MAX_WARNINGS]:
-        result.warn(text, line=line)
+# A problem found in one event of an export: (line, message code, text).
+Problem = tuple[int | None, str, str]
+
+
+def warn_some(result: ReadResult, problems: list[Problem]) -> None:
+    """Record the first `MAX_WARNINGS` problems and count the rest."""
+    for line, code, text in problems[:MAX_WARNINGS]:
+        result.warn(text, line=line, code=code)
     if len(problems) > MAX_WARNINGS:
-        result.warn(f"{len(problems) - MAX_WARNINGS:,} more problems of this kind not listed")
+        result.warn(
+            f"{len(problems) - MAX_WARNINGS:,} more problems of this kind not listed",
+            code="export.more-problems",
+        )
 
 
 @dataclass(frozen=True)
@@ -105,18 +141,21 @@ def local_time_records(
     provider or a numeric id is skipped with the warning ``unusable``."""
     order = date_order(cells.get(columns.time, "") for _, cells in rows)
     if order.ambiguous and rows:
-        result.note("local dates can be read day- or month-first; read as month/day")
+        result.note(
+            "local dates can be read day- or month-first; read as month/day",
+            code="export.ambiguous-dates",
+        )
     out: list[RawRecord] = []
-    problems: list[tuple[int | None, str]] = []
+    problems: list[Problem] = []
     for line, cells in rows:
         provider, event_id = cells.get(columns.provider, ""), cells.get(columns.event_id, "")
         if not provider or not event_id.isdigit():
-            problems.append((line, unusable))
+            problems.append((line, "export.row-unusable", unusable))
             continue
         stamp = cells.get(columns.time, "")
         local = parse_local(stamp, order)
         if local is None and stamp:
-            problems.append((line, f"date {stamp[:40]!r} not understood"))
+            problems.append((line, "export.bad-date", f"date {stamp[:40]!r} not understood"))
         record_id = cells.get(columns.record_id, "")
         out.append(
             RawRecord(
@@ -195,5 +234,5 @@ def finish(result: ReadResult, records: list[RawRecord]) -> ReadResult:
         os=last_boot_os(result.events),
     )
     if not records and result.usable:
-        result.warn("no event records found in this export")
+        result.warn("no event records found in this export", code="export.no-events")
     return result

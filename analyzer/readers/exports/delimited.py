@@ -152,10 +152,13 @@ def _rows(text: str, layout: Layout, result: ReadResult) -> list[tuple[int, dict
         except StopIteration:
             break
         except csv.Error as exc:
-            result.warn(f"row not readable: {exc}", line=line)
+            result.warn(f"row not readable: {exc}", line=line, code="export.row-unreadable")
             errors += 1
             if errors >= MAX_ROW_ERRORS:
-                result.warn("too many unreadable rows; the rest of the file was not read")
+                result.warn(
+                    "too many unreadable rows; the rest of the file was not read",
+                    code="export.too-many-bad-rows",
+                )
                 break
             line = layout.header_line + 2 + reader.line_num
             continue
@@ -177,7 +180,8 @@ def _rows(text: str, layout: Layout, result: ReadResult) -> list[tuple[int, dict
 def records(text: str, layout: Layout, result: ReadResult) -> list[RawRecord]:
     if "provider" not in layout.columns:
         result.warn(
-            "no ProviderName column: events cannot be told apart by provider, so none are kept"
+            "no ProviderName column: events cannot be told apart by provider, so none are kept",
+            code="export.no-provider-column",
         )
         return []
     rows = _rows(text, layout, result)

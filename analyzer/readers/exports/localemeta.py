@@ -24,6 +24,7 @@ def read(file: InputFile, options: ReadOptions) -> ReadResult:
     result = ReadResult(file.display, KIND)
     result.skip(
         "Event Viewer locale metadata (message strings saved beside an exported .evtx); "
-        "it holds no events: read the .evtx itself"
+        "it holds no events: read the .evtx itself",
+        code="export.locale-metadata",
     )
     return result

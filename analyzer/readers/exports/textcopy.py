@@ -15,7 +15,7 @@ from analyzer.inputs.decode import split_lines
 from analyzer.knowledge.eventfields import utc_iso
 from analyzer.model import ReadResult
 from analyzer.readers import Sample
-from analyzer.readers.exports.common import RawRecord, warn_some
+from analyzer.readers.exports.common import Problem, RawRecord, warn_some
 from analyzer.readers.exports.localtime import DateOrder, date_order, parse_local, with_offset
 from analyzer.readers.exports.tables import TEXT_COPY_LABELS, level_number
 from analyzer.readers.exports.xmlevents import find_events, strip_view_marks
@@ -102,11 +102,17 @@ def _record_from_header(header: Header, order: DateOrder, result: ReadResult) ->
     provider = fields.get("provider", "").strip()
     event_id = fields.get("event_id", "").strip()
     if not provider or not event_id.isdigit():
-        result.warn("copied event without a source or a numeric event id; skipped", header.line)
+        result.warn(
+            "copied event without a source or a numeric event id; skipped",
+            header.line,
+            code="export.row-unusable",
+        )
         return None
     local = parse_local(fields.get("date", ""), order)
     if local is None and fields.get("date"):
-        result.warn(f"date {fields['date'][:40]!r} not understood", header.line)
+        result.warn(
+            f"date {fields['date'][:40]!r} not understood", header.line, code="export.bad-date"
+        )
     return RawRecord(
         provider=provider,
         event_id=int(event_id),
@@ -124,14 +130,14 @@ def records(text: str, result: ReadResult) -> list[RawRecord]:
     text = strip_view_marks(text)[0]  # the XML part may come from Event Viewer's XML View
     found = list(find_events(text))
     out: list[RawRecord] = []
-    problems: list[tuple[int | None, str]] = []
+    problems: list[Problem] = []
     blocks: list[tuple[list[Header], RawRecord | None]] = []
     position, line = 0, 1
     for event in found:
         before = text[position : event.start]
         blocks.append((headers_in(split_lines(before), line), event.record))
         if event.record is None:
-            problems.append((event.line, f"event skipped: {event.problem}"))
+            problems.append((event.line, "export.event-skipped", f"event skipped: {event.problem}"))
         line += text.count("\n", position, event.end)
         position = event.end
     warn_some(result, problems)
@@ -141,7 +147,10 @@ def records(text: str, result: ReadResult) -> list[RawRecord]:
     order = date_order(dates + tail_dates)
     # With the XML's UTC time beside it, an ambiguous local date settles itself (below).
     if order.ambiguous and tail_dates:
-        result.note("local dates can be read day- or month-first; read as month/day")
+        result.note(
+            "local dates can be read day- or month-first; read as month/day",
+            code="export.ambiguous-dates",
+        )
     for headers, record in blocks:
         if record is None:
             continue

@@ -48,11 +48,11 @@ class XmlEvent:
     problem: str | None = None
 
 
-
 def _unescape(text: str) -> str:
     """``xml.sax.saxutils.unescape`` (the three entities, ``&amp;`` last), without importing
     xml.sax, which pulls urllib.request, http.client and email in at start-up."""
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
 
 def _local(tag: Any) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
@@ -113,16 +113,23 @@ def refuse_declarations(text: str, path: str) -> None:
         safe_et.fromstring(text.encode("utf-8"), forbid_dtd=False)
     except EntitiesForbidden as exc:
         raise InputError(
-            f"{path}: XML refused: it declares entities ({exc.name}); they are never expanded"
+            f"{path}: XML refused: it declares entities ({exc.name}); they are never expanded",
+            code="export.xml-refused",
         ) from None
     except DTDForbidden:
-        raise InputError(f"{path}: XML refused: it carries a document type declaration") from None
+        raise InputError(
+            f"{path}: XML refused: it carries a document type declaration",
+            code="export.xml-refused",
+        ) from None
     except DefusedXmlException as exc:
-        raise InputError(f"{path}: XML refused: {type(exc).__name__} ({exc})") from None
+        raise InputError(
+            f"{path}: XML refused: {type(exc).__name__} ({exc})", code="export.xml-refused"
+        ) from None
     except ParseError:
         # A damaged document with a declaration: refuse rather than guess what it meant.
         raise InputError(
-            f"{path}: XML refused: it has a document type declaration and does not parse"
+            f"{path}: XML refused: it has a document type declaration and does not parse",
+            code="export.xml-refused",
         ) from None
 
 

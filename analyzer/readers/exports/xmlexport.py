@@ -7,13 +7,18 @@ import re
 from analyzer.inputs.files import InputFile
 from analyzer.model import ReadResult
 from analyzer.readers import ReadOptions, Sample
-from analyzer.readers.exports.common import RawRecord, finish, read_text, warn_some
+from analyzer.readers.exports.common import Problem, RawRecord, finish, read_text, warn_some
 from analyzer.readers.exports.xmlevents import (
     EVENT_NS,
     find_events,
     refuse_declarations,
     strip_view_marks,
 )
+
+# Stable codes of the messages this module gives (docs/diagnostics.md).
+MESSAGE_CODES = {
+    "xml.view-collapsed": "an XML view copied with collapsed elements: their content is not in the copy",
+}
 
 KIND = "evtx-xml"
 _ROOT = re.compile(r"<(?:[\w.-]+:)?Events?(?=[\s>/])")
@@ -42,14 +47,15 @@ def read(file: InputFile, options: ReadOptions) -> ReadResult:
     if collapsed:
         result.warn(
             f"copied from an XML view with {collapsed} collapsed (+) element(s): what they "
-            "held was not on screen, so it is not in the copy (expand all before copying)"
+            "held was not on screen, so it is not in the copy (expand all before copying)",
+            code="xml.view-collapsed",
         )
     refuse_declarations(text, file.display)
     records: list[RawRecord] = []
-    problems: list[tuple[int | None, str]] = []
+    problems: list[Problem] = []
     for found in find_events(text):
         if found.record is None:
-            problems.append((found.line, f"event skipped: {found.problem}"))
+            problems.append((found.line, "export.event-skipped", f"event skipped: {found.problem}"))
         else:
             records.append(found.record)
     warn_some(result, problems)

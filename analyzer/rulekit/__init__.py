@@ -1,0 +1,1 @@
+"""What rules share: the registry that finds them, evidence and remediation helpers, the rule table."""
