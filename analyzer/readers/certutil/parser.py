@@ -13,7 +13,7 @@ from typing import Any
 
 from analyzer.readers.certutil.classify import Line, classify
 from analyzer.readers.certutil.cleanup import Repair, clean_lines
-from analyzer.resources import grammar_path
+from analyzer.resources import cache_dir, grammar_path
 
 # A block is (rule, [range | block, ...]); a range is the classified lines of one token.
 Block = tuple[str, list[Any]]
@@ -22,45 +22,21 @@ Block = tuple[str, list[Any]]
 @lru_cache(maxsize=1)
 def _parser() -> Any:
     """The LALR parser of grammars/certutil.lark; lark is imported here, when a dump is read,
-    not at start-up."""
-    from lark import Lark, Transformer
-    from lark.lexer import Lexer
+    not at start-up. Building its tables costs about 50 ms: lark keeps them in the user's cache
+    folder, keyed by the grammar, lark's version and the options (a changed grammar is rebuilt)."""
+    from lark import Lark
 
-    class LineLexer(Lexer):
-        """Hands the already classified tokens to the parser."""
-
-        def __init__(self, lexer_conf: Any) -> None:
-            pass
-
-        def lex(self, data: Any) -> Any:  # type: ignore[override]
-            return iter(data)
-
-    class Blocks(Transformer):
-        def start(self, children: list[Any]) -> list[Any]:
-            return children
-
-        def certificate(self, children: list[Any]) -> Block:
-            return ("certificate", children)
-
-        def field(self, children: list[Any]) -> Block:
-            return ("field", children)
-
-        def property(self, children: list[Any]) -> Block:
-            return ("property", children)
-
-        def extension(self, children: list[Any]) -> Block:
-            return ("extension", children)
-
-        def failure(self, children: list[Any]) -> Block:
-            return ("failure", children)
+    from analyzer.readers.certutil.lalr import Blocks, LineLexer
 
     grammar = grammar_path("certutil.lark").read_text(encoding="utf-8")
+    tables = cache_dir("certutil-parser")
     return Lark(
         grammar,
         parser="lalr",
         lexer=LineLexer,
         transformer=Blocks(),
         start=["start", "certificate"],
+        cache=str(tables / "certutil.lark.cache") if tables else False,
     )
 
 
