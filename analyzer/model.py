@@ -96,6 +96,10 @@ class Key:
     machine_keyset: bool | None = None
     keyspec: int | None = None
     exportable: bool | None = None
+    # What `exportable` rests on: "none" (NOT exportable), "encrypted-only" (a CNG key that
+    # may be exported, but only encrypted in a PFX: "NOT plain text exportable"), "allowed"
+    # (certutil opened the key and printed neither line), or None (not known).
+    export_policy: str | None = None
     state: str = "unknown"  # ok | missing | no-key-info | failed | unknown
     tests: tuple[str, ...] = ()
     error: KeyFailure | None = None
@@ -253,6 +257,20 @@ class Collection:
     os_caption: str | None
     collector_version: str | None
     files: tuple[tuple[str, str], ...] = ()  # (display path, SHA-256) of each file it lists
+    source: Source = field(default=Source(""), compare=False)
+
+
+# Where Windows keeps the MachineGuid value (REG_SZ) that ends machine key file names.
+CRYPTOGRAPHY_KEY = r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Cryptography"
+
+
+@dataclass(frozen=True)
+class MachineGuid:
+    """One MachineGuid value as a paste shows it (``reg query``, ``Get-ItemProperty``)."""
+
+    guid: str  # lower case, no braces: as the registry holds it and key file names end
+    key: str | None  # the registry key the output names (HKEY_LOCAL_MACHINE\...), when it does
+    form: str  # "reg-query" | "get-itemproperty" | "bare" (the value alone, after its command)
     source: Source = field(default=Source(""), compare=False)
 
 

@@ -19,6 +19,7 @@ from analyzer.errors import CerttriageError
 from analyzer.inputs.archive_base import DEFAULT_LIMITS, Limits
 from analyzer.inputs.collect import collect_inputs
 from analyzer.inputs.files import EMPTY_FILE, InputFile
+from analyzer.inputs.refusals import fold_skipped
 from analyzer.model import Level, Message, ReadResult, Status
 from analyzer.readers import ReadOptions, detect, registry
 from analyzer.readers.exports import EVENT_EXPORT_KINDS
@@ -104,4 +105,4 @@ def read_paths(
         for spec in registry().values():
             if spec.check_inputs is not None:
                 spec.check_inputs(results, collected.files)
-    return results + collection_results(collected.messages)
+    return fold_skipped(results + collection_results(collected.messages))

@@ -33,6 +33,7 @@ from analyzer.render.json import analysis_document, dumps
 from analyzer.render.markdown import render_markdown
 from analyzer.render.output import write_atomic
 from analyzer.render.terminal import summary
+from analyzer.visible import visible
 
 REPORT_NAME = "certtriage-report.html"
 
@@ -87,7 +88,9 @@ def _write(option: str, target: Path, text: str) -> None:
         reason = exc.strerror or str(exc)
         if isinstance(exc, FileExistsError) and not target.parent.is_dir():
             reason = f"{target.parent} is a file, not a folder"
-        stderr.print(f"certtriage analyze: cannot write {option} {target}: {reason}", markup=False)
+        stderr.print(
+            visible(f"certtriage analyze: cannot write {option} {target}: {reason}"), markup=False
+        )
         raise typer.Exit(EXIT_USAGE) from None
 
 
@@ -153,7 +156,7 @@ def analyze(
             if target is not None and target != "-":
                 check_target(Path(target), paths, option)
     except UsageError as exc:
-        stderr.print(f"certtriage analyze: {exc}", markup=False)
+        stderr.print(visible(f"certtriage analyze: {exc}"), markup=False)
         raise typer.Exit(EXIT_USAGE) from None
 
     analysis = guarded(", ".join(str(p) for p in paths), lambda: run_analysis(paths, options))

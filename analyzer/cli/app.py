@@ -28,6 +28,7 @@ from typer.core import TyperGroup
 
 from analyzer import __version__
 from analyzer.errors import UsageError
+from analyzer.visible import visible
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -154,7 +155,7 @@ def print_every_message(results: Iterable[ReadResult]) -> None:
     if State.verbose:
         for result in results:
             for message in result.messages:
-                stderr.print(f"{message.level.value}: {message}", markup=False)
+                stderr.print(visible(f"{message.level.value}: {message}"), markup=False)
 
 
 def __getattr__(name: str) -> str:
@@ -193,7 +194,9 @@ def guarded(what: str, action: Callable[[], T]) -> T:
         if State.verbose:
             traceback.print_exc(file=sys.stderr)
         stderr.print(
-            f"certtriage: internal error while processing {what}: {type(exc).__name__}: {exc}",
+            visible(
+                f"certtriage: internal error while processing {what}: {type(exc).__name__}: {exc}"
+            ),
             markup=False,
         )
         raise typer.Exit(EXIT_INTERNAL) from None

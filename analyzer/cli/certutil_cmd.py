@@ -22,6 +22,7 @@ from analyzer.readers import ReadOptions
 from analyzer.reading import CERTUTIL_DUMPS, read_paths
 from analyzer.render.json import certutil_document, dumps
 from analyzer.render.terminal import certificate_tables
+from analyzer.visible import visible
 
 
 @app.command("certutil")
@@ -48,7 +49,12 @@ def certutil_command(
         for result in results:
             if result.status is not Status.OK:
                 stderr.print(
-                    Text(f"{result.path}: {result.status.value}, {len(result.messages)} message(s)")
+                    Text(
+                        visible(
+                            f"{result.path}: {result.status.value}, "
+                            f"{len(result.messages)} message(s)"
+                        )
+                    )
                 )
     else:
         for renderable in guarded("the certificate table", lambda: certificate_tables(results)):

@@ -25,6 +25,7 @@ from analyzer.readers import ReadOptions
 from analyzer.reading import EVENT_INPUTS, read_paths
 from analyzer.render.json import dumps, events_document
 from analyzer.render.terminal import event_table
+from analyzer.visible import visible
 
 
 @app.command("events")
@@ -54,7 +55,7 @@ def events_command(
     try:
         options = ReadOptions(engine=engine_option(engine))
     except UsageError as exc:
-        stderr.print(f"certtriage events: {exc}", markup=False)
+        stderr.print(visible(f"certtriage events: {exc}"), markup=False)
         raise typer.Exit(EXIT_USAGE) from None
     results = guarded(", ".join(files), lambda: read_paths(files, options, EVENT_INPUTS))
     results.sort(key=lambda r: r.path)
@@ -64,6 +65,6 @@ def events_command(
     else:
         for line in guarded("the event table", lambda: event_table(results, limit)):
             # Customer text is printed as is: no markup, no emoji codes.
-            stdout.print(line, markup=False, emoji=False, highlight=False)
+            stdout.print(visible(line), markup=False, emoji=False, highlight=False)
     usable = any(r.status in (Status.OK, Status.PARTIAL) for r in results)
     raise typer.Exit(EXIT_OK if usable else EXIT_NO_INPUT)

@@ -28,6 +28,7 @@ from analyzer.serve.config import (
     check_config,
     default_data_dir,
 )
+from analyzer.visible import visible
 
 SERVE_MODULES = ("fastapi", "uvicorn", "starlette", "pydantic", "python_multipart", "multipart")
 INSTALL_HINT = "pip install 'certtriage[serve]'"
@@ -35,7 +36,7 @@ MAX_CONNECTIONS = 100  # beyond this uvicorn answers 503 at once: a flood cannot
 
 
 def _usage(text: str) -> NoReturn:
-    stderr.print(f"certtriage serve: {text}", markup=False)
+    stderr.print(visible(f"certtriage serve: {text}"), markup=False)
     raise typer.Exit(EXIT_USAGE)
 
 

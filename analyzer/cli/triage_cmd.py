@@ -39,6 +39,7 @@ from analyzer.triage.batch import (
     run_triage,
 )
 from analyzer.triage.batch import Progress as Step
+from analyzer.visible import visible
 
 
 class _Display:
@@ -77,10 +78,10 @@ class _Display:
             label = step.status if step.status != "analysed" else step.verdict
             if self.bar is not None and self.task is not None:
                 # Ticket names are the customer's: never rich markup.
-                text = escape(f"{step.ticket}: {label}")
+                text = escape(visible(f"{step.ticket}: {label}"))
                 self.bar.update(self.task, advance=1, description=text)
             else:
-                stderr.print(f"{step.ticket}: {label}", markup=False, soft_wrap=True)
+                stderr.print(visible(f"{step.ticket}: {label}"), markup=False, soft_wrap=True)
 
 
 def _report(result: TriageResult, out: Path) -> None:
@@ -93,16 +94,16 @@ def _report(result: TriageResult, out: Path) -> None:
         markup=False,
     )
     for verdict, count in sorted(verdicts.items(), key=lambda kv: (-kv[1], kv[0])):
-        stdout.print(f"  {count:5d}  {verdict}", markup=False)
+        stdout.print(visible(f"  {count:5d}  {verdict}"), markup=False)
     for row in result.failed:
-        stdout.print(f"  failed: {row.ticket}: {row.reason}", markup=False)
+        stdout.print(visible(f"  failed: {row.ticket}: {row.reason}"), markup=False)
     for row in result.no_usable_input:
-        stdout.print(f"  no usable input: {row.ticket}: {row.reason}", markup=False)
-    stdout.print(f"index: {out / 'index.html'}", markup=False)
+        stdout.print(visible(f"  no usable input: {row.ticket}: {row.reason}"), markup=False)
+    stdout.print(visible(f"index: {out / 'index.html'}"), markup=False)
 
 
 def _usage(exc: UsageError) -> NoReturn:
-    stderr.print(f"certtriage triage: {exc}", markup=False)
+    stderr.print(visible(f"certtriage triage: {exc}"), markup=False)
     raise typer.Exit(EXIT_USAGE) from None
 
 

@@ -14,7 +14,8 @@ from analyzer.inputs.files import MAX_INPUT_BYTES, InputFile
 from analyzer.model import Level
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
-CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+# C0 and C1 controls, DEL, line/paragraph separators and bidirectional overrides.
+CONTROL_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import IO, Any
 
 from analyzer.inputs.archive_base import (
-    CONTROL_CHARS,
     DEFAULT_LIMITS,
     ArchiveRun,
     Budget,
@@ -38,7 +37,9 @@ from analyzer.inputs.archive_base import (
     clean_member_name,
 )
 from analyzer.inputs.files import InputFile
+from analyzer.inputs.refusals import MessageCap
 from analyzer.model import Level, Message, Source
+from analyzer.visible import visible
 
 COPY_CHUNK = 1024 * 1024
 TAR_MAGIC_OFFSET = 257
@@ -95,12 +96,13 @@ class Unpacker:
         self.limits = limits
         self.budget = Budget(limits)
         self.messages: list[Message] = []
+        self.cap = MessageCap(self.messages)
         self._serial = 0
 
     # ------------------------------------------------------------------ reporting
 
     def say(self, level: Level, path: str, text: str) -> None:
-        self.messages.append(Message(level, text, Source(path)))
+        self.cap.add(Message(level, text, Source(path)))
 
     # ------------------------------------------------------------------ entry point
 
@@ -159,7 +161,7 @@ class Unpacker:
             m.source.path == run.display or m.source.path.startswith(f"{run.display}!/")
             for m in self.messages
         )
-        if not run.members and not said:
+        if not run.members and not said and self.cap.first_left_out is None:
             self.say(Level.INFO, run.display, "archive holds no files")
         expanded: list[InputFile] = []
         for member in run.members:
@@ -220,8 +222,8 @@ class Unpacker:
             )
 
     def refuse(self, run: ArchiveRun, raw: str, why: str) -> None:
-        shown = CONTROL_CHARS.sub("\ufffd", raw)
-        self.say(Level.WARNING, run.display, f"member '{shown}' refused: {why}")
+        # The name and a link target are the archive author's: shown with their controls visible.
+        self.say(Level.WARNING, run.display, f"member '{visible(raw)}' refused: {visible(why)}")
 
     # ------------------------------------------------------------------ formats
 

@@ -20,7 +20,8 @@ from pathlib import Path
 from analyzer.inputs.archive_base import DEFAULT_LIMITS, LimitReached, Limits
 from analyzer.inputs.archives import Unpacker
 from analyzer.inputs.files import InputFile, display_path
-from analyzer.model import Level, Message, Source
+from analyzer.model import Level, Message
+from analyzer.visible import visible
 
 # Windows: junctions and other reparse points are links too; never walk into them.
 _REPARSE_POINT = getattr(stat, "FILE_ATTRIBUTE_REPARSE_POINT", 0x400)
@@ -46,6 +47,7 @@ def _is_link(entry: os.DirEntry[str]) -> bool:
 
 
 def _join(parent: str, name: str) -> str:
+    name = visible(name)  # a file name from a customer's folder is shown, never acted on
     if parent in ("", "."):
         return name
     return f"{parent.rstrip('/')}/{name}"
@@ -59,7 +61,7 @@ class _Collector:
         self.messages = self.unpacker.messages  # one list, in the order things were found
 
     def say(self, level: Level, path: str, text: str) -> None:
-        self.messages.append(Message(level, text, Source(path)))
+        self.unpacker.say(level, path, text)
 
     def add_path(self, path: Path, display: str) -> None:
         """A path the user named: followed even when it is a link (the user chose it)."""
@@ -135,6 +137,9 @@ def _gather(paths: Sequence[str | Path], collector: _Collector, base: Path | Non
         first = unique.setdefault(file.display, file)  # the same file named twice is one input
         if first.local != file.local:  # two archive members with one name
             collector.say(Level.WARNING, file.display, "duplicate name: only the first is read")
+    left_out = collector.unpacker.cap.summary()
+    if left_out is not None:
+        collector.messages.append(left_out)
     messages = sorted(collector.messages, key=lambda m: m.source.path)  # stable within a path
     return Collected(
         files=[unique[d] for d in sorted(unique)],

@@ -10,6 +10,7 @@ pages we prefer the one whose non-ASCII characters look most like real words.
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
 
 # Legacy code pages tried after UTF-8. Each decoding that succeeds gets a plausibility score
@@ -32,6 +33,21 @@ class DecodedText:
     encoding: str  # the Python codec name used ("utf-16-le", "utf-8", "cp850", ...)
     had_bom: bool = False
     replaced: bool = False  # undecodable bytes were replaced with U+FFFD
+    # A file written in two encodings (cmd's `>>` appending its bytes to PowerShell 5.1's UTF-16,
+    # or PowerShell appending UTF-16 to a UTF-8 file): (byte offset, codec, first line) of the
+    # second part, which was decoded on its own; None for a file in one encoding.
+    second_part: tuple[int, str, int] | None = None
+
+    def parts_note(self) -> tuple[str, int] | None:
+        """The message a reader records for a two-part file, and the line it starts at."""
+        if self.second_part is None:
+            return None
+        offset, codec, line = self.second_part
+        return (
+            f"the file changes encoding at byte {offset:,}: {self.encoding} up to there, "
+            f"{codec} after (output appended by another shell?); both parts were read",
+            line,
+        )
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
@@ -114,8 +130,73 @@ def _strict_utf8(data: bytes) -> str | None:
     return text + ("\ufffd" if pending else "")
 
 
+# UTF-16 text of ASCII characters (little- or big-endian), as PowerShell 5.1 appends it.
+_UTF16LE_RUN = re.compile(rb"(?:\xff\xfe)?(?:[\x09\x0a\x0d\x20-\x7e]\x00){16}")
+_UTF16BE_RUN = re.compile(rb"(?:\xfe\xff)?(?:\x00[\x09\x0a\x0d\x20-\x7e]){16}")
+_NO_NUL_RUN = re.compile(rb"[^\x00]{128}")
+_SWITCH_WINDOW = 256  # a UTF-16 file whose last bytes hold no NUL may have text appended
+
+
+def _utf16_then_other(data: bytes, start: int) -> int | None:
+    """Where single-byte text (UTF-8, a code page) appended to UTF-16 text starts: the first run
+    of 128 bytes without a NUL after which no NUL follows at all."""
+    if len(data) - start < 2 * _SWITCH_WINDOW or 0 in data[-_SWITCH_WINDOW:]:
+        return None
+    found = _NO_NUL_RUN.search(data, start)
+    if found is None or found.start() <= start:
+        return None
+    at = found.start() + (found.start() - start) % 2  # UTF-16 code units come in pairs
+    return at if 0 not in data[at:] else None
+
+
+def _other_then_utf16(data: bytes) -> tuple[int, str] | None:
+    """Where UTF-16 text appended to single-byte text starts, and its byte order."""
+    first_nul = data.find(0)
+    if first_nul < 0:
+        return None
+    for pattern, codec in ((_UTF16LE_RUN, "utf-16-le"), (_UTF16BE_RUN, "utf-16-be")):
+        found = pattern.search(data, max(first_nul - 34, 0))
+        # The first part is a few lines at least, and holds no NUL at all.
+        if found is not None and found.start() >= 32 and 0 not in data[: found.start()]:
+            return found.start(), codec
+    return None
+
+
+def _two_parts(first: DecodedText, at: int, tail: DecodedText) -> DecodedText:
+    text = first.text + tail.text
+    line = first.text.count("\n") + first.text.count("\r") - first.text.count("\r\n") + 1
+    return DecodedText(
+        text,
+        first.encoding,
+        first.had_bom,
+        first.replaced or tail.replaced,
+        (at, tail.encoding, line),
+    )
+
+
 def decode_bytes(data: bytes) -> DecodedText:
-    """Decode bytes to text. Never raises: the last resort replaces undecodable bytes."""
+    """Decode bytes to text, in two parts when the encoding changes part way (see
+    `DecodedText.second_part`). Never raises: the last resort replaces undecodable bytes."""
+    if not data.startswith(tuple(bom for bom, _ in _BOMS)):
+        switch = _other_then_utf16(data)
+        if switch is not None:
+            at, codec = switch
+            body = data[at:]
+            bom = {"utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE}[codec]
+            body = body[len(bom) :] if body.startswith(bom) else body
+            tail_text = body.decode(codec, errors="replace")
+            tail = DecodedText(tail_text, codec, replaced="\ufffd" in tail_text)
+            return _two_parts(_decode_one(data[:at]), at, tail)
+    whole = _decode_one(data)
+    if whole.encoding.startswith("utf-16"):
+        cut = _utf16_then_other(data, 2 if whole.had_bom else 0)
+        if cut is not None:
+            return _two_parts(_decode_one(data[:cut]), cut, _decode_one(data[cut:]))
+    return whole
+
+
+def _decode_one(data: bytes) -> DecodedText:
+    """Decode bytes in one encoding."""
     for bom, codec in _BOMS:
         if data.startswith(bom):
             text = data[len(bom) :].decode(codec.replace("-sig", ""), errors="replace")

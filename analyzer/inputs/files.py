@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from analyzer.visible import visible
+
 # The largest single input read into memory. A System log is rarely above 100 MB; a 1 GB
 # "log" is a mistake or an attack, and is refused with a message rather than read.
 MAX_INPUT_BYTES = 512 * 1024 * 1024
@@ -14,8 +16,9 @@ EMPTY_FILE = "empty file (0 bytes): nothing to read"
 
 
 def display_path(path: str | Path) -> str:
-    """A path as the user gave it, with '/' separators on every platform."""
-    return str(path).replace("\\", "/")
+    """A path as the user gave it, with '/' separators on every platform (and any control
+    character in it written visibly: a name from a customer's folder may hold one)."""
+    return visible(str(path).replace("\\", "/"))
 
 
 @dataclass(frozen=True)

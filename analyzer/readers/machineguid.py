@@ -19,18 +19,18 @@ for ``reg query``'s layout; ``Get-ItemProperty`` prints its object as a Format-L
 - ``(Get-ItemProperty ...).MachineGuid``: a bare GUID, taken only after a command (a prompt line
   or the command itself) that names MachineGuid.
 
-This module is the whole reader: its record type, its `RecordType` (``machine_guids`` in the
-analysis document) and its `ReaderSpec`; the registry finds it by scanning the package.
+This module is the whole reader: its `RecordType` (``machine_guids`` in the analysis document)
+and its `ReaderSpec`; the registry finds it by scanning the package. The record class,
+`analyzer.model.MachineGuid`, lives in the model because the `machineguid-mismatch` rule reads it.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from analyzer.inputs.decode import split_lines
 from analyzer.inputs.files import InputFile
-from analyzer.model import ReadResult, RecordType, Source
+from analyzer.model import CRYPTOGRAPHY_KEY, MachineGuid, ReadResult, RecordType, Source
 from analyzer.readers import ReaderSpec, ReadOptions, Sample, register
 from analyzer.readers.evidence.paste import (
     Cleaned,
@@ -41,19 +41,8 @@ from analyzer.readers.evidence.paste import (
 )
 
 KIND = "machineguid"
-CRYPTOGRAPHY_KEY = r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Cryptography"
 # More values than any paste of one or two machines holds: the rest is not read.
 MAX_VALUES = 64
-
-
-@dataclass(frozen=True)
-class MachineGuid:
-    """One MachineGuid value as a paste shows it."""
-
-    guid: str  # lower case, no braces: as the registry holds it and key file names end
-    key: str | None  # the registry key the output names (HKEY_LOCAL_MACHINE\...), when it does
-    form: str  # "reg-query" | "get-itemproperty" | "bare" (the value alone, after its command)
-    source: Source = field(default=Source(""), compare=False)
 
 
 MACHINE_GUIDS = RecordType(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import json
+import re
 from enum import Enum
 from typing import Any
 
@@ -22,6 +23,10 @@ EVENTS_SCHEMA = "certtriage.events/1"
 ANALYSIS_SCHEMA = "certtriage.analysis/1"
 
 TOOL = {"name": "certtriage", "version": __version__}
+# Characters `json.dumps(ensure_ascii=False)` leaves raw that a terminal acts on (DEL, C1
+# controls) or that reorder or break displayed lines; inside a JSON string, ``\uXXXX`` is the
+# same value.
+_RAW_CONTROLS = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 _SCALARS = (str, int, bool, type(None))
@@ -132,7 +137,9 @@ def dumps(document: dict[str, Any]) -> str:
             members.append(f"{_compact(key)}:[\n{items}\n]")
         else:
             members.append(f"{_compact(key)}:{_compact(value)}")
-    return "{\n" + ",\n".join(members) + "\n}\n"
+    text = "{\n" + ",\n".join(members) + "\n}\n"
+    # json escapes C0 controls itself; the rest of what a terminal would act on is escaped here.
+    return _RAW_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def certutil_document(results: list[ReadResult]) -> dict[str, Any]:

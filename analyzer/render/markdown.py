@@ -13,6 +13,7 @@ from pathlib import PurePosixPath
 from analyzer import __version__
 from analyzer.knowledge.eventfields import SCHANNEL
 from analyzer.model import Analysis, Collection, Diagnosis, Level, ReadResult, Source
+from analyzer.visible import visible
 
 NO_KNOWN_CAUSE = "no-known-cause"  # the closing rule's id: its reply is said in prose
 SCENARIO_NAMES = {
@@ -28,7 +29,7 @@ def _longest_backtick_run(text: str) -> int:
 
 def code(text: str) -> str:
     """Inline code that survives any run of backticks inside the text."""
-    text = text.replace("\n", " ")
+    text = visible(text)
     longest = _longest_backtick_run(text)
     if not longest:
         return f"`{text}`"
@@ -37,8 +38,9 @@ def code(text: str) -> str:
 
 
 def block(text: str, lang: str = "") -> list[str]:
+    lines = [visible(line) for line in text.split("\n")]
     fence = "`" * max(3, _longest_backtick_run(text) + 1)
-    return [f"{fence}{lang}", *text.split("\n"), fence]
+    return [f"{fence}{lang}", *lines, fence]
 
 
 # Prose that carries customer text (subjects, paths in titles and summaries): brackets, `<` and
@@ -49,7 +51,7 @@ _MARKDOWN_ACTIVE = re.compile(r"([\[\]<*]|\\(?=[!-/:-@\[-`{-~]))")
 
 def prose(text: str) -> str:
     """Customer-derived prose, inert in Markdown; Windows paths keep their single backslashes."""
-    return _MARKDOWN_ACTIVE.sub(r"\\\1", text.replace("\n", " "))
+    return _MARKDOWN_ACTIVE.sub(r"\\\1", visible(text))
 
 
 COMMANDS = ("certutil", "certreq", "icacls", "netsh", "reg ", "powershell", "wevtutil", "procmon")
@@ -64,10 +66,10 @@ def step_text(step: str) -> str:
         note = f" ({note}"
     lead, sep, tail = step.partition(": ")
     if sep and tail.startswith(COMMANDS):
-        return f"{lead}: {code(tail)}{note}"
+        return f"{visible(lead)}: {code(tail)}{visible(note)}"
     if step.startswith(COMMANDS):
-        return f"{code(step)}{note}"
-    return f"{step}{note}"
+        return f"{code(step)}{visible(note)}"
+    return visible(f"{step}{note}")
 
 
 # What the rules look at, said once for a customer (the rule ids stay in the HTML report).
@@ -389,7 +391,12 @@ def _diagnosis(reply: Reply, number: int, diagnosis: Diagnosis) -> list[str]:
         for step_number, step in enumerate(diagnosis.remediation, start=1):
             if "\n" in step:
                 head, body = step.split("\n", 1)
-                lines += [f"{step_number}. {head}", "", *("   " + b for b in block(body)), ""]
+                lines += [
+                    f"{step_number}. {visible(head)}",
+                    "",
+                    *("   " + b for b in block(body)),
+                    "",
+                ]
             else:
                 lines.append(f"{step_number}. {step_text(step)}")
         lines.append("")

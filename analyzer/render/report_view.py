@@ -311,6 +311,8 @@ def _key_lines(cert: Certificate) -> tuple[str, ...]:
         lines.append(f"KeySpec {KEYSPEC_NAMES.get(key.keyspec, str(key.keyspec))}")
     if key.exportable is not None:
         lines.append("exportable" if key.exportable else "not exportable")
+        if key.export_policy == "encrypted-only":
+            lines[-1] += " (encrypted PFX only)"
     state = f"key state: {key.state}"
     if key.error is not None:
         state += " (" + ", ".join(p for p in (key.error.code, key.error.name) if p) + ")"

@@ -15,6 +15,7 @@ from rich.text import Text
 
 from analyzer.model import Analysis, Certificate, Event, ReadResult, Status
 from analyzer.readers.records import event_sort_key
+from analyzer.visible import visible
 
 _STYLE = {"fault": "bold red", "advisory": "yellow"}
 _CERTIFICATE_COLUMNS = (
@@ -46,7 +47,7 @@ def summary(
     failures = analysis.context.get("failures_total", 0)
     if failures:
         parts.append(
-            Text(f"Schannel 36870: {failures}, service: {analysis.context.get('service')}")
+            Text(visible(f"Schannel 36870: {failures}, service: {analysis.context.get('service')}"))
         )
     if analysis.diagnoses:
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
@@ -67,13 +68,13 @@ def summary(
         verdict = analysis.diagnoses[0]
         headline = Text("verdict: ", style="bold")
         headline.append(verdict.id, style=_STYLE.get(verdict.kind, ""))
-        headline.append(f" ({verdict.confidence}): {verdict.title}")
+        headline.append(visible(f" ({verdict.confidence}): {verdict.title}"))
         parts.append(headline)
-        parts += [Text(f"  certificate: {t}") for t in verdict.certificates[:3]]
+        parts += [Text(visible(f"  certificate: {t}")) for t in verdict.certificates[:3]]
         if verdict.kind == "fault" and verdict.remediation:
             # The first step is the one to start with; the report and --markdown have them all.
             first = verdict.remediation[0].splitlines()[0]
-            parts.append(Text(f"  first fix step: {first}"))
+            parts.append(Text(visible(f"  first fix step: {first}")))
         parts.append(table)
     else:
         parts.append(Text("verdict: none", style="bold"))
@@ -82,11 +83,11 @@ def summary(
     else:
         messages = [m for r in analysis.inputs if not r.usable for m in r.messages[:1]]
     for message in messages:
-        parts.append(Text(f"  {message}", style="dim"))
+        parts.append(Text(visible(f"  {message}"), style="dim"))
     if report:
-        parts.append(Text(f"report: {report}", style="bold"))
+        parts.append(Text(visible(f"report: {report}"), style="bold"))
     if note:
-        parts.append(Text(note, style="dim"))
+        parts.append(Text(visible(note), style="dim"))
     return Group(*parts)
 
 
@@ -96,7 +97,7 @@ def _cell(value: object) -> Text:
         return Text("-")
     if isinstance(value, bool):
         return Text("yes" if value else "no")
-    return Text(str(value))
+    return Text(visible(str(value)))
 
 
 def _certificate_row(cert: Certificate) -> list[Text]:
@@ -107,13 +108,16 @@ def _certificate_row(cert: Certificate) -> list[Text]:
     provider = None
     if key is not None and key.provider:
         provider = key.provider + (f" [{key.provider_class}]" if key.provider_class else "")
+    exportable: object = None if key is None else key.exportable
+    if key is not None and key.export_policy == "encrypted-only":
+        exportable = "yes (encrypted only)"
     return [
         _cell(cert.index),
         _cell(cert.thumbprint),
         _cell(cert.subject),
         _cell(provider),
         _cell(None if key is None else key.keyspec),
-        _cell(None if key is None else key.exportable),
+        _cell(exportable),
         _cell(state),
     ]
 
@@ -125,16 +129,16 @@ def certificate_tables(results: list[ReadResult]) -> list[RenderableType]:
         encoding = f", {result.encoding}" if result.encoding else ""
         title = f"{result.path} [{result.status.value}{encoding}]"
         if result.certificates:
-            table = Table(title=Text(title), title_justify="left", show_lines=False)
+            table = Table(title=Text(visible(title)), title_justify="left", show_lines=False)
             for column in _CERTIFICATE_COLUMNS:
                 table.add_column(column, overflow="fold", no_wrap=column == "thumbprint")
             for cert in result.certificates:
                 table.add_row(*_certificate_row(cert))
             out.append(table)
         else:
-            out.append(Text(f"{title}: no certificates"))
+            out.append(Text(visible(f"{title}: no certificates")))
         for message in result.messages:
-            out.append(Text(f"  {message.level.value}: {message}"))
+            out.append(Text(visible(f"  {message.level.value}: {message}")))
     return out
 
 

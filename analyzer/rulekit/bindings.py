@@ -4,6 +4,7 @@ evidence, and the netsh commands that re-create a binding."""
 from __future__ import annotations
 
 from analyzer.case import Case
+from analyzer.knowledge.quoting import cmd_word
 from analyzer.model import Binding, Evidence
 
 IIS_STORES = frozenset({"my", "webhosting"})
@@ -34,16 +35,16 @@ def netsh_target(binding: Binding) -> str:
     """How netsh names the binding: ``ipport=``, ``hostnameport=`` or ``ccs=``."""
     endpoint = binding.endpoint
     if endpoint.startswith("ccs:"):
-        return f"ccs={endpoint[4:]}"
+        return f"ccs={cmd_word(endpoint[4:])}"
     host = endpoint.rsplit(":", 1)[0]
     if host.startswith("[") or host.replace(".", "").isdigit():
-        return f"ipport={endpoint}"
-    return f"hostnameport={endpoint}"
+        return f"ipport={cmd_word(endpoint)}"
+    return f"hostnameport={cmd_word(endpoint)}"
 
 
 def netsh_add(binding: Binding, thumbprint: str) -> str:
     """The `netsh http add sslcert` that re-creates this binding with another certificate."""
     target = netsh_target(binding)
-    app_id = binding.app_id or "{4dc3e181-e14b-4a21-b022-59fc669b0914}"
-    store = binding.store or "MY"
+    app_id = cmd_word(binding.app_id or "{4dc3e181-e14b-4a21-b022-59fc669b0914}")
+    store = cmd_word(binding.store or "MY")
     return f"netsh http add sslcert {target} certhash={thumbprint} appid={app_id} certstorename={store}"

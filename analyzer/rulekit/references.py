@@ -63,10 +63,23 @@ MACHINEKEYS_DEFAULTS = Page(
     "Default permissions for the MachineKeys folders",
     "https://learn.microsoft.com/troubleshoot/windows-server/windows-security/default-permissions-machinekeys-folders",
 )
-# Where CSP (RSA\MachineKeys) and CNG (Crypto\Keys) machine keys are stored.
+# Where CSP (RSA\MachineKeys) and CNG (Crypto\Keys) machine keys are stored; CryptoAPI keys moved
+# or copied to another machine (USMT) cannot be opened by CNG there.
 KEY_STORAGE = Page(
     "Key Storage and Retrieval (CNG)",
     "https://learn.microsoft.com/windows/win32/seccng/key-storage-and-retrieval",
+)
+# The CNG KSP's UniqueContainerName is the name of the encrypted file that holds the key.
+UNIQUE_CONTAINER_NAME = Page(
+    "IX509PrivateKey::get_UniqueContainerName (certenroll.h)",
+    "https://learn.microsoft.com/windows/win32/api/certenroll/nf-certenroll-ix509privatekey-get_uniquecontainername",
+)
+# Michel Gallant (JavaScience): a CryptoAPI key file's name is the MD5 of the container name, "_",
+# and the MachineGuid value of HKLM\SOFTWARE\Microsoft\Cryptography; an implementation detail
+# Microsoft does not document.
+UNIQUE_KEY_CONTAINER_FILES = Page(
+    "CryptoAPI Keycontainer and UniqueKeyContainer Files (JavaScience)",
+    "https://jensign.com/UniqueKeyContainer/index.html",
 )
 ICACLS = Page(
     "icacls (Windows commands)",

@@ -6,8 +6,10 @@ save the current ACL first, and never use ``/reset`` or a blind ``/t``.
 
 from __future__ import annotations
 
+from analyzer.knowledge.quoting import cmd_word, inf_entry, inf_entry_text, inf_string
 from analyzer.model import Certificate, Key
 from analyzer.rulekit.keys import SCHANNEL_PROVIDER, key_file_path, key_folder, store_of
+from analyzer.visible import visible
 
 SYSTEM_SID = "*S-1-5-18"
 ADMINISTRATORS_SID = "*S-1-5-32-544"
@@ -18,31 +20,39 @@ REBIND = (
 
 
 def cert_id(cert: Certificate) -> str:
-    """What certutil takes to name the certificate: its thumbprint, else its serial number."""
-    return cert.thumbprint or cert.serial or "<thumbprint>"
+    """What certutil takes to name the certificate: its thumbprint, else its serial number
+    (quoted for cmd.exe when it is not a plain word)."""
+    given = cert.thumbprint or cert.serial
+    return cmd_word(given, "serial number") if given else "<thumbprint>"
+
+
+def _store(cert: Certificate) -> str:
+    return cmd_word(store_of(cert), "store name")
 
 
 def verify(cert: Certificate) -> str:
-    return f"certutil -v -store {store_of(cert)} {cert_id(cert)}"
+    return f"certutil -v -store {_store(cert)} {cert_id(cert)}"
 
 
 def pfx_name(cert: Certificate) -> str:
-    return f"%TEMP%\\{cert_id(cert)}.pfx"
+    given = cert.thumbprint or cert.serial or ""
+    # %TEMP% must expand, so the name part is a plain word or a fixed one, never quoted.
+    return f"%TEMP%\\{given if cmd_word(given) == given else 'certificate'}.pfx"
 
 
 def import_keyexchange(cert: Certificate, pfx: str | None = None) -> str:
     return (
         f'certutil -p "<PFX password>" -csp "{SCHANNEL_PROVIDER}" -importPFX '
-        f"{store_of(cert)} {pfx or pfx_name(cert)} AT_KEYEXCHANGE"
+        f"{_store(cert)} {pfx or pfx_name(cert)} AT_KEYEXCHANGE"
     )
 
 
 def reimport_exportable(cert: Certificate) -> list[str]:
     """Export the certificate with its key, remove it, import it back with AT_KEYEXCHANGE."""
     return [
-        f'certutil -exportPFX -p "<new PFX password>" {store_of(cert)} {cert_id(cert)} '
+        f'certutil -exportPFX -p "<new PFX password>" {_store(cert)} {cert_id(cert)} '
         f"{pfx_name(cert)}",
-        f"certutil -delstore {store_of(cert)} {cert_id(cert)}",
+        f"certutil -delstore {_store(cert)} {cert_id(cert)}",
         import_keyexchange(cert),
         f"{verify(cert)}   (expect: KeySpec = 1 -- AT_KEYEXCHANGE)",
         REBIND,
@@ -53,19 +63,20 @@ def repair_ksp_keyspec(cert: Certificate, key: Key) -> list[str]:
     """A KSP key's KeySpec is only a property of the certificate's link: rewrite it to 0."""
     container = key.container or key.unique_container or "<Key Container from the dump>"
     flags = key.flags if key.flags is not None else (32 if key.machine_keyset is not False else 0)
+    provider = key.provider or "Microsoft Software Key Storage Provider"
     inf = "\n".join(
         [
             "[Properties]",
             '2 = "{text}"',
-            f'_continue_ = "Container = {container}&"',
-            f'_continue_ = "Provider = {key.provider or "Microsoft Software Key Storage Provider"}&"',
+            f'_continue_ = "{inf_entry_text("Container = " + container, "Key Container")}&"',
+            f'_continue_ = "{inf_entry_text("Provider = " + provider, "Provider")}&"',
             f'_continue_ = "Flags = {flags}&"',
             '_continue_ = "KeySpec = 0"',
         ]
     )
     return [
         f"Save this as %TEMP%\\KeySpec0.inf:\n{inf}",
-        f"certutil -repairstore {store_of(cert)} {cert_id(cert)} %TEMP%\\KeySpec0.inf",
+        f"certutil -repairstore {_store(cert)} {cert_id(cert)} %TEMP%\\KeySpec0.inf",
         f"{verify(cert)}   (expect: KeySpec = 0)",
         REBIND,
     ]
@@ -88,7 +99,7 @@ def san_entries(cert: Certificate) -> list[str]:
 
 def new_request(cert: Certificate) -> list[str]:
     """A new key pair and request with the SChannel provider and KeySpec 1."""
-    subject = (cert.subject or "CN=<host name>").replace('"', '""')
+    subject = inf_string(cert.subject or "CN=<host name>", "Subject")
     lines = [
         "[NewRequest]",
         f'Subject = "{subject}"',
@@ -103,7 +114,11 @@ def new_request(cert: Certificate) -> list[str]:
         "[EnhancedKeyUsageExtension]",
         "OID = 1.3.6.1.5.5.7.3.1",
     ]
-    sans = san_entries(cert)
+    sans = [entry for entry in map(inf_entry, san_entries(cert)) if entry is not None]
+    left_out = [s for s in san_entries(cert) if inf_entry(s) is None]
+    # A SAN certreq's extension text cannot carry ('&' separates its entries) is left out,
+    # said in an INF comment, with its control characters written visibly.
+    lines += [f"; left out (add it by hand): {visible(s)}" for s in left_out]
     if sans:
         lines += ["[Extensions]", '2.5.29.17 = "{text}"']
         lines += [f'_continue_ = "{s}&"' for s in sans[:-1]]
@@ -121,8 +136,8 @@ def new_request(cert: Certificate) -> list[str]:
 def fix_key_permissions(cert: Certificate, key: Key, folder_denied: bool) -> list[str]:
     """Give SYSTEM (and Administrators) back access to the key file, saving the ACL first."""
     steps = []
-    folder = key_folder(key)
-    path = key_file_path(key)
+    folder = key_folder(key)  # ours, with %ProgramData% to expand: quoted, never escaped
+    path = key_file_path(key)  # + a key file name the reader matched as <32 hex>_<GUID>
     if folder_denied:
         steps.append(f'icacls "{folder}" /save "%TEMP%\\keyfolder-acl.txt"')
     if path:
@@ -142,7 +157,7 @@ def fix_key_permissions(cert: Certificate, key: Key, folder_denied: bool) -> lis
             f'icacls "{folder}" /grant {SYSTEM_SID}:F {ADMINISTRATORS_SID}:F',
         ]
     steps.append(
-        f'certutil -repairstore {store_of(cert)} {cert_id(cert)} "D:PAI(A;;GA;;;BA)(A;;GA;;;SY)"'
+        f'certutil -repairstore {_store(cert)} {cert_id(cert)} "D:PAI(A;;GA;;;BA)(A;;GA;;;SY)"'
         "   (alternative: sets the key's own security descriptor)"
     )
     steps += [f"{verify(cert)}   (expect: Allow Full Control NT AUTHORITY\\SYSTEM)", REBIND]

@@ -6,6 +6,7 @@ fails to sign the key exchange (36888 alert 80, error state 1250/1051) or to ope
 
 from __future__ import annotations
 
+from analyzer.knowledge.quoting import cmd_arg
 from analyzer.model import Confidence, Diagnosis, Kind
 from analyzer.rulekit import references as pages
 from analyzer.rulekit import remedies
@@ -55,7 +56,8 @@ class KeySpecNoneCsp(Rule):
                         *(event_evidence if explains else ()),
                     ),
                     remediation=(
-                        f'certutil -csp "{provider}" -repairstore {store} {remedies.cert_id(cert)}',
+                        f"certutil -csp {cmd_arg(provider)} -repairstore {store} "
+                        f"{remedies.cert_id(cert)}",
                         f"{remedies.verify(cert)}   (expect: KeySpec = 1 -- AT_KEYEXCHANGE; if it "
                         "shows 2, re-import the PFX with AT_KEYEXCHANGE:)",
                         remedies.import_keyexchange(cert, "<original>.pfx"),

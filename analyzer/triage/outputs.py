@@ -22,6 +22,7 @@ from analyzer.render.json import TOOL, dumps
 from analyzer.render.output import write_atomic
 from analyzer.resources import reports_dir
 from analyzer.triage.job import NO_USABLE_INPUT, SummaryRow
+from analyzer.visible import visible
 
 TRIAGE_SCHEMA = "certtriage.triage/1"
 INDEX_TEMPLATE = "index.html.j2"
@@ -92,7 +93,8 @@ def summary_csv(rows: Sequence[SummaryRow]) -> str:
         data["diagnoses"] = " ".join(row.diagnoses)
         writer.writerow(
             [
-                neutralise(v) if isinstance(v, str) else "" if v is None else v
+                # No line break or escape sequence of a customer's reaches a cell.
+                neutralise(visible(v)) if isinstance(v, str) else "" if v is None else v
                 for v in (data[c] for c in CSV_COLUMNS)
             ]
         )

@@ -113,11 +113,13 @@ def test_generated_fixture(fixture, engine: str) -> None:
     assert result.coverage is not None and result.coverage.os is not None
     assert (result.coverage.os.version, result.coverage.os.build) == fixture.os
     warnings = [m.text for m in result.messages if m.level is Level.WARNING]
-    assert warnings == EXPECTED_WARNINGS.get(fixture.name, [])
+    if fixture.name not in RECORD_DAMAGE:  # (their messages: test_evtx_damaged_records.py)
+        assert warnings == EXPECTED_WARNINGS.get(fixture.name, [])
     assert result.status is (Status.PARTIAL if warnings else Status.OK)
 
 
 BOOT_PROVIDERS = {"EventLog", "Microsoft-Windows-Kernel-General"}
+RECORD_DAMAGE = {"system_record_time_30828.evtx", "system_record_sizes_damaged.evtx"}
 EXPECTED_WARNINGS = {
     "system_truncated.evtx": [
         "the file ends 35536 bytes into a chunk (truncated): the whole records there were read"

@@ -111,6 +111,8 @@ def read_certutil(file: InputFile, options: ReadOptions) -> ReadResult:
         result.skip(EMPTY_FILE if not data else "not a certutil dump")
         return result
     result = parse_certutil(decoded.text, file.display, decoded.encoding)
+    if (parts := decoded.parts_note()) is not None:
+        result.note(*parts)
     if decoded.replaced:  # e.g. UTF-16 cut at an odd byte, or a byte invalid in its code page
         first = decoded.text.find("\ufffd")
         line = decoded.text.count("\n", 0, first) + 1 if first >= 0 else None

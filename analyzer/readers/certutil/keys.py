@@ -5,7 +5,8 @@ The rules, from the certutil contract: `state` is `failed` for a test that FAILE
 test passed, `no-key-info` for `No key provider information`, else `unknown`; one test variant
 that FAILED inline (`AES256+RSAES_OAEP(RSA:??) test FAILED`) beside a passed test is not a broken
 key. `exportable` is false for `NOT exportable`, true for `NOT plain text exportable` or a key
-certutil opened (a test line) without such a line, null otherwise.
+certutil opened (a test line) without such a line, null otherwise; `export_policy` says which:
+`none`, `encrypted-only` (NOT plain text exportable) or `allowed`.
 """
 
 from __future__ import annotations
@@ -127,14 +128,21 @@ def build_key(
         state = "missing"
     else:
         state = "unknown"
+    # "NOT plain text exportable" is a CNG export policy with NCRYPT_ALLOW_EXPORT_FLAG and
+    # without NCRYPT_ALLOW_PLAINTEXT_EXPORT_FLAG: exportable, in an encrypted PFX only
+    # (https://learn.microsoft.com/windows/win32/api/certenroll/ne-certenroll-x509privatekeyexportflags).
+    policy: str | None
     if "not_exportable" in kinds:
         exportable: bool | None = False
+        policy = "none"
     elif "not_plain_exportable" in kinds:
-        exportable = True
+        exportable, policy = True, "encrypted-only"
     elif "exportable" in facts:
         exportable = facts["exportable"]
+        policy = None if exportable is None else ("allowed" if exportable else "none")
     else:
         exportable = True if kinds & _OPENED else None
+        policy = "allowed" if exportable else None
     container, unique = facts.get("key_container"), facts.get("unique_container")
     key_file = next(
         (n.lower() for n in (container, unique) if n and _KEY_FILE.match(n.lower())), None
@@ -167,6 +175,7 @@ def build_key(
         machine_keyset=machine,
         keyspec=facts.get("keyspec"),
         exportable=exportable,
+        export_policy=policy,
         state=state,
         tests=tuple(tests),
         error=error,

@@ -71,17 +71,28 @@ def classify_lines(text: str) -> tuple[list[Line], list[Repair], int]:
     # A bare store name ("my", "My") right before the first separator is the header (the next
     # line's kind as classified: an "Element N:" made a separator below does not count).
     headers = [i for i in bare_words if _next_kind(lines, i) == "SEPARATOR"]
-    # "Element 0:" right after "==== Begin Nesting Level 1 ====" starts a -dump certificate.
+    # "Element 0:" right after "==== Begin Nesting Level 1 ====" starts a -dump certificate,
+    # unless a "==== Certificate N ====" banner just started it: a PFX -dump prints the banner,
+    # then the nesting level and its element, for ONE certificate.
     for i in elements:
-        j = i - 1
-        while j >= 0 and lines[j].kind == "BLANK":
-            j -= 1
-        if j >= 0 and (lines[j].sub or "").startswith("begin nesting"):
+        j = _previous_text(lines, i)
+        if j < 0 or not (lines[j].sub or "").startswith("begin nesting"):
+            continue
+        k = _previous_text(lines, j)
+        if k < 0 or lines[k].kind != "SEPARATOR":
             lines[i].kind, lines[i].sub = "SEPARATOR", None
     for i in headers:
         line = lines[i]
         line.kind, line.sub, line.value = "HEADER", line.text, ""
     return lines, repairs, physical
+
+
+def _previous_text(lines: list[Line], i: int) -> int:
+    """The index of the last line before ``i`` that is not blank (-1 when none)."""
+    j = i - 1
+    while j >= 0 and lines[j].kind == "BLANK":
+        j -= 1
+    return j
 
 
 def _next_kind(lines: list[Line], i: int) -> str | None:

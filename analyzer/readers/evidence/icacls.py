@@ -16,7 +16,15 @@ from analyzer.inputs.files import InputFile
 from analyzer.knowledge.wellknown import known_account_suffix, sid_of
 from analyzer.model import AclEntry, ReadResult, Source, Status
 from analyzer.readers import ReaderSpec, ReadOptions, Sample, register
-from analyzer.readers.evidence.paste import Line, clean_lines, read_text, sniff_lines, unparsed
+from analyzer.readers.evidence.paste import (
+    Line,
+    clean_lines,
+    prose_lines,
+    prose_parts,
+    read_text,
+    sniff_lines,
+    unparsed,
+)
 from analyzer.readers.records import ACLS
 
 KIND = "icacls"
@@ -27,6 +35,9 @@ _GROUP = re.compile(r"\(([A-Za-z,]+)\)")
 _PATH_START = re.compile(r"^(?:[A-Za-z]:\\|\\\\|\.\\|\.$)")
 _SUMMARY = re.compile(r"^\D*\d+\D+\d+\D*$")
 _FAILURES = re.compile(r"\d+")
+# Where an ACE starts (a path, or an account, then ":(" ): for ACEs joined by " - ".
+_ACE_PREFIX = re.compile(r"^.*?:(?:\([A-Za-z,]+\))+")
+_ACE_START = re.compile(r"(?:[A-Za-z]:\\)?[^:()]*:\(")
 _CRYPTO_HINT = re.compile(r"\\(?:MachineKeys|Crypto\\Keys|Crypto\\RSA|SystemKeys)\b", re.I)
 
 
@@ -69,11 +80,19 @@ def _continuation_width(lines: list[Line], index: int) -> int | None:
     return None
 
 
+def _ace_in(part: str) -> str | None:
+    """The ACE a piece of prose starts with (words may follow its rights)."""
+    found = _ACE_PREFIX.match(part)
+    return found.group(0) if found else None
+
+
 def read_icacls(file: InputFile, options: ReadOptions) -> ReadResult:
     result = ReadResult(file.display, KIND)
     decoded = read_text(file, result)
     cleaned = clean_lines(decoded.text, result)
-    lines = [line for line in cleaned.lines if line.text.strip()]
+    # ACEs pasted into prose (code or emphasis marks, " - " joins) become lines of their own.
+    pasted = prose_lines(cleaned.lines, _ACE_START, _ace_in)
+    lines = [line for line in pasted if line.text.strip()]
     path: str | None = None
     for index, line in enumerate(lines):
         text = line.text
@@ -134,7 +153,9 @@ def _non_ace_line(text: str, line: Line, result: ReadResult) -> None:
 
 def sniff_icacls(sample: Sample) -> int:
     lines = sniff_lines(sample.text)
-    aces = sum(1 for line in lines if _ACE.match(line.strip()))
+    aces = sum(
+        1 for line in lines for part in prose_parts(line.strip(), _ACE_START) if _ACE.match(part)
+    )
     if aces == 0:
         return 0
     score = 40 + min(aces, 10) * 3

@@ -15,7 +15,13 @@ from analyzer.inputs.files import InputFile
 from analyzer.knowledge.wellknown import fold
 from analyzer.model import Binding, ReadResult, Source
 from analyzer.readers import ReaderSpec, ReadOptions, Sample, register
-from analyzer.readers.evidence.paste import clean_lines, read_text, sniff_lines
+from analyzer.readers.evidence.paste import (
+    clean_lines,
+    prose_lines,
+    prose_parts,
+    read_text,
+    sniff_lines,
+)
 from analyzer.readers.evidence.values import normalise_hash
 from analyzer.readers.records import BINDINGS
 
@@ -57,9 +63,21 @@ _FIELD = re.compile(
     r"^\s*(?P<label>\S.*?)\s+:\s?(?P<value>.*)$|^\s*(?P<label2>[^:]+?):\s+(?P<value2>.*)$"
 )
 _ENDPOINT_VALUE = re.compile(r"^(?:\[[0-9A-Fa-f:.]+\]|[0-9A-Za-z.*_-]+(?::[0-9A-Fa-f]+)*):\d{1,5}$")
+_LABEL_START = re.compile(r"[^\s:][^:]{0,60}?\s:\s")  # "Certificate Hash : ": a field starts
 _GUID = re.compile(
     r"^\{?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\}?$"
 )
+
+
+def looks_like_hash(value: str) -> bool:
+    """A value that was meant as a certificate hash, even cut (``26c8...e9c8``), retyped with a
+    letter (``O`` for ``0``) or with a stray character: mostly hex digits, 16 to 64 of them."""
+    compact = re.sub(r"[\s:\u200e\u200f\ufeff]", "", value)
+    if not 16 <= len(compact) <= 64:
+        return False
+    hex_digits = sum(c in "0123456789abcdefABCDEF" for c in compact)
+    elided = "..." in compact or "\u2026" in compact
+    return hex_digits >= 0.8 * len(compact) or (elided and hex_digits >= 8)
 
 
 def _field_of(label: str, value: str) -> str | None:
@@ -67,12 +85,18 @@ def _field_of(label: str, value: str) -> str | None:
     if known:
         return known
     folded = fold(label)
-    if "port" in folded and _ENDPOINT_VALUE.match(value):
+    # Labels in a language the table lacks: netsh prints "IP:<port>" / "Hostname:<port>" in
+    # every language, and the values have shapes of their own.
+    if ("port" in folded or ":" in folded) and _ENDPOINT_VALUE.match(value):
         return "endpoint"
     if ("hash" in folded or "hachage" in folded) and "ctl" not in folded:
         return "hash"
-    if _GUID.match(value) and ("id" in folded.split() or folded.endswith("id")):
+    if _GUID.match(value):
         return "app_id"
+    if "ctl" not in folded and looks_like_hash(value):
+        return "hash"
+    if value.strip().casefold() in ("my", "webhosting"):
+        return "store"
     if (
         "store" in folded or "speicher" in folded or "magasin" in folded or "almacen" in folded
     ) and "ctl" not in folded:
@@ -84,6 +108,10 @@ def read_netsh(file: InputFile, options: ReadOptions) -> ReadResult:
     result = ReadResult(file.display, KIND)
     decoded = read_text(file, result)
     cleaned = clean_lines(decoded.text, result)
+    # netsh lines pasted into prose (code or emphasis marks, " - " joins) become lines.
+    lines = prose_lines(
+        cleaned.lines, _LABEL_START, lambda part: part if _is_field_line(part) else None
+    )
     current: dict[str, str] | None = None
     start_line = 0
     hash_line = 0
@@ -114,7 +142,7 @@ def read_netsh(file: InputFile, options: ReadOptions) -> ReadResult:
             )
         )
 
-    for line in cleaned.lines:
+    for line in lines:
         if ADD_FAILED.search(line.text):
             result.warn(
                 "netsh reports error 1312 on adding a binding: HTTP.sys kept the old "
@@ -153,6 +181,15 @@ def read_netsh(file: InputFile, options: ReadOptions) -> ReadResult:
     return result
 
 
+def _is_field_line(text: str) -> bool:
+    match = _FIELD.match(text)
+    if not match:
+        return False
+    label = (match.group("label") or match.group("label2") or "").strip()
+    value = (match.group("value") if match.group("label") else match.group("value2") or "").strip()
+    return _field_of(label, value) is not None
+
+
 def _is_netsh(text: str) -> bool:
     head = fold(text[:4000])
     return any(
@@ -170,7 +207,8 @@ def sniff_netsh(sample: Sample) -> int:
     """Endpoint lines make a netsh listing; a hash line alone could be a certutil dump."""
     endpoints = 0
     known_hash = False
-    for line in sniff_lines(sample.text, limit=300):
+    lines = sniff_lines(sample.text, limit=300)
+    for line in (part for text in lines for part in prose_parts(text, _LABEL_START)):
         match = _FIELD.match(line)
         if not match:
             continue

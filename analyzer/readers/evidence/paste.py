@@ -11,7 +11,7 @@ from __future__ import annotations
 import codecs
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from analyzer.inputs.decode import DecodedText, decode_bytes, split_lines
@@ -79,6 +79,8 @@ def read_text(file: InputFile, result: ReadResult) -> DecodedText:
             f"some bytes are not valid {decoded.encoding} (wrong encoding or binary junk); "
             "they were replaced and the affected lines may be incomplete"
         )
+    if (parts := decoded.parts_note()) is not None:
+        result.note(*parts)
     return decoded
 
 
@@ -118,6 +120,41 @@ def prompt_command(text: str) -> str | None:
     ):
         return None
     return match.group("command").strip()
+
+
+# Markdown marks around pasted evidence: code spans (any run of backticks), emphasis with `*`,
+# and emphasis with `_` only where it cannot be part of a name (`60fd..._4be5...`, `\\_old`).
+_MARKS = re.compile(r"`+|\*+|(?:(?<=\s)|^)_+(?=\S)|(?<=[^\s\\_])_+(?=\s|$|[.,;:!?)])")
+
+
+def prose_parts(text: str, row_start: re.Pattern[str]) -> list[str]:
+    """The pieces of a line of prose that may each be one row of evidence: the text between
+    Markdown code and emphasis marks, each cut again where `` - `` joins two rows (the next row
+    starting as ``row_start`` says). A line without marks or joins is returned whole."""
+    if not ("`" in text or "*" in text or "_" in text or " - " in text):
+        return [text]
+    joined = re.compile(r"\s+-\s+(?=" + row_start.pattern + ")", row_start.flags)
+    parts = []
+    for piece in _MARKS.split(text):
+        parts += [part.strip() for part in joined.split(piece) if part.strip()]
+    return parts or [text]
+
+
+def prose_lines(
+    lines: list[Line], row_start: re.Pattern[str], row_of: Callable[[str], str | None]
+) -> list[Line]:
+    """``lines`` with every line of prose that holds rows replaced by those rows (same line
+    number; ``row_of`` gives the row a piece holds, or None); a line holding none stays as it
+    was, for the reader to report."""
+    out: list[Line] = []
+    for line in lines:
+        parts = prose_parts(line.text, row_start)
+        if len(parts) == 1 and parts[0] == line.text.strip():  # (indentation kept)
+            out.append(line)
+            continue
+        rows = [Line(line.number, row, line.verbose) for row in map(row_of, parts) if row]
+        out += rows or [line]
+    return out
 
 
 def clean_lines(text: str, result: ReadResult) -> Cleaned:

@@ -17,7 +17,13 @@ import re
 from analyzer.inputs.files import InputFile
 from analyzer.model import FileAccess, ReadResult, Source
 from analyzer.readers import ReaderSpec, ReadOptions, Sample, register
-from analyzer.readers.evidence.paste import Cleaned, sniff_lines, stream_lines, unparsed
+from analyzer.readers.evidence.paste import (
+    Cleaned,
+    prose_parts,
+    sniff_lines,
+    stream_lines,
+    unparsed,
+)
 from analyzer.readers.records import FILE_ACCESS
 
 KIND_CSV = "procmon-csv"
@@ -59,6 +65,7 @@ KEY_PATH = re.compile(r"\\Microsoft\\Crypto\\(?:RSA\\MachineKeys|Keys|SystemKeys
 
 _PREFILTER = re.compile(r"ACCESS DENIED|\\Microsoft\\Crypto\\", re.I)
 _TIME = re.compile(r"^\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?:\s?[AP]M)?$", re.I)
+_TIME_START = re.compile(r"\d{1,2}:\d{2}:\d{2}")  # where a row starts, for rows joined by " - "
 _ROW = re.compile(
     r"(?P<time>\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?:\s?[AP]M)?)\s+"
     r"(?P<process>\S.*?\.exe|System|Idle)\s+(?P<pid>\d+)\s+(?P<operation>[A-Za-z_]+)\s+"
@@ -130,8 +137,13 @@ def read_procmon_csv(file: InputFile, options: ReadOptions) -> ReadResult:
             rows += 1  # most of a capture: neither a key path nor ACCESS DENIED, not parsed
             dropped += 1
             continue
-        row = _row_from_line(text, columns)
-        if row is None:
+        # Rows pasted into prose: inside code or emphasis marks, several joined by " - ".
+        found = [
+            row
+            for part in prose_parts(text, _TIME_START)
+            if (row := _row_from_line(part, columns)) is not None
+        ]
+        if not found:
             cells = _cells(text)
             if _is_header(cells):
                 columns = {
@@ -148,20 +160,23 @@ def read_procmon_csv(file: InputFile, options: ReadOptions) -> ReadResult:
                 continue
             unparsed(result, line, "not a Process Monitor row")
             continue
-        rows += 1
-        if not row.get("path") or not row.get("result"):
-            result.warn("row without a path or a result, skipped", line=line.number)
-            continue
-        if not _keep(row):
-            dropped += 1
-            continue
+        for row in found:
+            rows += 1
+            if not row.get("path") or not row.get("result"):
+                result.warn("row without a path or a result, skipped", line=line.number)
+                continue
+            if not _keep(row):
+                dropped += 1
+                continue
+            if len(result.file_access) >= MAX_KEPT_ROWS:
+                break
+            result.file_access.append(_row_record(row, Source(file.display, line.number)))
         if len(result.file_access) >= MAX_KEPT_ROWS:
             result.warn(
                 f"more than {MAX_KEPT_ROWS} rows on key paths; the rest were not kept",
                 line=line.number,
             )
             break
-        result.file_access.append(_row_record(row, Source(file.display, line.number)))
     if rows == 0:
         result.fail("no Process Monitor rows found")
     else:
@@ -201,7 +216,11 @@ def sniff_procmon_csv(sample: Sample) -> int:
     header = any(
         _is_header(_cells(line)) and "process name" in line.casefold() for line in lines[:5]
     )
-    rows = sum(1 for line in lines if _row_from_line(line.strip(), None))
+    rows = sum(
+        1
+        for line in lines
+        if any(_row_from_line(part, None) for part in prose_parts(line.strip(), _TIME_START))
+    )
     if header:
         return 90
     if rows:

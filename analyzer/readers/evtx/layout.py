@@ -151,6 +151,22 @@ def read_layout(buf: bytes) -> Layout:
     return layout
 
 
+def next_record(buf: bytes, at: int, end: int) -> int | None:
+    """The offset of the first whole record at or after ``at`` and before ``end`` (absolute
+    offsets): its signature, a size that fits, and the copy of the size at its end. Used to go
+    on after a damaged record (a size of 0 or too large) instead of losing the rest of the
+    chunk."""
+    while True:
+        at = buf.find(RECORD_MAGIC, at, end)
+        if at < 0 or at + RECORD_HEADER_SIZE + 4 > end:
+            return None
+        size = struct.unpack_from("<I", buf, at + 4)[0]
+        fits = size >= RECORD_HEADER_SIZE + 4 and at + size <= end
+        if fits and struct.unpack_from("<I", buf, at + size - 4)[0] == size:
+            return at
+        at += 1
+
+
 def record_time(buf: bytes, chunk: Chunk, relative: int) -> str | None:
     """The written time of the record at ``relative`` in ``chunk`` (from its header)."""
     at = chunk.offset + relative

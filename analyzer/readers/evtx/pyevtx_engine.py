@@ -27,7 +27,13 @@ from Evtx.Nodes import (
     ValueNode,
 )
 
-from analyzer.readers.evtx.layout import CHUNK_HEADER_SIZE, CHUNK_SIZE, RECORD_MAGIC, Chunk
+from analyzer.readers.evtx.layout import (
+    CHUNK_HEADER_SIZE,
+    CHUNK_SIZE,
+    RECORD_MAGIC,
+    Chunk,
+    next_record,
+)
 from analyzer.readers.evtx.plainxml import is_plain_element, read_element_tree
 from analyzer.readers.evtx.values import (
     T_BINXML,
@@ -259,22 +265,37 @@ def read_chunks(
     want: Callable[[str, int], bool],
     on_failure: Callable[[int | None, str], None],
     meta_record: int | None = None,
+    after: dict[int, int] | None = None,
 ) -> tuple[list[RawEvent], dict[int, int], tuple[str | None, str | None]]:
-    """Same contract as `rust_engine.read_chunks`."""
+    """Same contract as `rust_engine.read_chunks`; ``after`` (chunk index -> record id) skips
+    the records up to that id in that chunk (the Rust engine read them before it stopped)."""
     events: list[RawEvent] = []
     counts: dict[int, int] = {}
     meta: tuple[str | None, str | None] = (None, None)
     for chunk in chunks:
         reader = _ChunkReader(buf, chunk)
         at, end, last_id = chunk.offset + CHUNK_HEADER_SIZE, chunk.offset + chunk.end, None
+        skip_to = (after or {}).get(chunk.index)
         while at + 24 <= end:
+            damaged = None
             if buf[at : at + 4] != RECORD_MAGIC:
-                on_failure(None if last_id is None else last_id + 1, "no record signature")
-                break
-            size, record_id = struct.unpack_from("<IQ", buf, at + 4)
-            if size < 28 or at + size > end:
-                on_failure(record_id, f"record size {size} does not fit the chunk")
-                break
+                damaged = (None if last_id is None else last_id + 1, "no record signature")
+            else:
+                size, record_id = struct.unpack_from("<IQ", buf, at + 4)
+                if size < 28 or at + size > end:
+                    damaged = (record_id, f"record size {size} does not fit the chunk")
+            if damaged is not None:
+                # Go on with the next whole record of the chunk rather than lose the rest.
+                found = next_record(buf, at + 1, end)
+                where = "" if found is None else f"; went on at offset {found - chunk.offset:#x}"
+                on_failure(damaged[0], f"{damaged[1]} (chunk {chunk.index}){where}")
+                if found is None:
+                    break
+                at = found
+                continue
+            if skip_to is not None and record_id <= skip_to:
+                at += size  # read already (by the other engine, before it stopped)
+                continue
             counts[chunk.index] = counts.get(chunk.index, 0) + 1
             last_id = record_id
             try:

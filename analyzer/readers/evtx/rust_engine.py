@@ -21,6 +21,7 @@ import struct
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from analyzer.readers.evtx import pyevtx_engine
 from analyzer.readers.evtx.layout import (
     CHUNK_SIZE,
     FILE_HEADER_SIZE,
@@ -151,7 +152,8 @@ def read_chunks(
 ) -> tuple[list[RawEvent], dict[int, int], tuple[str | None, str | None]]:
     """Wanted events of ``chunks``; records read per chunk index; (channel, computer) of record
     ``meta_record`` (else of the first record). A record the parser rejects is reported through
-    ``on_failure`` with the id after the last good record."""
+    ``on_failure`` with the id after the last good record; the rest of its chunk is read by
+    python-evtx."""
     evtx = importlib.import_module("evtx")
     image = _header(len(chunks)) + b"".join(_chunk_bytes(buf, chunk) for chunk in chunks)
     parser = evtx.PyEvtxParser(io.BytesIO(image), number_of_threads=1)
@@ -162,6 +164,7 @@ def read_chunks(
     events: list[RawEvent] = []
     meta: tuple[str | None, str | None] = (None, None)
     last_id: int | None = None
+    last_read: dict[int, int] = {}  # chunk index -> the last record id read in it
     records = parser.records_json()
     decided: dict[tuple[str, int], bool] = {}
     while True:
@@ -178,6 +181,7 @@ def read_chunks(
             at = bisect.bisect_right(firsts, record_id) - 1
             current = ranges[at] if at >= 0 and record_id <= ranges[at][1] else (1, 0, -1)
         counts[current[2]] = counts.get(current[2], 0) + 1
+        last_read[current[2]] = record_id
         text = record["data"]
         # Cheap look at provider and id first: most records of a chunk are not wanted.
         event: dict[str, Any] | None = None
@@ -213,6 +217,24 @@ def read_chunks(
                 data=_data_of(event),
             )
         events.append(raw)
+    # The crate ends a chunk at the first record it cannot read (a time out of its range, such as
+    # year 30828; a size of 0 or past the chunk) and loses every later record of that chunk.
+    # python-evtx reads the rest of such a chunk, going on after a damaged record.
+    short = [chunk for chunk in chunks if counts.get(chunk.index, 0) < chunk.records]
+    if short:
+        after = {c.index: last_read[c.index] for c in short if c.index in last_read}
+
+        def said_by_python_evtx(record_id: int | None, text: str) -> None:
+            on_failure(record_id, f"{text} (python-evtx, reading the rest of the chunk)")
+
+        more, more_counts, more_meta = pyevtx_engine.read_chunks(
+            buf, short, want, said_by_python_evtx, meta_record, after
+        )
+        events.extend(more)
+        for index, count in more_counts.items():
+            counts[index] = counts.get(index, 0) + count
+        if meta == (None, None):
+            meta = more_meta
     return events, counts, meta
 
 

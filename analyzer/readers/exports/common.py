@@ -56,6 +56,8 @@ def read_text(file: InputFile, result: ReadResult) -> DecodedText:
     result.encoding = decoded.encoding
     if decoded.replaced:
         result.warn(f"some bytes are not valid {decoded.encoding}; they were replaced")
+    if (parts := decoded.parts_note()) is not None:
+        result.note(*parts)
     return decoded
 
 

@@ -18,7 +18,7 @@ from analyzer.readers import Sample
 from analyzer.readers.exports.common import RawRecord, warn_some
 from analyzer.readers.exports.localtime import DateOrder, date_order, parse_local, with_offset
 from analyzer.readers.exports.tables import TEXT_COPY_LABELS, level_number
-from analyzer.readers.exports.xmlevents import find_events
+from analyzer.readers.exports.xmlevents import find_events, strip_view_marks
 
 _LABEL = re.compile(r"^\s*([^:：\t]{1,40}?)\s*[:：]\s*(.*?)\s*$")
 # `wevtutil qe LOG /f:text` numbers its blocks ("Event[0]:") and indents the labels.
@@ -121,6 +121,7 @@ def _record_from_header(header: Header, order: DateOrder, result: ReadResult) ->
 
 
 def records(text: str, result: ReadResult) -> list[RawRecord]:
+    text = strip_view_marks(text)[0]  # the XML part may come from Event Viewer's XML View
     found = list(find_events(text))
     out: list[RawRecord] = []
     problems: list[tuple[int | None, str]] = []

@@ -83,6 +83,27 @@ def _int(value: str | None) -> int | None:
         return None
 
 
+# An XML *view* (Event Viewer's "XML View" tab, a browser showing an .xml file) puts "- " (or
+# "+ " when collapsed) before every element that has children; copying it keeps the marks.
+_VIEW_MARK = re.compile(r"^([ \t]*)([-+]) (?=<)", re.MULTILINE)
+
+
+def strip_view_marks(text: str) -> tuple[str, int]:
+    """``text`` without the expand/collapse marks of an XML view (each replaced by spaces, so
+    that offsets and line numbers stay), and how many elements were shown collapsed (``+``):
+    a collapsed element's children were not on screen, so they are not in the copy."""
+    if "- <" not in text and "+ <" not in text:
+        return text, 0
+    collapsed = 0
+
+    def blank(match: re.Match[str]) -> str:
+        nonlocal collapsed
+        collapsed += match.group(2) == "+"
+        return match.group(1) + "  "
+
+    return _VIEW_MARK.sub(blank, text), collapsed
+
+
 def refuse_declarations(text: str, path: str) -> None:
     """A DTD or entity declaration never occurs in a real event export: let defusedxml judge the
     document and refuse it with a clear message when it declares or references entities."""

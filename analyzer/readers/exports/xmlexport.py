@@ -8,7 +8,12 @@ from analyzer.inputs.files import InputFile
 from analyzer.model import ReadResult
 from analyzer.readers import ReadOptions, Sample
 from analyzer.readers.exports.common import RawRecord, finish, read_text, warn_some
-from analyzer.readers.exports.xmlevents import EVENT_NS, find_events, refuse_declarations
+from analyzer.readers.exports.xmlevents import (
+    EVENT_NS,
+    find_events,
+    refuse_declarations,
+    strip_view_marks,
+)
 
 KIND = "evtx-xml"
 _ROOT = re.compile(r"<(?:[\w.-]+:)?Events?(?=[\s>/])")
@@ -18,7 +23,7 @@ _DECLARATION = re.compile(r"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 def sniff(sample: Sample) -> int:
     if sample.text is None:
         return 0
-    head = sample.text.text[:8192].lstrip()
+    head = strip_view_marks(sample.text.text[:8192])[0].lstrip()
     if not head.startswith("<") or not _ROOT.search(head):
         return 0
     if "<System" in head or EVENT_NS in head:
@@ -33,7 +38,12 @@ def sniff(sample: Sample) -> int:
 
 def read(file: InputFile, options: ReadOptions) -> ReadResult:
     result = ReadResult(file.display, KIND)
-    text = read_text(file, result).text
+    text, collapsed = strip_view_marks(read_text(file, result).text)
+    if collapsed:
+        result.warn(
+            f"copied from an XML view with {collapsed} collapsed (+) element(s): what they "
+            "held was not on screen, so it is not in the copy (expand all before copying)"
+        )
     refuse_declarations(text, file.display)
     records: list[RawRecord] = []
     problems: list[tuple[int | None, str]] = []
