@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from analyzer.inputs.decode import DecodedText, decode_bytes
 from analyzer.inputs.files import InputFile
-from analyzer.model import ReadResult, RecordType
+from analyzer.model import Certificate, ReadResult, RecordType
 
 SNIFF_BYTES = 65536
 
@@ -38,6 +38,10 @@ class ReadOptions:
     """Choices the user makes that readers honour."""
 
     engine: str | None = None  # evtx engine: "evtx" | "python-evtx" | None (the default)
+    # Where a reader that can hand its certificates over as it reads puts them (in batches, once
+    # each file is read whole) instead of keeping them on the result: `certutil --json` streams
+    # them out with bounded memory (readers/certutil/stream.py). None: on the result.
+    certificates: Callable[[list[Certificate]], None] | None = None
 
 
 @dataclass(frozen=True)

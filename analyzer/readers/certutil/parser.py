@@ -43,9 +43,13 @@ def _parser() -> Any:
 _CLASSIFY_CACHE = 20000  # distinct line texts remembered per dump
 
 
-def classify_lines(text: str) -> tuple[list[Line], list[Repair], int]:
-    """Clean and classify; then fix the two kinds that need their neighbours."""
-    cleaned, repairs, physical = clean_lines(text)
+def classify_lines(
+    text: str, first_line: int = 1, followed_by: str | None = None
+) -> tuple[list[Line], list[Repair], int]:
+    """Clean and classify; then fix the two kinds that need their neighbours. ``text`` may be a
+    part of a dump (stream.py): its first line is ``first_line`` and ``followed_by`` is the kind
+    of the line after it (None: the end of the dump)."""
+    cleaned, repairs, physical = clean_lines(text, first_line)
     lines: list[Line] = []
     # Most lines of a store dump repeat from certificate to certificate ("Version: 3",
     # "Provider = ...", "Encryption test passed"): classify each distinct text once.
@@ -70,7 +74,7 @@ def classify_lines(text: str) -> tuple[list[Line], list[Repair], int]:
         lines.append(line)
     # A bare store name ("my", "My") right before the first separator is the header (the next
     # line's kind as classified: an "Element N:" made a separator below does not count).
-    headers = [i for i in bare_words if _next_kind(lines, i) == "SEPARATOR"]
+    headers = [i for i in bare_words if _next_kind(lines, i, followed_by) == "SEPARATOR"]
     # "Element 0:" right after "==== Begin Nesting Level 1 ====" starts a -dump certificate,
     # unless a "==== Certificate N ====" banner just started it: a PFX -dump prints the banner,
     # then the nesting level and its element, for ONE certificate.
@@ -95,11 +99,11 @@ def _previous_text(lines: list[Line], i: int) -> int:
     return j
 
 
-def _next_kind(lines: list[Line], i: int) -> str | None:
+def _next_kind(lines: list[Line], i: int, followed_by: str | None = None) -> str | None:
     j = i + 1
     while j < len(lines) and lines[j].kind == "BLANK":
         j += 1
-    return lines[j].kind if j < len(lines) else None
+    return lines[j].kind if j < len(lines) else followed_by
 
 
 # Runs of lines that become one token, by the kind of the run's first line. The grammar gives each
