@@ -21,6 +21,7 @@ from analyzer.inputs.files import InputFile
 from analyzer.model import Certificate, ReadResult, RecordType
 
 SNIFF_BYTES = 65536
+CERTAIN = 100  # the highest sniff score: the first kind that gives it wins
 
 
 @dataclass(frozen=True)
@@ -141,4 +142,6 @@ def detect(file: InputFile, only: tuple[str, ...] | None = None) -> ReaderSpec |
         score = spec.sniff(sample)
         if score > 0 and (best is None or score > best[0]):
             best = (score, kind)
+            if score >= CERTAIN:
+                break  # no later kind can be surer: a binary log is not scanned as text
     return specs[best[1]] if best else None
