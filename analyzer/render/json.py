@@ -139,8 +139,12 @@ def dumps(document: dict[str, Any]) -> str:
             members.append(f"{_compact(key)}:[\n{items}\n]")
         else:
             members.append(f"{_compact(key)}:{_compact(value)}")
-    text = "{\n" + ",\n".join(members) + "\n}\n"
-    # json escapes C0 controls itself; the rest of what a terminal would act on is escaped here.
+    return _escaped("{\n" + ",\n".join(members) + "\n}\n")
+
+
+def _escaped(text: str) -> str:
+    """json escapes C0 controls itself; the rest of what a terminal would act on is escaped
+    here (one character at a time: any piece of a document can be escaped on its own)."""
     return _RAW_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
@@ -156,7 +160,7 @@ class CertutilStream:
     def add(self, certificates: list[Any]) -> None:
         if not certificates:
             return
-        items = ",\n".join(_compact(plain(c)) for c in certificates)
+        items = _escaped(",\n".join(_compact(plain(c)) for c in certificates))
         self.write(('{\n"certificates":[\n' if self.count == 0 else ",\n") + items)
         self.count += len(certificates)
 
