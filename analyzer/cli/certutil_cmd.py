@@ -20,7 +20,7 @@ from analyzer.cli.app import (
 from analyzer.model import Status
 from analyzer.readers import ReadOptions
 from analyzer.reading import CERTUTIL_DUMPS, read_paths
-from analyzer.render.json import certutil_document, dumps
+from analyzer.render.json import CertutilStream
 from analyzer.render.terminal import certificate_tables
 from analyzer.visible import visible
 
@@ -42,9 +42,13 @@ def certutil_command(
 ) -> None:
     """Read certutil -store / -repairstore / -exportPFX / -dump output: thumbprint, subject,
     provider, KeySpec, exportability and key state of every certificate."""
-    results = guarded(", ".join(files), lambda: read_paths(files, ReadOptions(), CERTUTIL_DUMPS))
     if as_json:
-        typer.echo(dumps(certutil_document(results)), nl=False)
+        # Streamed: each dump's certificates are written once it is read, none kept (a dump
+        # of any size in bounded memory; the same bytes as one document).
+        document = CertutilStream(lambda text: typer.echo(text, nl=False))
+        options = ReadOptions(certificates=document.add)
+        results = guarded(", ".join(files), lambda: read_paths(files, options, CERTUTIL_DUMPS))
+        document.finish(results)
         print_every_message(results)
         for result in results:
             if result.status is not Status.OK:
@@ -57,6 +61,9 @@ def certutil_command(
                     )
                 )
     else:
+        results = guarded(
+            ", ".join(files), lambda: read_paths(files, ReadOptions(), CERTUTIL_DUMPS)
+        )
         for renderable in guarded("the certificate table", lambda: certificate_tables(results)):
             stdout.print(renderable)
     usable = any(r.status in (Status.OK, Status.PARTIAL) for r in results)

@@ -1,19 +1,21 @@
-"""The console-script entry point: import every command module (each registers itself on the
-app), then run the app. Kept apart from `app.py` so that the commands import the app and
-nothing imports back."""
+"""The console-script entry point: the list of commands, then the app.
+
+Each command is one line below: its name and the module that registers it (with
+``@app.command(name)``). The module is imported only when its command runs or `--help` lists
+the commands, so that one command's start-up never pays for another's imports. Kept apart from
+`app.py` so that the commands import the app and nothing imports back."""
 
 import os
 import sys
 
-from analyzer.cli import (
-    analyze_cmd,  # noqa: F401
-    certutil_cmd,  # noqa: F401
-    collector_cmd,  # noqa: F401
-    events_cmd,  # noqa: F401
-    serve_cmd,  # noqa: F401
-    triage_cmd,  # noqa: F401
-)
-from analyzer.cli.app import app, stderr, stdout
+from analyzer.cli.app import app, command_module, stderr, stdout
+
+command_module("analyze", "analyzer.cli.analyze_cmd")
+command_module("certutil", "analyzer.cli.certutil_cmd")
+command_module("collector", "analyzer.cli.collector_cmd")
+command_module("events", "analyzer.cli.events_cmd")
+command_module("serve", "analyzer.cli.serve_cmd")
+command_module("triage", "analyzer.cli.triage_cmd")
 
 
 def _widen_piped_output() -> None:

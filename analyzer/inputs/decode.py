@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import dataclass
+from typing import BinaryIO
 
 # Legacy code pages tried after UTF-8. Each decoding that succeeds gets a plausibility score
 # (Latin: common accented letters versus symbols and stray capitals; CJK: common GB2312 rows or
@@ -239,3 +240,33 @@ def split_lines(text: str) -> list[str]:
     if lines and lines[-1] == "":
         lines.pop()
     return lines
+
+
+def stream_decoding(fh: BinaryIO, size: int) -> tuple[str, str, int] | None:
+    """How to decode a file a block at a time into exactly the text `decode_bytes` gives for
+    all of it: (Python codec, encoding name, bytes to skip), or None when only the whole file
+    can tell. Settled by a byte order mark (UTF-8, UTF-32; UTF-16 when its last bytes hold a NUL,
+    so nothing single-byte was appended), or by a pass over the file: no NUL anywhere and strict
+    UTF-8 throughout (a character cut at the very end is replaced, as `decode_bytes` does)."""
+    head = fh.read(4096)
+    for bom, codec in _BOMS:
+        if head.startswith(bom):
+            if codec.startswith("utf-16") and size - len(bom) >= 2 * _SWITCH_WINDOW:
+                fh.seek(size - _SWITCH_WINDOW)
+                if 0 not in fh.read():
+                    return None
+            return codec.replace("-sig", ""), "utf-8" if codec == "utf-8-sig" else codec, len(bom)
+    if _utf16_without_bom(head):
+        return None
+    fh.seek(0)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    while block := fh.read(1 << 20):
+        if 0 in block:
+            return None
+        try:
+            decoder.decode(block)
+        except UnicodeDecodeError:
+            return None
+    if decoder.getstate()[0] and size < 1024:
+        return None
+    return "utf-8", "utf-8", 0

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 
 from analyzer.inputs.decode import DecodedText, decode_bytes
 from analyzer.inputs.files import InputFile
-from analyzer.model import ReadResult, RecordType
+from analyzer.model import Certificate, ReadResult, RecordType
 
 SNIFF_BYTES = 65536
+CERTAIN = 100  # the highest sniff score: the first kind that gives it wins
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,10 @@ class ReadOptions:
     """Choices the user makes that readers honour."""
 
     engine: str | None = None  # evtx engine: "evtx" | "python-evtx" | None (the default)
+    # Where a reader that can hand its certificates over as it reads puts them (in batches, once
+    # each file is read whole) instead of keeping them on the result: `certutil --json` streams
+    # them out with bounded memory (readers/certutil/stream.py). None: on the result.
+    certificates: Callable[[list[Certificate]], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -137,4 +142,6 @@ def detect(file: InputFile, only: tuple[str, ...] | None = None) -> ReaderSpec |
         score = spec.sniff(sample)
         if score > 0 and (best is None or score > best[0]):
             best = (score, kind)
+            if score >= CERTAIN:
+                break  # no later kind can be surer: a binary log is not scanned as text
     return specs[best[1]] if best else None

@@ -10,6 +10,7 @@ import dataclasses
 import importlib
 import json
 import re
+from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
@@ -149,9 +150,40 @@ def dumps(document: dict[str, Any]) -> str:
             members.append(f"{_compact(key)}:[\n{items}\n]")
         else:
             members.append(f"{_compact(key)}:{_compact(value)}")
-    text = "{\n" + ",\n".join(members) + "\n}\n"
-    # json escapes C0 controls itself; the rest of what a terminal would act on is escaped here.
+    return _escaped("{\n" + ",\n".join(members) + "\n}\n")
+
+
+def _escaped(text: str) -> str:
+    """json escapes C0 controls itself; the rest of what a terminal would act on is escaped
+    here (one character at a time: any piece of a document can be escaped on its own)."""
     return _RAW_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+class CertutilStream:
+    """`dumps(certutil_document(results))`, to the byte, written as the certificates come (a
+    reader's ``ReadOptions.certificates``): "certificates" is the document's first member, so
+    each batch goes out at once and only the other members wait for the end (`finish`)."""
+
+    def __init__(self, write: Callable[[str], None]) -> None:
+        self.write = write
+        self.count = 0
+
+    def add(self, certificates: list[Any]) -> None:
+        if not certificates:
+            return
+        items = _escaped(",\n".join(_compact(plain(c)) for c in certificates))
+        self.write(('{\n"certificates":[\n' if self.count == 0 else ",\n") + items)
+        self.count += len(certificates)
+
+    def finish(self, results: list[ReadResult]) -> None:
+        """The rest of the document; certificates left on ``results`` (not streamed) too."""
+        for result in results:
+            self.add(result.certificates)
+        document = certutil_document(results)
+        del document["certificates"]
+        assert all(key > "certificates" for key in document)
+        head = '{\n"certificates":[]' if self.count == 0 else "\n]"
+        self.write(head + ",\n" + dumps(document).removeprefix("{\n"))
 
 
 def certutil_document(results: list[ReadResult]) -> dict[str, Any]:

@@ -79,9 +79,16 @@ def run_on_dask(
             for key in sorted(starts.keys() - announced_keys):
                 announced_keys.add(key)
                 on_start(by_key[key])
+            # The results of every finished ticket in one gather: fetched one by one, each is a
+            # round trip to its worker, and they were most of Dask's lag behind the local pool.
+            finished = [f for f in pending if f.status == "finished"]
+            results = dict(zip((str(f.key) for f in finished), client.gather(finished), strict=True))
             for future in sorted(pending, key=lambda f: str(f.key)):
                 job = by_key[str(future.key)]
-                if future.done():
+                if str(future.key) in results:
+                    pending.discard(future)
+                    on_done(results[str(future.key)])
+                elif future.done():
                     pending.discard(future)
                     on_done(_outcome(future, job))
                 elif timeout and now - starts.get(str(future.key), now) > timeout:

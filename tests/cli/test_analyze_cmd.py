@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from analyzer.cli import analyze_cmd  # importing it registers the command
 from analyzer.cli.app import app
-from analyzer.cli.commands import analyze_cmd  # importing it registers the command
 from fixtures.writers.make_tickets import INTRANET
 
 TICKETS = Path(__file__).resolve().parents[2] / "fixtures" / "tickets"

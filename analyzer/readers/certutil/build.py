@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from analyzer.knowledge.hresults import find_code, lookup
@@ -27,6 +28,7 @@ _KU_HEX = re.compile(r"\(([0-9a-fA-F]{2}(?: [0-9a-fA-F]{2})?)\)\s*$")
 _OID_SUFFIX = re.compile(r"\(\d+(?:\.\d+)+\)$")
 _SAN_VALUE = re.compile(r"^[A-Za-z][A-Za-z0-9 ]{0,30}=\S")
 _TEMPLATE_VALUE = re.compile(r"^Template=(.+?)(?:\((\d+(?:\.\d+)+)\))?$")
+_FACT_KINDS = frozenset({"FIELD", "KEYFIELD", "PROP", "EXT", "STATUS"})
 _KEYSPEC_SYMBOLS = {"AT_KEYEXCHANGE": 1, "AT_SIGNATURE": 2, "XCN_AT_NONE": 0, "AT_NONE": 0}
 
 
@@ -81,14 +83,21 @@ class _CertFacts:
 
 
 class Builder:
-    """Walks the blocks of one dump in order and produces its certificates."""
+    """Walks the blocks of one dump in order and produces its certificates. A dump may come in
+    parts (stream.py: each part after the first starts at a certificate separator): `feed` each
+    part's lines and blocks, then `preamble_record`, then `dated` on every record, once the
+    day/month order of the whole dump is known."""
 
     def __init__(self, lines: list[Line], result: ReadResult):
         self.lines, self.result = lines, result
         self.store: str | None = None
         self.user_store: bool | None = None
         self.closing = False
-        self.certs: list[_CertFacts] = []
+        self.preamble = _CertFacts(None, 0, None, None)  # what comes before the first block
+        self.current: _CertFacts | None = None  # the last certificate block seen
+        self.order = DateOrder()
+        self.count = 0  # certificates recorded
+        self.first_fact: int | None = None  # the dump's first line stating a fact
 
     def line(self, token: range) -> Line:
         return self.lines[token.start]
@@ -98,25 +107,56 @@ class Builder:
         return self.lines[token.start : token.stop]
 
     def run(self, blocks: list[Any]) -> list[Certificate]:
-        preamble = _CertFacts(None, 0, None, None)
+        """Every certificate of a dump given whole, in dump order, dated."""
+        records = self.feed(self.lines, blocks)
+        preamble = self.preamble_record()
+        if preamble is not None:
+            records.insert(0, preamble)
+        return [self.dated(r) for r in records]
+
+    def feed(self, lines: list[Line], blocks: list[Any]) -> list[Certificate]:
+        """The certificates of one part, undated (``valid_from``/``valid_to`` wait for the
+        order of the whole dump: `dated`)."""
+        self.lines = lines
+        if self.first_fact is None:
+            self.first_fact = next((ln.lineno for ln in lines if ln.kind in _FACT_KINDS), None)
+        records = []
         for item in blocks:
             if isinstance(item, tuple) and item[0] == "certificate":
                 self._certificate(item[1])
+                assert self.current is not None
+                records.append(self._recorded(self.current))
             else:
-                self._item(preamble, item)
-        if preamble.facts:
-            preamble.store, preamble.user_store = self.store, self.user_store
-            self.certs.insert(0, preamble)
-        order = DateOrder(
-            [c.fields.get(k, "") for c in self.certs for k in ("not_before", "not_after")]
-        )
-        return [self._record(c, order) for c in self.certs]
+                self._item(self.preamble, item)
+        return records
+
+    def preamble_record(self) -> Certificate | None:
+        """Facts before the first block (a -dump of one certificate has no separator) make a
+        certificate of the dump's last store; call once every part has been fed."""
+        if not self.preamble.facts:
+            return None
+        self.preamble.store, self.preamble.user_store = self.store, self.user_store
+        return self._recorded(self.preamble)
+
+    def dated(self, record: Certificate) -> Certificate:
+        """``record`` with its ISO dates, in the day/month order of every date of the dump."""
+        valid_from = iso_datetime(record.not_before, self.order)
+        valid_to = iso_datetime(record.not_after, self.order)
+        if valid_from is None and valid_to is None:
+            return record
+        return replace(record, valid_from=valid_from, valid_to=valid_to)
+
+    def _recorded(self, cert: _CertFacts) -> Certificate:
+        self.order.add(cert.fields.get("not_before", ""))
+        self.order.add(cert.fields.get("not_after", ""))
+        self.count += 1
+        return self._record(cert)
 
     def _certificate(self, children: list[Any]) -> None:
         head = self.line(children[0])
         index = int(head.value) if head.value and head.value.isdigit() else None
         cert = _CertFacts(index, head.lineno, self.store, self.user_store)
-        self.certs.append(cert)
+        self.current = cert
         for item in children[1:]:
             self._item(cert, item)
 
@@ -242,7 +282,7 @@ class Builder:
         said = children[1].value if len(children) > 1 else None
         failure = key_failure(find_code(head.value), said)
         known = lookup(failure.code) if failure.code else None
-        target = self.certs[-1] if self.certs else None
+        target = self.current
         if target is not None:
             self.closing = True
             target.facts += 1
@@ -264,7 +304,7 @@ class Builder:
                 code="certutil.command-error",
             )
 
-    def _record(self, cert: _CertFacts, order: DateOrder) -> Certificate:
+    def _record(self, cert: _CertFacts) -> Certificate:
         thumbprint = cert.fields.get("cert_hash")
         if thumbprint is not None and not _HEX40.match(thumbprint):
             self.result.warn(
@@ -302,8 +342,8 @@ class Builder:
             issuer=cert.fields.get("issuer") or None,
             not_before=not_before,
             not_after=not_after,
-            valid_from=iso_datetime(not_before, order),
-            valid_to=iso_datetime(not_after, order),
+            valid_from=None,  # set by `dated` once the whole dump is read
+            valid_to=None,
             key_usage=tuple(cert.key_usage or ()) if verbose else None,
             eku=tuple(cert.eku) if verbose else None,
             san=tuple(cert.san) if verbose else None,
@@ -315,10 +355,7 @@ class Builder:
         )
 
     def _first_fact_line(self) -> int:
-        for line in self.lines:
-            if line.kind in ("FIELD", "KEYFIELD", "PROP", "EXT", "STATUS"):
-                return line.lineno
-        return 1
+        return self.first_fact or 1
 
 
 def _key_usage(hex_text: str) -> list[str]:

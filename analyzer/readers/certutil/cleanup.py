@@ -144,9 +144,10 @@ def line_of(offset: int, lineno: int, offsets: list[tuple[int, int]] | None) -> 
     return offsets[max(position, 0)][1]
 
 
-def clean_lines(text: str) -> tuple[list[tuple[str, int]], list[Repair], int]:
-    """Logical lines as (stripped text, 1-based physical line), the repairs made and the number
-    of physical lines."""
+def clean_lines(text: str, first_line: int = 1) -> tuple[list[tuple[str, int]], list[Repair], int]:
+    """Logical lines as (stripped text, physical line), the repairs made and the number of
+    physical lines; ``text``'s first line is line ``first_line`` (a part of a longer dump)."""
+    base = first_line - 1
     if any(ch in text for ch in "\xa0\u202f\u2007\t\u200b\ufeff"):
         text = text.translate(_TRANSLATE)
     if "\u2014" in text or "\u2013" in text:
@@ -166,7 +167,7 @@ def clean_lines(text: str) -> tuple[list[tuple[str, int]], list[Repair], int]:
         line = raw[i]
         stripped = line.strip()
         if not stripped:
-            out.append(("", i + 1))
+            out.append(("", base + i + 1))
             i += 1
             continue
         if stripped[0] in "`~" and stripped.startswith(("```", "~~~")):
@@ -190,17 +191,17 @@ def clean_lines(text: str) -> tuple[list[tuple[str, int]], list[Repair], int]:
             parts, offsets, length = [], [], 0
             for k in range(i, j):
                 piece = raw[k].strip()
-                offsets.append((length, k + 1))
+                offsets.append((length, base + k + 1))
                 parts.append(piece)
                 length += len(piece) + 1
             repairs.append(
                 Repair(
-                    i + 1,
-                    f"lines {i + 1}-{j} were re-wrapped; joined them again",
+                    base + i + 1,
+                    f"lines {base + i + 1}-{base + j} were re-wrapped; joined them again",
                     "certutil.rewrapped",
                 )
             )
-            out.extend(_split(" ".join(parts), i + 1, offsets))
+            out.extend(_split(" ".join(parts), base + i + 1, offsets))
             i = j
             continue
         framed = stripped[0] == "=" and stripped[-1] == "="  # a whole separator line
@@ -215,14 +216,14 @@ def clean_lines(text: str) -> tuple[list[tuple[str, int]], list[Repair], int]:
                     joined[stripped] = split_known
             split = split_known
         if split:
-            pieces = _split(stripped, i + 1, None)
+            pieces = _split(stripped, base + i + 1, None)
             if len(pieces) > 1:
                 heads = ", ".join(repr(p[0][:24]) for p in pieces[1:])
                 repairs.append(
-                    Repair(i + 1, f"joined lines split before {heads}", "certutil.split-lines")
+                    Repair(base + i + 1, f"joined lines split before {heads}", "certutil.split-lines")
                 )
             out.extend(pieces)
         else:
-            out.append((stripped, i + 1))
+            out.append((stripped, base + i + 1))
         i += 1
     return out, repairs, count

@@ -10,6 +10,7 @@ machine prints every date of a dump the same way, so one such date settles the w
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime
 
 _DATE = re.compile(
@@ -21,22 +22,27 @@ _AM = {"AM", "am", "a.m.", "上午", "午前"}
 
 
 class DateOrder:
-    """The day/month order shared by the dates of one dump: "ymd", "dmy", "mdy" or None."""
+    """The day/month order shared by the dates of one dump: "ymd", "dmy", "mdy" or None. Dates
+    are added as the dump is read (`add`); the order is that of every date added so far."""
 
-    def __init__(self, raws: list[str]):
-        self.slashed: str | None = None
-        votes = set()
+    def __init__(self, raws: Iterable[str | None] = ()):
+        self.votes: set[str] = set()
         for raw in raws:
-            match = _DATE.match(raw or "")
-            if not match or len(match.group(1)) == 4 or match.group(2) == ".":
-                continue
-            first, second = int(match.group(1)), int(match.group(3))
-            if first > 12 >= second:
-                votes.add("dmy")
-            elif second > 12 >= first:
-                votes.add("mdy")
-        if len(votes) == 1:
-            self.slashed = votes.pop()
+            self.add(raw)
+
+    def add(self, raw: str | None) -> None:
+        match = _DATE.match(raw or "")
+        if not match or len(match.group(1)) == 4 or match.group(2) == ".":
+            return
+        first, second = int(match.group(1)), int(match.group(3))
+        if first > 12 >= second:
+            self.votes.add("dmy")
+        elif second > 12 >= first:
+            self.votes.add("mdy")
+
+    @property
+    def slashed(self) -> str | None:
+        return next(iter(self.votes)) if len(self.votes) == 1 else None
 
 
 def iso_datetime(raw: str | None, order: DateOrder) -> str | None:

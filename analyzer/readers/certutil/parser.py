@@ -13,7 +13,7 @@ from typing import Any
 
 from analyzer.readers.certutil.classify import Line, classify
 from analyzer.readers.certutil.cleanup import Repair, clean_lines
-from analyzer.resources import grammar_path
+from analyzer.resources import cache_dir, grammar_path
 
 # A block is (rule, [range | block, ...]); a range is the classified lines of one token.
 Block = tuple[str, list[Any]]
@@ -22,54 +22,34 @@ Block = tuple[str, list[Any]]
 @lru_cache(maxsize=1)
 def _parser() -> Any:
     """The LALR parser of grammars/certutil.lark; lark is imported here, when a dump is read,
-    not at start-up."""
-    from lark import Lark, Transformer
-    from lark.lexer import Lexer
+    not at start-up. Building its tables costs about 50 ms: lark keeps them in the user's cache
+    folder, keyed by the grammar, lark's version and the options (a changed grammar is rebuilt)."""
+    from lark import Lark
 
-    class LineLexer(Lexer):
-        """Hands the already classified tokens to the parser."""
-
-        def __init__(self, lexer_conf: Any) -> None:
-            pass
-
-        def lex(self, data: Any) -> Any:  # type: ignore[override]
-            return iter(data)
-
-    class Blocks(Transformer[Any, Any]):
-        def start(self, children: list[Any]) -> list[Any]:
-            return children
-
-        def certificate(self, children: list[Any]) -> Block:
-            return ("certificate", children)
-
-        def field(self, children: list[Any]) -> Block:
-            return ("field", children)
-
-        def property(self, children: list[Any]) -> Block:
-            return ("property", children)
-
-        def extension(self, children: list[Any]) -> Block:
-            return ("extension", children)
-
-        def failure(self, children: list[Any]) -> Block:
-            return ("failure", children)
+    from analyzer.readers.certutil.lalr import Blocks, LineLexer
 
     grammar = grammar_path("certutil.lark").read_text(encoding="utf-8")
+    tables = cache_dir("certutil-parser")
     return Lark(
         grammar,
         parser="lalr",
         lexer=LineLexer,
         transformer=Blocks(),
         start=["start", "certificate"],
+        cache=str(tables / "certutil.lark.cache") if tables else False,
     )
 
 
 _CLASSIFY_CACHE = 20000  # distinct line texts remembered per dump
 
 
-def classify_lines(text: str) -> tuple[list[Line], list[Repair], int]:
-    """Clean and classify; then fix the two kinds that need their neighbours."""
-    cleaned, repairs, physical = clean_lines(text)
+def classify_lines(
+    text: str, first_line: int = 1, followed_by: str | None = None
+) -> tuple[list[Line], list[Repair], int]:
+    """Clean and classify; then fix the two kinds that need their neighbours. ``text`` may be a
+    part of a dump (stream.py): its first line is ``first_line`` and ``followed_by`` is the kind
+    of the line after it (None: the end of the dump)."""
+    cleaned, repairs, physical = clean_lines(text, first_line)
     lines: list[Line] = []
     # Most lines of a store dump repeat from certificate to certificate ("Version: 3",
     # "Provider = ...", "Encryption test passed"): classify each distinct text once.
@@ -94,7 +74,7 @@ def classify_lines(text: str) -> tuple[list[Line], list[Repair], int]:
         lines.append(line)
     # A bare store name ("my", "My") right before the first separator is the header (the next
     # line's kind as classified: an "Element N:" made a separator below does not count).
-    headers = [i for i in bare_words if _next_kind(lines, i) == "SEPARATOR"]
+    headers = [i for i in bare_words if _next_kind(lines, i, followed_by) == "SEPARATOR"]
     # "Element 0:" right after "==== Begin Nesting Level 1 ====" starts a -dump certificate,
     # unless a "==== Certificate N ====" banner just started it: a PFX -dump prints the banner,
     # then the nesting level and its element, for ONE certificate.
@@ -119,11 +99,11 @@ def _previous_text(lines: list[Line], i: int) -> int:
     return j
 
 
-def _next_kind(lines: list[Line], i: int) -> str | None:
+def _next_kind(lines: list[Line], i: int, followed_by: str | None = None) -> str | None:
     j = i + 1
     while j < len(lines) and lines[j].kind == "BLANK":
         j += 1
-    return lines[j].kind if j < len(lines) else None
+    return lines[j].kind if j < len(lines) else followed_by
 
 
 # Runs of lines that become one token, by the kind of the run's first line. The grammar gives each

@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.x509.oid import ExtensionOID
+from typing import TYPE_CHECKING
 
 from analyzer.inputs.files import InputFile
 from analyzer.model import Certificate, ReadResult, Source
 from analyzer.readers import ReaderSpec, ReadOptions, Sample, register
 from analyzer.readers.evidence.paste import MAX_EVIDENCE_BYTES
 from analyzer.readers.records import CERTIFICATES
+
+if TYPE_CHECKING:  # cryptography is imported when a certificate is decoded, not at start-up
+    from cryptography import x509
 
 KIND_CERT = "cert-file"
 KIND_PFX = "pfx"
@@ -81,23 +81,25 @@ def _local(dt: datetime) -> str:
 
 
 def _extension(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> object | None:
+    from cryptography import x509
+
     try:
         return cert.extensions.get_extension_for_oid(oid).value
     except x509.ExtensionNotFound:
         return None
 
 
-# SAN entries spelled the way certutil prints them, so that records from both sources compare.
-_SAN_LABELS: tuple[tuple[type, str], ...] = (
-    (x509.DNSName, "DNS Name"),
-    (x509.IPAddress, "IP Address"),
-    (x509.RFC822Name, "RFC822 Name"),
-    (x509.UniformResourceIdentifier, "URL"),
-)
-
-
 def _san_text(name: x509.GeneralName) -> str:
-    for kind, text in _SAN_LABELS:
+    from cryptography import x509
+
+    # SAN entries spelled the way certutil prints them, so that records from both sources compare.
+    labels: tuple[tuple[type, str], ...] = (
+        (x509.DNSName, "DNS Name"),
+        (x509.IPAddress, "IP Address"),
+        (x509.RFC822Name, "RFC822 Name"),
+        (x509.UniformResourceIdentifier, "URL"),
+    )
+    for kind, text in labels:
         if isinstance(name, kind):
             return f"{text}={name.value}"
     return f"Other Name={name.value!r}"
@@ -105,6 +107,10 @@ def _san_text(name: x509.GeneralName) -> str:
 
 def certificate_record(cert: x509.Certificate, source: Source) -> Certificate:
     """A `Certificate` from what the certificate itself says (no store, no key)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import ExtensionOID
+
     eku_ext = _extension(cert, ExtensionOID.EXTENDED_KEY_USAGE)
     ku_ext = _extension(cert, ExtensionOID.KEY_USAGE)
     san_ext = _extension(cert, ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
@@ -151,6 +157,8 @@ def read_cert_file(file: InputFile, options: ReadOptions) -> ReadResult:
             "this file also holds a PRIVATE KEY block: not read and not copied into any report",
             code="certfile.private-key-present",
         )
+    from cryptography import x509
+
     blocks = _PEM_CERT.findall(data)
     if blocks:
         for block in blocks:
@@ -186,6 +194,8 @@ def sniff_cert_file(sample: Sample) -> int:
     ):
         return 95
     if _der_certificate(sample.head) and not looks_like_pfx(sample.head):
+        from cryptography import x509
+
         try:
             x509.load_der_x509_certificate(sample.head[: sample.size])
         except ValueError:

@@ -25,7 +25,7 @@ from analyzer.knowledge.eventfields import (
 from analyzer.model import Coverage, Event, OsInfo, ReadResult, Source
 from analyzer.readers import ReadOptions
 from analyzer.readers.bootinfo import os_info_of
-from analyzer.readers.evtx import pyevtx_engine, rust_engine
+from analyzer.readers.evtx import rust_engine
 from analyzer.readers.evtx.layout import (
     FLAG_NO_CRC,
     Chunk,
@@ -46,7 +46,10 @@ from analyzer.readers.evtx.prefilter import (
 )
 from analyzer.readers.evtx.values import RawEvent
 
-ENGINES = (rust_engine.ENGINE, pyevtx_engine.ENGINE)
+# pyevtx_engine.ENGINE: that module loads python-evtx (and through it xml.sax, urllib, email)
+# and is imported only when it reads, not for every run that merely looks for .evtx files.
+PYTHON_ENGINE = "python-evtx"
+ENGINES = (rust_engine.ENGINE, PYTHON_ENGINE)
 BOOT_MARKER_EVENTS = frozenset({(EVENTLOG, 6009), (KERNEL_GENERAL, 12)})
 BOOT_WINDOW = timedelta(minutes=10)  # 6005 / 6008 follow the boot marker within seconds
 MAX_RECORD_WARNINGS = 500
@@ -76,7 +79,7 @@ MESSAGE_CODES = {
 
 
 def default_engine() -> str:
-    return rust_engine.ENGINE if rust_engine.available() else pyevtx_engine.ENGINE
+    return rust_engine.ENGINE if rust_engine.available() else PYTHON_ENGINE
 
 
 def _engine(name: str | None) -> str:
@@ -122,9 +125,11 @@ class _Run:
 
     def __init__(self, buf: bytes, layout: Layout, engine: str, result: ReadResult) -> None:
         self.buf, self.layout, self.engine, self.result = buf, layout, engine, result
-        self.read: EngineRead = (
-            rust_engine.read_chunks if engine == rust_engine.ENGINE else pyevtx_engine.read_chunks
-        )
+        self.read: EngineRead = rust_engine.read_chunks
+        if engine != rust_engine.ENGINE:
+            from analyzer.readers.evtx import pyevtx_engine
+
+            self.read = pyevtx_engine.read_chunks
         self.parsed: set[int] = set()
         self.events: list[RawEvent] = []
         self.meta: tuple[str | None, str | None] = (None, None)

@@ -21,7 +21,6 @@ import struct
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from analyzer.readers.evtx import pyevtx_engine
 from analyzer.readers.evtx.layout import (
     CHUNK_SIZE,
     FILE_HEADER_SIZE,
@@ -222,6 +221,8 @@ def read_chunks(
     # python-evtx reads the rest of such a chunk, going on after a damaged record.
     short = [chunk for chunk in chunks if counts.get(chunk.index, 0) < chunk.records]
     if short:
+        from analyzer.readers.evtx import pyevtx_engine  # only then: it loads python-evtx
+
         after = {c.index: last_read[c.index] for c in short if c.index in last_read}
 
         def said_by_python_evtx(record_id: int | None, text: str) -> None:
