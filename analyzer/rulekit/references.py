@@ -90,13 +90,6 @@ UNIQUE_CONTAINER_NAME = Page(
     "IX509PrivateKey::get_UniqueContainerName (certenroll.h)",
     "https://learn.microsoft.com/windows/win32/api/certenroll/nf-certenroll-ix509privatekey-get_uniquecontainername",
 )
-# Michel Gallant (JavaScience): a CryptoAPI key file's name is the MD5 of the container name, "_",
-# and the MachineGuid value of HKLM\SOFTWARE\Microsoft\Cryptography; an implementation detail
-# Microsoft does not document.
-UNIQUE_KEY_CONTAINER_FILES = Page(
-    "CryptoAPI Keycontainer and UniqueKeyContainer Files (JavaScience)",
-    "https://jensign.com/UniqueKeyContainer/index.html",
-)
 ICACLS = Page(
     "icacls (Windows commands)",
     "https://learn.microsoft.com/windows-server/administration/windows-commands/icacls",

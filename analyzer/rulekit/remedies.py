@@ -560,8 +560,12 @@ def netsh_target(binding: Binding) -> str:
 def netsh_sslcert(verb: str, binding: Binding, thumbprint: str, store_name: str = "MY") -> str:
     """`netsh http add|update sslcert` for this binding with this certificate."""
     app_id = cmd_word(binding.app_id or DEFAULT_APP_ID)
+    target = netsh_target(binding)
+    if target.startswith("ccs="):
+        # A Central Certificate Store binding names no certificate: it takes no certhash.
+        return f"netsh http {verb} sslcert {target} appid={app_id}"
     return (
-        f"netsh http {verb} sslcert {netsh_target(binding)} certhash={thumbprint} "
+        f"netsh http {verb} sslcert {target} certhash={thumbprint} "
         f"appid={app_id} certstorename={cmd_word(store_name)}"
     )
 

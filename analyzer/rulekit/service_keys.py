@@ -146,7 +146,8 @@ def restart_step(service: str) -> FixStep:
     """Restart the service so that it opens its key again (by hand: it may end sessions)."""
     if service == known.RDP:
         return remedies.manual(
-            "Restart-Service TermService -Force   (from the console or another remote tool: "
+            "In an elevated PowerShell: Restart-Service TermService -Force   (from the console or "
+            "another remote tool: "
             "restarting TermService ends every Remote Desktop session, this one included)",
             pages.RESTART_SERVICE,
         )

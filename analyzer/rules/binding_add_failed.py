@@ -13,7 +13,10 @@ from analyzer.rulekit.registry import Rule, RuleContext, register
 @register
 class BindingAddFailed(Rule):
     id = "binding-add-failed"
-    title = "netsh could not add the binding (error 1312): HTTP.sys shows the previous certificate"
+    title = (
+        "netsh could not add the binding (error 1312, 0x80070520): the bindings shown may still "
+        "hold the previous certificate"
+    )
     kind = Kind.ADVISORY
     fires_when = "a netsh listing reports error 1312 on `netsh http add sslcert`"
     references = (pages.NETSH_HTTP, pages.IIS_0X80070520, pages.SYSTEM_ERRORS_1300)

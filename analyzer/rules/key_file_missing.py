@@ -214,7 +214,12 @@ class KeyFileMissing(Rule):
                 "the PFX and its password are at hand (importing adds the key; nothing is deleted)",
                 confirm,
                 remedies.prove_pfx(cert, remedies.PFX_FILE),
-                remedies.run(remedies.import_keyexchange(cert, remedies.PFX_FILE), pages.CERTUTIL),
+                remedies.run(
+                    remedies.import_keyexchange(cert, remedies.PFX_FILE)
+                    + "   (the certificate is still in the store: add -f after -importPFX if "
+                    "certutil says it already exists)",
+                    pages.CERTUTIL,
+                ),
                 remedies.verify_step(cert, remedies.new_key_expect(cert.key)),
                 *remedies.regrant_steps(cert.key),
                 remedies.rebind(),

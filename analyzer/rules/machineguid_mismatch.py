@@ -139,7 +139,6 @@ class MachineGuidMismatch(Rule):
     references = (
         pages.KEY_STORAGE,
         pages.UNIQUE_CONTAINER_NAME,
-        pages.UNIQUE_KEY_CONTAINER_FILES,
         pages.CERTUTIL,
     )
 

@@ -124,7 +124,7 @@ def _plans(thumbprint: str, service: str) -> tuple[FixPlan, ...]:
             remedies.check(f"reg query {value}   (keep the current value)", pages.REG_QUERY),
             remedies.run(
                 f"reg add {value} /t REG_BINARY /d {remedies.NEW_THUMBPRINT} /f",
-                pages.TS_GENERAL_SETTING,
+                pages.SCHANNEL_EVENT_CAUSES,
             ),
             restart_step(service),
         ),

@@ -33,7 +33,7 @@ def test_rdp_key_without_network_service_is_a_fault_for_rdp_and_network_service(
     assert first.evidence[1].source.line is not None and first.evidence[1].source.line > 3
     steps = first.remediation
     assert "/save" in steps[0] and "/grant *S-1-5-20:(R)" in steps[1]
-    assert steps[-1].startswith("Restart-Service TermService -Force")
+    assert steps[-1].startswith("In an elevated PowerShell: Restart-Service TermService -Force")
     assert exit_code(analysis) == 1
     document = analysis_document(analysis)
     assert document["correlation"]["services"] == ["rdp"]
