@@ -313,10 +313,10 @@ def repair_ksp_keyspec(cert: Certificate, key: Key) -> list[FixStep]:
         [
             "[Properties]",
             '2 = "{text}"',
-            f'_continue_ = "{inf_entry_text("Container = " + container, "Key Container")}&"',
-            f'_continue_ = "{inf_entry_text("Provider = " + provider, "Provider")}&"',
-            f'_continue_ = "Flags = {flags}&"',
-            '_continue_ = "KeySpec = 0"',
+            f'_continue_ = "{inf_entry_text("Container=" + container, "Key Container")}&"',
+            f'_continue_ = "{inf_entry_text("Provider=" + provider, "Provider")}&"',
+            f'_continue_ = "Flags={flags}&"',
+            '_continue_ = "KeySpec=0"',
         ]
     )
     return [

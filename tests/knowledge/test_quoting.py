@@ -231,4 +231,4 @@ def test_fix_commands_quote_a_hostile_serial_and_store() -> None:
     inf = inf_of(key)
     assert "<Key Container holds '&'" in inf and "<Provider holds '&'" in inf
     healthy = replace(key, container="te-0125d557", provider="Microsoft Software Key Storage")
-    assert '"Container = te-0125d557&"' in inf_of(healthy)
+    assert '"Container=te-0125d557&"' in inf_of(healthy)

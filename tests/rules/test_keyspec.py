@@ -59,7 +59,7 @@ def test_ksp_keyspec_2_is_repaired_with_an_inf_setting_keyspec_0() -> None:
     verdict = analyse(dump(cert(key=ksp2)), log(event())).diagnoses[0]
     assert verdict.id == "keyspec-signature"
     fix = "\n".join(verdict.remediation)
-    assert '_continue_ = "KeySpec = 0"' in fix and "Container = te-0125d557&" in fix
+    assert '_continue_ = "KeySpec=0"' in fix and "Container=te-0125d557&" in fix
     assert f'certutil -repairstore my {thumb("www")} "%TEMP%\\KeySpec0.inf"' in fix
 
 
