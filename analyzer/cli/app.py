@@ -85,8 +85,9 @@ app = typer.Typer(
     cls=LazyCommandGroup,
     name="certtriage",
     help=(
-        "Offline triage of IIS SSL-binding failures (HRESULT 0x80070520, Schannel 36870) "
-        "from certutil dumps, event logs and related evidence."
+        "Offline triage of Windows services that cannot use their TLS certificate's private key "
+        "(IIS / HTTP.sys: HRESULT 0x80070520, Schannel 36870; Remote Desktop) from certutil "
+        "dumps, event logs and related evidence."
     ),
     no_args_is_help=True,
     add_completion=False,
