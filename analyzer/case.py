@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import cached_property
 from typing import Any
 
 from analyzer.certmerge import merge_certificates
@@ -23,6 +24,8 @@ from analyzer.model import (
     ReadResult,
     RecordLists,
     RecordStore,
+    as_utc,
+    parse_time,
     unique_records,
 )
 from analyzer.readers import kinds_reading, record_types
@@ -69,6 +72,11 @@ class CaseOptions:
     thumbprint: str | None = None  # normalised, see normalise_thumbprint
     at: str | None = None  # UTC, see parse_at
     at_assumed_utc: bool = False  # --at had no offset and was taken as UTC
+
+    @cached_property
+    def at_moment(self) -> datetime | None:
+        """``at`` as an aware UTC datetime (parsed once; not a field)."""
+        return as_utc(parse_time(self.at))
 
 
 @dataclass

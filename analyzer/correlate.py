@@ -7,7 +7,7 @@ say why a certificate is (or is not) the one in use.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from analyzer.case import Case
@@ -22,22 +22,6 @@ SERVER_STORES = frozenset({"my", "webhosting"})
 VALIDITY_SLACK = timedelta(days=1)
 # With --at, the 36870 events of the binding attempt are those this close to it.
 AT_WINDOW = timedelta(minutes=30)
-
-
-def parse_record_time(text: str | None) -> datetime | None:
-    """A record's ISO 8601 time as the readers write it; naive ones (certificate dates, local
-    export times) come back naive, so that the caller decides what zone they are in."""
-    if not text:
-        return None
-    raw = text.strip()
-    if raw.endswith(("Z", "z")):
-        raw = raw[:-1] + "+00:00"
-    # Python 3.10 accepts at most 6 fraction digits.
-    raw = re.sub(r"(\.\d{6})\d+", r"\1", raw)
-    try:
-        return datetime.fromisoformat(raw)
-    except ValueError:
-        return None
 
 
 def _naive_utc(moment: datetime) -> datetime:
@@ -73,7 +57,7 @@ def validity_at(cert: Certificate, when: datetime | None) -> Validity:
     if when is None:
         return Validity("unknown", "no event time to compare with")
     moment = _naive_utc(when)
-    start, end = parse_record_time(cert.valid_from), parse_record_time(cert.valid_to)
+    start, end = cert.valid_from_moment, cert.valid_to_moment
     if start is None and end is None:
         return Validity("unknown", "the dump's dates could not be read unambiguously")
     if end is not None:
@@ -117,6 +101,8 @@ class Correlation:
     services: tuple[str, ...] = ()  # ids of the services the evidence names (servicemap)
     # Failure events of a known service other than 36870 (Remote Desktop 1057/1058).
     service_failures: tuple[Event, ...] = ()
+    # reference_time as a moment (aware), taken from the --at option or the event it names.
+    reference_moment: datetime | None = field(default=None, compare=False)
 
     def points_at(self, thumbprint: str | None) -> bool:
         return thumbprint is not None and any(s.thumbprint == thumbprint for s in self.in_scope)
@@ -124,10 +110,6 @@ class Correlation:
     def explains(self, thumbprints: tuple[str, ...]) -> bool:
         """A fault on these certificates explains the failures: failures exist and point here."""
         return bool(self.failures) and any(self.points_at(t) for t in thumbprints)
-
-    @property
-    def reference_moment(self) -> datetime | None:
-        return parse_record_time(self.reference_time)
 
 
 def correlate(case: Case) -> Correlation:
@@ -141,9 +123,10 @@ def correlate(case: Case) -> Correlation:
         )
     failures = server_failures
     reference_time, reference_from = None, "none"
+    reference_moment: datetime | None = None
     if case.options.at:
         reference_time, reference_from = case.options.at, "--at"
-        at = parse_record_time(case.options.at)
+        at = reference_moment = case.options.at_moment
         near = tuple(e for e in server_failures if _within(e, at, AT_WINDOW))
         if server_failures and not near:
             notes.append(
@@ -153,17 +136,19 @@ def correlate(case: Case) -> Correlation:
         else:
             failures = near
     elif failures:
-        last = next((e.time for e in reversed(failures) if e.time and not e.time_is_local), None)
-        if last:
-            reference_time, reference_from = last, "last 36870"
+        last = next((e for e in reversed(failures) if e.time and not e.time_is_local), None)
+        if last is not None:
+            reference_time, reference_from = last.time, "last 36870"
+            reference_moment = last.moment
     in_use, in_use_from = _in_use(case, notes)
-    in_scope = _in_scope(case, in_use, parse_record_time(reference_time), notes)
+    in_scope = _in_scope(case, in_use, reference_moment, notes)
     service, service_evidence = _service(case, failures)
     os_info, os_source = os_version(case)
     return Correlation(
         failures=failures,
         all_failures=all_failures,
         reference_time=reference_time,
+        reference_moment=reference_moment,
         reference_from=reference_from,
         in_use=in_use,
         in_use_from=in_use_from,
@@ -189,7 +174,7 @@ def _event_order(event: Event) -> tuple[str, str, int]:
 
 
 def _within(event: Event, at: datetime | None, window: timedelta) -> bool:
-    moment = parse_record_time(event.time)
+    moment = event.moment
     if moment is None or at is None or event.time_is_local:
         return False
     return abs(_naive_utc(moment) - _naive_utc(at)) <= window
@@ -308,7 +293,7 @@ def local_offset(case: Case) -> str | None:
     """``+02:00`` from the last event whose export gave its local wall-clock time, else from a
     collector manifest (the machine's offset when it ran)."""
     for event in sorted(case.events, key=_event_order, reverse=True):
-        moment = parse_record_time(event.local_time)
+        moment = event.local_moment
         offset = moment.utcoffset() if moment is not None else None
         if offset is not None:
             minutes = int(offset.total_seconds() // 60)

@@ -13,7 +13,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from enum import Enum
+from functools import cached_property
 from typing import Any, TypeVar
 
 R = TypeVar("R")
@@ -40,6 +42,55 @@ class Level(str, Enum):
 
     def __str__(self) -> str:
         return self.value
+
+
+# --------------------------------------------------------------------------- times
+
+_ISO_TIME = re.compile(
+    r"^\s*(?P<date>\d{4}-\d{2}-\d{2})(?:[T ](?P<clock>\d{2}:\d{2}(?::\d{2})?)"
+    r"(?:[.,](?P<fraction>\d+))?)?\s*(?P<zone>Z|z|UTC|(?P<sign>[+-])(?P<hours>\d{2}):?(?P<minutes>\d{2}))?\s*$"
+)
+# Real offsets run from UTC-12:00 to UTC+14:00; anything beyond is not an offset.
+MAX_UTC_OFFSET = timedelta(hours=14)
+
+
+def parse_time(text: str | None) -> datetime | None:
+    """The one parser of the ISO 8601 times records carry, or None when ``text`` is not one.
+
+    Readers write ``2022-10-16T20:27:36.2228549Z`` (Windows' 7 fraction digits: the 7th is
+    dropped), ``2024-05-01 10:00:00+00:00``, ``2022-10-16T22:27:36+02:00``, or a time without a
+    zone (certificate dates, local export times). A zone gives an aware datetime at that offset
+    (``Z``/``UTC``: UTC); no zone gives a naive one, whose zone the caller decides (`as_utc`)."""
+    if not text:
+        return None
+    match = _ISO_TIME.match(text)
+    if match is None:
+        return None
+    clock = match["clock"] or "00:00:00"
+    if len(clock) == 5:
+        clock += ":00"
+    fraction = (match["fraction"] or "")[:6].ljust(6, "0")
+    try:
+        moment = datetime.fromisoformat(f"{match['date']}T{clock}.{fraction}")
+    except ValueError:
+        return None
+    if match["zone"] is None:
+        return moment
+    if match["sign"] is None:
+        return moment.replace(tzinfo=timezone.utc)
+    offset = timedelta(hours=int(match["hours"]), minutes=int(match["minutes"]))
+    if offset > MAX_UTC_OFFSET:
+        return None
+    return moment.replace(tzinfo=timezone(-offset if match["sign"] == "-" else offset))
+
+
+def as_utc(moment: datetime | None, offset: timedelta | None = None) -> datetime | None:
+    """An aware UTC datetime: a naive ``moment`` is UTC, or local time at ``offset`` when given."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return (moment - offset if offset is not None else moment).replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -149,6 +200,16 @@ class Certificate:
     key: Key | None = None
     source: Source = field(default=Source(""), compare=False)
 
+    # The dump's dates as parsed once (naive: certutil prints local time without a zone). Not
+    # fields: neither JSON nor equality sees them.
+    @cached_property
+    def valid_from_moment(self) -> datetime | None:
+        return parse_time(self.valid_from)
+
+    @cached_property
+    def valid_to_moment(self) -> datetime | None:
+        return parse_time(self.valid_to)
+
 
 # --------------------------------------------------------------------------- events
 
@@ -177,6 +238,16 @@ class Coverage:
     record_gaps: tuple[tuple[int, int], ...] = ()
     os: OsInfo | None = None
 
+    @cached_property
+    def first_moment(self) -> datetime | None:
+        """``first`` as an aware UTC datetime (parsed once; not a field)."""
+        return as_utc(parse_time(self.first))
+
+    @cached_property
+    def last_moment(self) -> datetime | None:
+        """``last`` as an aware UTC datetime (parsed once; not a field)."""
+        return as_utc(parse_time(self.last))
+
 
 @dataclass(frozen=True)
 class Event:
@@ -198,6 +269,23 @@ class Event:
     # export gives both a local date and the UTC SystemTime (Event Viewer "copy as text").
     local_time: str | None = None
     source: Source = field(default=Source(""), compare=False)
+
+    # The times as parsed once (not fields: neither JSON nor equality sees them).
+    @cached_property
+    def moment(self) -> datetime | None:
+        """``time`` as written: aware, or naive when it carries no zone (``time_is_local``);
+        `utc_moment` places a local one."""
+        return parse_time(self.time)
+
+    @cached_property
+    def local_moment(self) -> datetime | None:
+        """``local_time``: the exporter's wall clock, aware at its UTC offset."""
+        return parse_time(self.local_time)
+
+    def utc_moment(self, offset: timedelta | None = None) -> datetime | None:
+        """The event's time in UTC; a local time (``time_is_local``) is placed at ``offset``
+        from UTC, and a time without a zone is otherwise taken as UTC."""
+        return as_utc(self.moment, offset if self.time_is_local else None)
 
 
 # --------------------------------------------------------------------------- other evidence
@@ -274,6 +362,11 @@ class Collection:
     collector_version: str | None
     files: tuple[tuple[str, str], ...] = ()  # (display path, SHA-256) of each file it lists
     source: Source = field(default=Source(""), compare=False)
+
+    @cached_property
+    def collected_moment(self) -> datetime | None:
+        """``collected_at`` as an aware UTC datetime (parsed once; not a field)."""
+        return as_utc(parse_time(self.collected_at))
 
 
 # Where Windows keeps the MachineGuid value (REG_SZ) that ends machine key file names.
@@ -710,6 +803,11 @@ class CorrelationSummary:
     certificates_merged: dict[str, tuple[str, ...]] = field(default_factory=dict)
     os: OsFact | None = None
 
+    @cached_property
+    def reference_moment(self) -> datetime | None:
+        """``reference_time`` as an aware UTC datetime."""
+        return as_utc(parse_time(self.reference_time))
+
 
 @dataclass(init=False)
 class Analysis(RecordLists):
@@ -752,6 +850,11 @@ class Analysis(RecordLists):
         self.thumbprint = thumbprint
         self.at = at
         self.context = CorrelationSummary() if context is None else context
+
+    @property
+    def at_moment(self) -> datetime | None:
+        """``at`` (--at) as an aware UTC datetime."""
+        return as_utc(parse_time(self.at))
 
 
 # --------------------------------------------------------------------------- access

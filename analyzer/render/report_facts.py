@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from analyzer.model import Account, CorrelationSummary, OsFact
-from analyzer.render.times import format_local, format_utc, parse_utc_time
+from analyzer.render.times import format_local, format_utc
 
 MAX_TEXT = 400
 MAX_ITEMS = 20
@@ -113,7 +113,7 @@ def _reference(context: CorrelationSummary, offset: timedelta | None) -> Fact | 
     raw = context.reference_time
     if not raw:
         return None
-    moment = parse_utc_time(raw)
+    moment = context.reference_moment
     text = format_utc(moment) if moment else _short(raw)
     if moment and offset is not None:
         text += f" ({format_local(moment, offset)})"

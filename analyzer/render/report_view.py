@@ -37,7 +37,6 @@ from analyzer.render.times import (
     format_utc,
     offset_label,
     parse_offset,
-    parse_utc_time,
 )
 from analyzer.rulekit import references
 
@@ -192,10 +191,10 @@ def build_view(analysis: Analysis) -> ReportView:
     anchors = [(f"diag-{n}", d) for n, d in enumerate(analysis.diagnoses, start=1)]
     certificates = _cert_rows(analysis, anchors)
     listed = {thumbprint_key(row.cert.thumbprint): row.anchor for row in certificates}
-    at_moment = parse_utc_time(analysis.at)
+    at_moment = analysis.at_moment
     host = _first_computer(analysis)
     events, hidden = _event_rows(analysis, offset)
-    timeline = build_timeline(analysis.inputs, analysis.events, analysis.at, offset)
+    timeline = build_timeline(analysis.inputs, analysis.events, at_moment, offset)
     bindings = tuple(_binding_lines(analysis, listed))
     anchor_of_id: dict[str, str] = {}
     for anchor, d in anchors:
@@ -293,10 +292,10 @@ def _close_up(
 ) -> Timeline | None:
     if timeline is None:
         return None
-    window = focus_window(analysis.events, analysis.at, offset, timeline.span)
+    window = focus_window(analysis.events, analysis.at_moment, offset, timeline.span)
     if window is None:
         return None
-    return build_timeline(analysis.inputs, analysis.events, analysis.at, offset, window)
+    return build_timeline(analysis.inputs, analysis.events, analysis.at_moment, offset, window)
 
 
 def _diagnosis_row(
@@ -470,7 +469,7 @@ def _event_rows(analysis: Analysis, offset: timedelta | None) -> tuple[tuple[Eve
         category = category_of(event)
         if category is None:
             continue
-        moment = parse_utc_time(event.time, offset if event.time_is_local else None)
+        moment = event.utc_moment(offset)
         row = EventRow(
             time_utc=format_utc(moment) if moment else (event.time or "no time"),
             # the column header names the offset
@@ -513,7 +512,7 @@ def _input_row(result: ReadResult) -> InputRow:
             details.append(f"log {coverage.channel}")
         if coverage.computer:
             details.append(f"computer {coverage.computer}")
-        first, last = parse_utc_time(coverage.first), parse_utc_time(coverage.last)
+        first, last = coverage.first_moment, coverage.last_moment
         if first and last:
             details.append(f"covers {format_utc(first)} to {format_utc(last)}")
         details.append(f"{coverage.records} records")

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 
 from analyzer.knowledge.eventfields import BOOT_EVENTS, HTTP_EVENT, SCHANNEL
 from analyzer.model import Event, ReadResult
-from analyzer.render.times import format_utc, parse_utc_time
+from analyzer.render.times import format_utc
 
 WIDTH = 960
 PLOT_LEFT = 230
@@ -132,13 +132,13 @@ def plausible(moment: datetime | None) -> datetime | None:
 
 
 def _event_time(event: Event, offset: timedelta | None) -> datetime | None:
-    return plausible(parse_utc_time(event.time, offset if event.time_is_local else None))
+    return plausible(event.utc_moment(offset))
 
 
 def build_timeline(
     inputs: Sequence[ReadResult],
     events: Iterable[Event],
-    at: str | None = None,
+    at: datetime | None = None,
     offset: timedelta | None = None,
     window: tuple[datetime, datetime] | None = None,
 ) -> Timeline | None:
@@ -160,15 +160,15 @@ def build_timeline(
     windows: dict[str, tuple[datetime | None, datetime | None]] = {}
     for result in inputs:
         if result.coverage is not None:
-            first = plausible(parse_utc_time(result.coverage.first))
-            last = plausible(parse_utc_time(result.coverage.last))
+            first = plausible(result.coverage.first_moment)
+            last = plausible(result.coverage.last_moment)
             if first or last:
                 windows[result.path] = (first, last)
     lane_paths = list(windows)
     for path, _, _, _ in placed:
         if path not in windows and path not in lane_paths:
             lane_paths.append(path)
-    at_moment = plausible(parse_utc_time(at))
+    at_moment = plausible(at)
     if window is not None:
         placed = [item for item in placed if window[0] <= item[2] <= window[1]]
         windows = {path: _clip(first_last, window) for path, first_last in windows.items()}
@@ -261,14 +261,14 @@ def _clip(
 
 def focus_window(
     events: Iterable[Event],
-    at: str | None,
+    at: datetime | None,
     offset: timedelta | None = None,
     overall: timedelta | None = None,
 ) -> tuple[datetime, datetime] | None:
     """The stretch around the failure worth a close-up: the 36870 events near ``--at`` (or all
     of them) with some margin. None when there are none, or when the whole timeline is already
     that close (``overall`` is the full chart's span)."""
-    at_moment = parse_utc_time(at)
+    at_moment = at
     failures = [
         moment
         for event in events

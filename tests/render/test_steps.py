@@ -5,8 +5,9 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
+from analyzer.model import as_utc, parse_time
 from analyzer.render.steps import split_step
-from analyzer.render.times import parse_offset, parse_utc_time
+from analyzer.render.times import parse_offset
 
 
 @given(st.text(max_size=300))
@@ -38,6 +39,6 @@ def test_a_command_line_stays_whole(tool: str, arguments: str) -> None:
 
 @given(st.text(max_size=60))
 def test_time_and_offset_parsers_never_raise(text: str) -> None:
-    moment = parse_utc_time(text)
+    moment = as_utc(parse_time(text))
     assert moment is None or moment.utcoffset() is not None
     parse_offset(text)

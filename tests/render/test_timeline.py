@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analyzer.model import Coverage, Event, ReadResult, Source
+from analyzer.model import Coverage, Event, ReadResult, Source, as_utc, parse_time
 from analyzer.render.timeline import (
     MAX_TICKS,
     PLOT_LEFT,
@@ -17,10 +17,23 @@ from analyzer.render.timeline import (
     focus_window,
     shorten,
 )
-from analyzer.render.times import format_local, offset_label, parse_offset, parse_utc_time
+from analyzer.render.times import format_local, offset_label, parse_offset
 from tests.render.report_cases import LOG, make_analysis, schannel_36870
 
 UTC = timezone.utc
+
+
+def parse_utc_time(text: str | None, offset: timedelta | None = None) -> datetime | None:
+    return as_utc(parse_time(text), offset)
+
+
+def test_parse_time_keeps_zone_less_times_naive_and_offsets_as_written() -> None:
+    assert parse_time("2022-10-16T20:27:36") == datetime(2022, 10, 16, 20, 27, 36)
+    moment = parse_time(" 2022-10-16T22:27:36+02:00 ")
+    assert moment is not None and moment.utcoffset() == timedelta(hours=2)
+    assert parse_time("2022-10-16T20:27:36.2228549z") == datetime(
+        2022, 10, 16, 20, 27, 36, 222854, tzinfo=UTC
+    )
 
 
 def test_parse_utc_time_reads_every_reader_spelling() -> None:
@@ -52,7 +65,7 @@ def test_offsets_in_their_usual_spellings() -> None:
 
 def test_one_lane_per_log_with_its_coverage_and_the_at_line() -> None:
     analysis = make_analysis()
-    timeline = build_timeline(analysis.inputs, analysis.events, analysis.at)
+    timeline = build_timeline(analysis.inputs, analysis.events, analysis.at_moment)
     assert timeline is not None
     assert [lane.path for lane in timeline.lanes] == [LOG]
     lane = timeline.lanes[0]
@@ -70,7 +83,7 @@ def test_one_lane_per_log_with_its_coverage_and_the_at_line() -> None:
 def test_nothing_to_draw_gives_no_timeline() -> None:
     assert build_timeline([], []) is None
     dump = ReadResult("my.txt", "certutil")
-    assert build_timeline([dump], [], at="2025-03-02T08:15:00Z") is None
+    assert build_timeline([dump], [], at=datetime(2025, 3, 2, 8, 15, tzinfo=UTC)) is None
     no_time = replace(schannel_36870(1, "x"), time=None)
     assert build_timeline([], [no_time]) is None
 
@@ -124,7 +137,7 @@ def test_every_mark_lands_inside_the_plot(times: list[datetime], at: datetime | 
     ]
     log = ReadResult("System.evtx", "evtx")
     log.coverage = Coverage(first=min(times).isoformat(), last=max(times).isoformat())
-    timeline = build_timeline([log], events, at.isoformat() if at else None)
+    timeline = build_timeline([log], events, at)
     assert timeline is not None
     for x in [m.x for m in timeline.marks] + [t.x for t in timeline.ticks]:
         assert PLOT_LEFT <= x <= PLOT_RIGHT
@@ -135,21 +148,21 @@ def test_every_mark_lands_inside_the_plot(times: list[datetime], at: datetime | 
 
 def test_close_up_around_the_failure_only_when_the_whole_is_much_longer() -> None:
     analysis = make_analysis()
-    whole = build_timeline(analysis.inputs, analysis.events, analysis.at)
+    whole = build_timeline(analysis.inputs, analysis.events, analysis.at_moment)
     assert whole is not None
-    window = focus_window(analysis.events, analysis.at, None, whole.span)
+    window = focus_window(analysis.events, analysis.at_moment, None, whole.span)
     assert window is not None
     start, end = window
     assert start <= datetime(2025, 3, 2, 8, 14, 5, 123456, tzinfo=UTC) - timedelta(minutes=5)
     assert end >= datetime(2025, 3, 2, 8, 15, 41, tzinfo=UTC) + timedelta(minutes=5)
-    close = build_timeline(analysis.inputs, analysis.events, analysis.at, None, window)
+    close = build_timeline(analysis.inputs, analysis.events, analysis.at_moment, None, window)
     assert close is not None
     assert [m.category for m in close.marks] == ["key-failure", "key-failure"]  # no HTTP 15021
     lane = close.lanes[0]  # the coverage bar is cut to the window
     assert (lane.bar_x0, lane.bar_x1) == (PLOT_LEFT, PLOT_RIGHT)
     assert close.at_x is not None
     # a short log needs no close-up; nor does a case without 36870
-    assert focus_window(analysis.events, analysis.at, None, timedelta(minutes=20)) is None
+    assert focus_window(analysis.events, analysis.at_moment, None, timedelta(minutes=20)) is None
     http_only = [e for e in analysis.events if e.event_id != 36870]
     assert focus_window(http_only, analysis.at, None, whole.span) is None
 
@@ -157,9 +170,9 @@ def test_close_up_around_the_failure_only_when_the_whole_is_much_longer() -> Non
 def test_close_up_ignores_36870_far_from_at() -> None:
     far = schannel_36870(1, "2025-01-01T00:00:00Z")
     near = schannel_36870(2, "2025-03-02T08:14:05Z")
-    window = focus_window([far, near], "2025-03-02T08:15:00Z")
+    window = focus_window([far, near], datetime(2025, 3, 2, 8, 15, tzinfo=UTC))
     assert window is not None and window[0] > datetime(2025, 3, 2, tzinfo=UTC)
-    assert focus_window([far], "2025-03-02T08:15:00Z") is None
+    assert focus_window([far], datetime(2025, 3, 2, 8, 15, tzinfo=UTC)) is None
 
 
 def test_a_zero_filetime_does_not_stretch_the_axis() -> None:
@@ -180,9 +193,9 @@ def test_close_up_leaves_out_logs_with_nothing_in_the_window() -> None:
     other = ReadResult("Application.evtx", "evtx")
     other.coverage = Coverage(first="2024-01-01T00:00:00Z", last="2024-02-01T00:00:00Z")
     inputs = [*analysis.inputs, other]
-    whole = build_timeline(inputs, analysis.events, analysis.at)
+    whole = build_timeline(inputs, analysis.events, analysis.at_moment)
     assert whole is not None and len(whole.lanes) == 2
-    window = focus_window(analysis.events, analysis.at, None, whole.span)
+    window = focus_window(analysis.events, analysis.at_moment, None, whole.span)
     assert window is not None
-    close = build_timeline(inputs, analysis.events, analysis.at, None, window)
+    close = build_timeline(inputs, analysis.events, analysis.at_moment, None, window)
     assert close is not None and [lane.path for lane in close.lanes] == [LOG]
