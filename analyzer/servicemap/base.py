@@ -1,0 +1,34 @@
+"""What a service module of `analyzer.servicemap` declares: the certificates a service's
+configuration names (`ConfiguredCertificate`) and the shape of the module itself (`ServiceSource`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from analyzer.case import Case
+from analyzer.model import Evidence
+
+
+@dataclass(frozen=True)
+class ConfiguredCertificate:
+    """A certificate a service's configuration names."""
+
+    service: str  # an id of analyzer.knowledge.services
+    thumbprint: str | None  # 40 lower-case hex digits; None when the value is unreadable
+    stores: tuple[str, ...]  # the machine stores the service takes it from (lower case)
+    evidence: Evidence
+
+
+class ServiceSource(Protocol):
+    """One module per service family (httpsys.py, rdp.py, ...), listed in `SOURCES` of the
+    package: where the evidence names the service's certificates, and the events that say the
+    service failed to use one."""
+
+    # (provider, event id) per service id: the events that say the service could not use its
+    # certificate (beside Schannel 36870, which the correlation counts as failures)
+    FAILURE_EVENTS: dict[str, tuple[tuple[str, int], ...]]
+
+    def configured(self, case: Case) -> Sequence[ConfiguredCertificate]: ...

@@ -1,0 +1,37 @@
+"""HTTP.sys bindings (applicationHost.config, ``netsh http show sslcert``): ``iis`` when
+applicationHost.config holds the binding or netsh shows IIS's application id on it, else
+``http.sys`` (a binding whose owner is not identified)."""
+
+from __future__ import annotations
+
+from analyzer.case import Case
+from analyzer.knowledge import services as known
+from analyzer.model import Binding, Evidence
+from analyzer.servicemap.base import ConfiguredCertificate
+
+# HTTP.sys failures are recognised from the 36870's SSPI client process and HttpEvent 15021
+# (servicemap.services_in_case), not from service events of their own.
+FAILURE_EVENTS: dict[str, tuple[tuple[str, int], ...]] = {}
+
+
+def binding_service(binding: Binding) -> str:
+    app_id = (binding.app_id or "").strip("{} ").lower()
+    if binding.origin == "applicationHost.config" or app_id == known.IIS_APP_ID:
+        return known.IIS
+    return known.HTTP_SYS
+
+
+def configured(case: Case) -> list[ConfiguredCertificate]:
+    return [
+        ConfiguredCertificate(
+            binding_service(binding),
+            binding.certificate_hash,
+            ((binding.store or "my").lower(),),
+            Evidence(
+                f"SSL binding {binding.endpoint} uses certificate {binding.certificate_hash}",
+                binding.source,
+            ),
+        )
+        for binding in case.bindings
+        if binding.hash_valid and binding.certificate_hash
+    ]
