@@ -251,3 +251,22 @@ def test_no_dump_says_what_to_attach() -> None:
     analysis = analyse(winrm_input(error()))
     (found,) = by_id(analysis, "winrm-no-suitable-certificate")
     assert "certutil -v -store my" in found.summary and found.certificates == ()
+
+
+def test_winrm_plans_name_the_listener_and_iis_plans_keep_iis_manager() -> None:
+    analysis = run_analysis([TICKETS / "iis-and-winrm-same-machine"])
+    by_service = {d.service: d for d in analysis.diagnoses if d.kind == "fault"}
+    winrm_steps = [s.text for p in by_service["winrm"].remediation_plans for s in p.steps]
+    assert not any("IIS Manager, edit the site's https binding" in s for s in winrm_steps)
+    thumbprint = by_service["winrm"].certificates[0]
+    assert any(
+        s.startswith("winrm enumerate winrm/config/listener") and thumbprint in s
+        for s in winrm_steps
+    )
+    # a new certificate: the listener is pointed at it
+    assert any(s.startswith("winrm set winrm/config/Listener?") for s in winrm_steps)
+    assert by_service["winrm"].remediation == tuple(
+        s.text for s in by_service["winrm"].remediation_plans[0].steps
+    )
+    iis_steps = [s.text for p in by_service["iis"].remediation_plans for s in p.steps]
+    assert not any(s.startswith("winrm ") for s in iis_steps)
