@@ -166,3 +166,13 @@ def test_sniffed_as_winrm(name: str) -> None:
 def test_other_evidence_is_not_winrm() -> None:
     for other in ("netsh/sslcert-en.txt", "services/sc-qc-termservice.txt"):
         assert sniff(winrm.SPEC, EVIDENCE / other) == 0
+
+
+def test_an_error_number_takes_only_its_own_fault_message(tmp_path: Path) -> None:
+    text = (
+        "WSManFault\n    Message = first fault\n\nError number:  -2144108267 0x80338115\n\n\n"
+        "Error number:  -2144108267 0x80338115\nsecond text\n"
+    )
+    first, second = read_text(tmp_path, text).records(WinRmCommandError)
+    assert first.message == "first fault"
+    assert second.message == "second text"

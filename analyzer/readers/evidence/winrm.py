@@ -414,8 +414,13 @@ def _error(
 
 def _fault_message(lines: list[tuple[Line, str | None]], index: int) -> str | None:
     """The ``Message = ...`` of the WSManFault printed just above line ``index``."""
+    blank = 0
     for back in range(index - 1, max(index - 25, -1), -1):
-        match = _FAULT_MESSAGE.match(lines[back][0].text)
+        text = lines[back][0].text
+        blank += not text.strip()
+        if blank > 1 or _hresult(text) is not None:
+            return None  # past the fault this error number ends: another one's message
+        match = _FAULT_MESSAGE.match(text)
         if match is None:
             continue
         parts = [match.group("text").strip()]
