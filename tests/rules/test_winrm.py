@@ -122,7 +122,10 @@ def test_winrm_key_broken_ticket() -> None:
         "fault",
         "winrm",
     )
-    assert first.account == SYSTEM and first.explains_events
+    # the copied 36870 names its SSPI client process, SYSTEM (PID: 4): HTTP.sys, for WinRM
+    assert first.account == Account("NT AUTHORITY\\SYSTEM", "S-1-5-18", "event", False)
+    assert first.explains_events
+    assert analysis.context.service == "HTTP.sys (WinRM)"
     assert exit_code(analysis) == 1
     assert analysis_document(analysis)["correlation"]["services"] == ["winrm"]
 
@@ -143,6 +146,7 @@ def test_iis_and_winrm_failures_on_one_machine_get_one_diagnosis_per_service() -
     assert bound["0.0.0.0:443"] == iis.certificates[0]
     assert bound["0.0.0.0:5986"] == winrm.certificates[0]
     assert analysis_document(analysis)["correlation"]["services"] == ["iis", "winrm"]
+    assert analysis.context.service == "HTTP.sys (IIS, WinRM)"
 
 
 def test_near_miss_healthy_listener_beside_an_old_self_signed_certificate() -> None:
