@@ -20,7 +20,9 @@ meet, or cannot be told from the evidence:
   the name, or a match on the first label only, is not known; no name in the evidence: not known;
 - validity at the reference time (--at, the last 36870, the collection time, else the end of
   the attached logs): a day of slack, as everywhere (certificate dates carry no zone);
-- not self-signed: Issuer equal to Subject.
+- not self-signed: Issuer equal to Subject;
+- and, though the message does not list it, a private key: a certificate the dump shows without
+  key provider information serves no TLS.
 
 Revocation cannot be checked offline: it is said to be not checked, never assumed.
 
@@ -201,6 +203,13 @@ def self_signed_need(cert: Certificate) -> NeedState:
     return NeedState("not self-signed", MET, f"issued by {cert.issuer}")
 
 
+def key_need(cert: Certificate) -> NeedState:
+    """Not among the needs the message lists, but no certificate serves TLS without its key."""
+    if cert.key is None or cert.key.state == "no-key-info":
+        return NeedState("private key", UNMET, "the dump shows no private key for it")
+    return NeedState("private key", MET, "the dump shows its key provider information")
+
+
 def _dn(text: str) -> str:
     return ",".join(part.strip().lower() for part in text.split(","))
 
@@ -213,6 +222,7 @@ def needs_of(
         host_need(cert, hosts),
         validity_need(cert, when, when_text),
         self_signed_need(cert),
+        key_need(cert),
     ]
 
 

@@ -274,3 +274,12 @@ def test_winrm_plans_name_the_listener_and_iis_plans_keep_iis_manager() -> None:
     )
     iis_steps = [s.text for p in by_service["iis"].remediation_plans for s in p.steps]
     assert not any(s.startswith("winrm ") for s in iis_steps)
+
+
+def test_a_certificate_without_a_private_key_is_not_suitable() -> None:
+    keyless = cert("web01", key=None)
+    analysis = analyse(dump(keyless), winrm_input(error("web01.contoso.com")))
+    (found,) = by_id(analysis, "winrm-no-suitable-certificate")
+    (verdict,) = [e.text for e in found.evidence if e.text.startswith("CN=")]
+    assert verdict.endswith("unmet: private key: the dump shows no private key for it")
+    assert "misses at least one need" in found.summary
