@@ -75,6 +75,9 @@ def services_in_case(case: Case, failures: tuple[Event, ...]) -> tuple[str, ...]
     ) or bool(case.events_of(HTTP_EVENT, 15021))
     if http_sys_failed and not found & known.HTTP_SYS_SERVICES:
         found.add(known.HTTP_SYS)
+    # A module may name its service from other records too (WinRM: a winrm command's fault,
+    # which says its HTTPS listener does not exist: no HTTP.sys failure is WinRM's then).
+    found |= {s for source in SOURCES for s in getattr(source, "named", lambda _: ())(case)}
     return tuple(sorted(found))
 
 

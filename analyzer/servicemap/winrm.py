@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from analyzer.case import Case
 from analyzer.knowledge import services as known
-from analyzer.model import Evidence, WinRmListener
+from analyzer.model import Evidence, WinRmCommandError, WinRmListener
 from analyzer.servicemap.base import ConfiguredCertificate
 
 FAILURE_EVENTS: dict[str, tuple[tuple[str, int], ...]] = {}
@@ -65,3 +65,9 @@ def configured(case: Case) -> list[ConfiguredCertificate]:
             )
         )
     return out
+
+
+def named(case: Case) -> tuple[str, ...]:
+    """WinRM is named by a fault a pasted winrm command printed (0x80338115: no certificate for
+    the HTTPS listener), even when no listener is configured."""
+    return (known.WINRM,) if case.records(WinRmCommandError) else ()

@@ -4,6 +4,8 @@ never the WinRM service's NETWORK SERVICE), one diagnosis per service beside IIS
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from analyzer.case import Case
 from analyzer.cli.analyze_cmd import exit_code
 from analyzer.model import (
@@ -283,3 +285,14 @@ def test_a_certificate_without_a_private_key_is_not_suitable() -> None:
     (verdict,) = [e.text for e in found.evidence if e.text.startswith("CN=")]
     assert verdict.endswith("unmet: private key: the dump shows no private key for it")
     assert "misses at least one need" in found.summary
+
+
+def test_a_winrm_fault_names_winrm_but_takes_no_http_sys_failure() -> None:
+    """0x80338115 says WinRM has no HTTPS listener: a 36870 of HTTP.sys beside it is not
+    WinRM's, so a key fault explaining it is not given service winrm."""
+    web = cert("www", key=key(exportable=False, state="failed", tests=("encryption-failed",)))
+    system = replace(event(), sspi_process="SYSTEM (PID: 4)")
+    analysis = analyse(dump(web), winrm_input(error("web01.contoso.com")), log(system))
+    assert analysis.context.services == ("http.sys", "winrm")
+    (broken,) = by_id(analysis, "non-exportable-broken-keyset")
+    assert broken.service is None
