@@ -176,3 +176,18 @@ def test_an_error_number_takes_only_its_own_fault_message(tmp_path: Path) -> Non
     first, second = read_text(tmp_path, text).records(WinRmCommandError)
     assert first.message == "first fault"
     assert second.message == "second text"
+
+
+def test_wsman_table_after_powershell_column_warning(tmp_path: Path) -> None:
+    text = (
+        "   WSManConfig: Microsoft.WSMan.Management\\WSMan::localhost\\Listener\\Listener_1\n\n"
+        'WARNING: column "Type" does not fit into the display and was removed.\n\n'
+        "Name                           SourceOfValue   Value\n"
+        "----                           -------------   -----\n"
+        "Transport                                      HTTPS\n"
+        "Port                                           5986\n"
+        "CertificateThumbprint                          " + "AB" * 20 + "\n"
+    )
+    (listener,) = listeners(read_text(tmp_path, text))
+    assert (listener.transport, listener.port) == ("HTTPS", 5986)
+    assert listener.certificate_thumbprint == "ab" * 20

@@ -276,9 +276,16 @@ def _wsman_table(
     start = lines[index][0].number
     detail = _DETAIL_PATH.search(path)
     index += 1
-    while index < len(lines) and not lines[index][0].text.strip():
+    # The header row follows blank lines, and maybe PowerShell's `WARNING: column "Type" does not
+    # fit into the display and was removed.` (localized): the first row naming Name.
+    skipped = 0
+    while index < len(lines) and skipped < 6:
+        words = {w.lower() for w in lines[index][0].text.split()}
+        if "name" in words:
+            break
         index += 1
-    if index >= len(lines):
+        skipped += 1
+    if index >= len(lines) or skipped >= 6:
         return index
     header = lines[index][0].text
     columns = [(m.group(0).lower(), m.start()) for m in re.finditer(r"\S+", header)]
