@@ -44,8 +44,8 @@ IIS_APP_ID = "4dc3e181-e14b-4a21-b022-59fc669b0914"
 # (port 5986 by default: "Installation and configuration for Windows Remote Management",
 # https://learn.microsoft.com/windows/win32/winrm/installation-and-configuration-for-windows-remote-management),
 # so Schannel opens its key in lsass as LocalSystem, whatever account the WinRM service runs as
-# (sc qc WinRM: NetworkService). The application id netsh shows on that binding is not documented
-# by Microsoft; public netsh outputs of WinRM HTTPS listeners and configuration tools that
+# (what `sc qc WinRM` shows is the service's own account, not the key's reader). The application
+# id netsh shows on that binding is not documented by Microsoft; public netsh outputs of WinRM HTTPS listeners and configuration tools that
 # recreate WinRM's binding (Criteo's winrm-config cookbook) show this one. The listener's own
 # thumbprint and port identify the binding without it.
 WINRM_APP_ID = "afebb9ad-9b97-4a91-9ab5-daf4d59122f6"
@@ -116,8 +116,8 @@ SERVICES: dict[str, ServiceInfo] = {
         ServiceInfo(
             WINRM,
             "WinRM (HTTP.sys)",
-            # No SCM name: the WinRM service runs as NETWORK SERVICE, but its HTTPS key is opened
-            # by HTTP.sys as LocalSystem; its sc qc line must not stand for the key's account.
+            # No SCM name: whatever account the WinRM service runs as, its HTTPS key is opened by
+            # HTTP.sys as LocalSystem; its sc qc line must not stand for the key's account.
             (),
             "LocalSystem",
             "S-1-5-18",
