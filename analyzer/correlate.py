@@ -13,13 +13,20 @@ from datetime import datetime, timedelta, timezone
 from analyzer.case import Case
 from analyzer.knowledge.eventfields import EVENTLOG, HTTP_EVENT, RDP_SERVICES, SCHANNEL
 from analyzer.model import Certificate, Event, Evidence, InScope, OsInfo
-from analyzer.servicemap import SERVICE_FAILURE_EVENTS, failure_events, services_in_case
+from analyzer.servicemap import (
+    SERVICE_FAILURE_EVENTS,
+    configured_certificates,
+    failure_events,
+    services_in_case,
+)
 
 SERVER_AUTH = "1.3.6.1.5.5.7.3.1"
 ANY_PURPOSE = "2.5.29.37.0"
 SERVER_STORES = frozenset({"my", "webhosting"})
 # Certificate dates are local time without a zone, events are UTC: a day covers every offset.
 VALIDITY_SLACK = timedelta(days=1)
+# The services HTTP.sys serves, as the 36870 of "SYSTEM (PID: 4)" names them.
+HTTP_SYS_HOSTED = {"iis": "IIS", "winrm": "WinRM"}
 # With --at, the 36870 events of the binding attempt are those this close to it.
 AT_WINDOW = timedelta(minutes=30)
 
@@ -259,10 +266,13 @@ def _service(case: Case, failures: tuple[Event, ...]) -> tuple[str, tuple[Eviden
     """Name the service only where an event says so."""
     names: set[str] = set()
     evidence: list[Evidence] = []
+    # HTTP.sys serves IIS unless the configuration names other HTTP.sys services (WinRM HTTPS).
+    hosted = sorted({c.service for c in configured_certificates(case)} & HTTP_SYS_HOSTED.keys())
+    http_sys = f"HTTP.sys ({', '.join(HTTP_SYS_HOSTED[s] for s in hosted) or 'IIS'})"
     for event in failures:
         if event.sspi_process:
             process = event.sspi_process
-            name = "HTTP.sys (IIS)" if re.match(r"SYSTEM \(PID: 4\)", process) else process
+            name = http_sys if re.match(r"SYSTEM \(PID: 4\)", process) else process
             names.add(name)
             evidence.append(
                 Evidence(

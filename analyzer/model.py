@@ -414,6 +414,38 @@ class ServiceConfig:
     source: Source = field(default=Source(""), compare=False)
 
 
+@dataclass(frozen=True)
+class WinRmListener:
+    """One WinRM listener as ``winrm enumerate winrm/config/listener`` (``winrm e``, ``winrm get
+    winrm/config/listener?...``), ``Get-WSManInstance ... -Enumerate`` or the ``WSMan:`` drive
+    (``Get-ChildItem WSMan:\\localhost\\Listener\\Listener_<n>``) prints it."""
+
+    address: str | None  # "*", "IP:10.0.0.4"
+    transport: str | None  # "HTTP" | "HTTPS", upper case
+    port: int | None
+    hostname: str | None  # None: empty (the listener answers any name)
+    enabled: bool | None
+    certificate_thumbprint: str | None  # 40 lower-case hex; None when empty
+    # The text as printed when it is not a thumbprint (cut, or another value): shown, never used.
+    thumbprint_text: str | None = None
+    listening_on: tuple[str, ...] = ()
+    origin: str | None = None  # [Source="GPO"] / [Source="Compatibility"], as printed
+    form: str = "winrm"  # "winrm" | "get-wsmaninstance" | "wsman-drive"
+    source: Source = field(default=Source(""), compare=False)
+
+
+@dataclass(frozen=True)
+class WinRmCommandError:
+    """A WSManFault a pasted ``winrm`` command printed (``winrm quickconfig -transport:https``,
+    ``winrm create ...``): its error number and message as printed."""
+
+    code: str  # "0x80338115", lower-case hex digits after 0x
+    message: str | None  # the fault's Message text, joined from its wrapped lines
+    command: str | None = None  # the winrm command of the prompt line before it, when pasted
+    hostname: str | None = None  # a host name the output names (Hostname="..."), when it does
+    source: Source = field(default=Source(""), compare=False)
+
+
 # --------------------------------------------------------------------------- records
 
 

@@ -7,8 +7,9 @@ Ids are what ``diagnoses[].service`` and ``correlation.services[]`` hold (docs/a
 - ``http.sys``: an HTTP.sys binding whose owner is not identified (WinRM HTTPS, AD FS and any
   ``netsh http`` binding are HTTP.sys bindings too);
 - ``rdp``: Remote Desktop (TermService);
-- ``sqlserver``, ``winrm``, ``adfs``, ``exchange``: named here so the contract has them; no rule
-  reads their configuration yet.
+- ``winrm``: WinRM's HTTPS listener (``winrm enumerate winrm/config/listener``) and the HTTP.sys
+  binding WinRM makes for it: LocalSystem opens the key (`HTTP_SYS_SERVICES`);
+- ``sqlserver``, ``adfs``, ``exchange``: named here so the contract has them.
 
 Accounts: HTTP.sys loads the key in lsass as LocalSystem ("LocalSystem Account",
 https://learn.microsoft.com/windows/win32/services/localsystem-account). TermService runs in
@@ -38,6 +39,19 @@ EXCHANGE = "exchange"
 # IIS's application id on the HTTP.sys bindings it makes (appcmd / IIS Manager): the
 # "Application ID" netsh prints for a site binding ("netsh http" page's examples use it).
 IIS_APP_ID = "4dc3e181-e14b-4a21-b022-59fc669b0914"
+
+# WinRM over HTTPS: WinRM makes an HTTP.sys binding for its HTTPS listener's CertificateThumbprint
+# (port 5986 by default: "Installation and configuration for Windows Remote Management",
+# https://learn.microsoft.com/windows/win32/winrm/installation-and-configuration-for-windows-remote-management),
+# so Schannel opens its key in lsass as LocalSystem, whatever account the WinRM service runs as
+# (what `sc qc WinRM` shows is the service's own account, not the key's reader). The application
+# id netsh shows on that binding is not documented by Microsoft; public netsh outputs of WinRM HTTPS listeners and configuration tools that
+# recreate WinRM's binding (Criteo's winrm-config cookbook) show this one. The listener's own
+# thumbprint and port identify the binding without it.
+WINRM_APP_ID = "afebb9ad-9b97-4a91-9ab5-daf4d59122f6"
+WINRM_HTTPS_PORT = 5986
+# Services whose certificate is an HTTP.sys binding: Schannel opens the key as LocalSystem.
+HTTP_SYS_SERVICES = frozenset({IIS, HTTP_SYS, WINRM})
 
 # Where Remote Desktop names the certificate it uses for TLS: the RDP-Tcp listener's
 # SSLCertificateSHA1Hash (REG_BINARY, the thumbprint), as Microsoft's RDP troubleshooting page
@@ -102,7 +116,9 @@ SERVICES: dict[str, ServiceInfo] = {
         ServiceInfo(
             WINRM,
             "WinRM (HTTP.sys)",
-            ("winrm",),
+            # No SCM name: whatever account the WinRM service runs as, its HTTPS key is opened by
+            # HTTP.sys as LocalSystem; its sc qc line must not stand for the key's account.
+            (),
             "LocalSystem",
             "S-1-5-18",
             "https://learn.microsoft.com/windows/win32/services/localsystem-account",

@@ -103,7 +103,7 @@ def account_for(case: Case, correlation: Correlation, cert: Certificate) -> Acco
 def service_opener(case: Case, cert: Certificate) -> Account | None:
     """The account of the one non-HTTP.sys service ``cert`` is configured for, if that is all."""
     services = set(services_of(case, cert.thumbprint)) if cert.thumbprint else set()
-    if not services or services & {known.IIS, known.HTTP_SYS} or len(services) > 1:
+    if not services or services & known.HTTP_SYS_SERVICES or len(services) > 1:
         return None
     return service_account(case, services.pop())
 

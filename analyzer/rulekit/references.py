@@ -215,3 +215,33 @@ REG_ADD = Page(
     "reg add (Windows commands)",
     "https://learn.microsoft.com/windows-server/administration/windows-commands/reg-add",
 )
+# WinRM over HTTPS (issue 17). Support article (KB 2019527): WinRM HTTPS needs a local computer
+# Server Authentication certificate with a CN matching the host name, not expired, revoked or
+# self-signed; 0x80338115 ("Cannot create a WinRM listener on HTTPS because this machine does not
+# have an appropriate certificate...") and what to check in the certificate (Valid from / To, the
+# host name as Issued to or a SAN exactly, Server authentication EKU, This certificate is OK);
+# `winrm quickconfig -transport:https`, `winrm enumerate winrm/config/listener`.
+WINRM_HTTPS = Page(
+    "How to configure WINRM for HTTPS",
+    "https://learn.microsoft.com/troubleshoot/windows-client/system-management-components/configure-winrm-for-https",
+)
+# The listener's settings (Address, Transport, Port, Hostname, Enabled, URLPrefix,
+# CertificateThumbprint, ListeningOn); `winrm quickconfig -transport:https` makes the HTTPS
+# listener (port 5986).
+WINRM_CONFIGURATION = Page(
+    "Installation and configuration for Windows Remote Management",
+    "https://learn.microsoft.com/windows/win32/winrm/installation-and-configuration-for-windows-remote-management",
+)
+# The WSMan: drive's listener parameters of New-Item: Address, Transport, HostName, Port,
+# CertificateThumbPrint, Enabled, URLPrefix.
+WSMAN_LISTENER_PARAMETERS = Page(
+    "WSManProvidersListenerParameters Class (Microsoft.WSMan.Management)",
+    "https://learn.microsoft.com/dotnet/api/microsoft.wsman.management.wsmanproviderslistenerparameters",
+)
+# Creating an HTTPS listener for a given certificate: `winrm create
+# winrm/config/Listener?Address=*+Transport=HTTPS @{Hostname="...";CertificateThumbprint="..."}`
+# (Hostname: the name as it appears in the certificate; the thumbprint without spaces).
+WINRM_LISTENER_CREATE = Page(
+    "Configuration and Security (Windows Remote Management)",
+    "https://learn.microsoft.com/previous-versions/windows/it-pro/windows-server-2003/cc782312(v=ws.10)",
+)

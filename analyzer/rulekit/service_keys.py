@@ -36,7 +36,7 @@ from analyzer.servicemap import (
     services_of,
 )
 
-HTTP_SYS_SERVICES = frozenset({known.IIS, known.HTTP_SYS})
+HTTP_SYS_SERVICES = known.HTTP_SYS_SERVICES  # IIS, any netsh binding, WinRM HTTPS
 
 
 def only_other_services(case: Case, thumbprint: str | None) -> bool:

@@ -18,9 +18,11 @@ from dataclasses import replace
 
 from analyzer.case import Case
 from analyzer.correlate import Correlation
+from analyzer.knowledge import services as known
 from analyzer.model import Diagnosis
 from analyzer.rulekit import references as pages
 from analyzer.rulekit.references import Page
+from analyzer.rulekit.winrm import for_winrm
 from analyzer.servicemap import services_of
 
 # Services (as the correlation names them: an SSPI client process or a service name) that refuse
@@ -72,5 +74,10 @@ def with_services(
         named = sorted({s for t in diagnosis.certificates for s in services_of(case, t)})
         if not named and diagnosis.explains_events and len(correlation.services) == 1:
             named = list(correlation.services)
-        out.extend([replace(diagnosis, service=s) for s in named] or [diagnosis])
+        out.extend([_for_service(replace(diagnosis, service=s)) for s in named] or [diagnosis])
     return out
+
+
+def _for_service(diagnosis: Diagnosis) -> Diagnosis:
+    """The fix steps of the service the diagnosis is about (WinRM: its listener, not IIS)."""
+    return for_winrm(diagnosis) if diagnosis.service == known.WINRM else diagnosis

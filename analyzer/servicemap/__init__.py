@@ -6,7 +6,8 @@ service family is one module of this package declaring where its configuration n
 certificate and which events say it failed (`base.ServiceSource`), listed in `SOURCES`:
 
 - `httpsys`: SSL bindings (``iis`` or ``http.sys``);
-- `rdp`: Remote Desktop's RDP-Tcp listener and its 1057 / 1058 events.
+- `rdp`: Remote Desktop's RDP-Tcp listener and its 1057 / 1058 events;
+- `winrm`: WinRM's HTTPS listener (its HTTP.sys binding is named ``winrm`` by `httpsys`).
 
 HTTP.sys is also named by a 36870 whose SSPI client process is SYSTEM (PID: 4), or HttpEvent
 15021. Adding a service: its module here, one line in `SOURCES`, its data in
@@ -23,7 +24,7 @@ from analyzer.knowledge.eventfields import HTTP_EVENT
 from analyzer.knowledge.tokens import token_for
 from analyzer.knowledge.wellknown import fold
 from analyzer.model import Account, Event, ServiceConfig
-from analyzer.servicemap import httpsys, rdp
+from analyzer.servicemap import httpsys, rdp, winrm
 from analyzer.servicemap.base import ConfiguredCertificate, ServiceSource
 
 __all__ = [
@@ -39,7 +40,7 @@ __all__ = [
 ]
 
 # The service modules, in the order their certificates are listed.
-SOURCES: tuple[ServiceSource, ...] = (rdp, httpsys)
+SOURCES: tuple[ServiceSource, ...] = (rdp, httpsys, winrm)
 # The events that say a service failed to use its certificate (beside Schannel 36870, which the
 # correlation counts as `failures`): they widen exit code 4.
 SERVICE_FAILURE_EVENTS: dict[str, tuple[tuple[str, int], ...]] = {
@@ -72,8 +73,11 @@ def services_in_case(case: Case, failures: tuple[Event, ...]) -> tuple[str, ...]
     http_sys_failed = any(
         e.sspi_process and _SYSTEM_PROCESS.match(e.sspi_process) for e in failures
     ) or bool(case.events_of(HTTP_EVENT, 15021))
-    if http_sys_failed and not found & {known.IIS, known.HTTP_SYS}:
+    if http_sys_failed and not found & known.HTTP_SYS_SERVICES:
         found.add(known.HTTP_SYS)
+    # A module may name its service from other records too (WinRM: a winrm command's fault,
+    # which says its HTTPS listener does not exist: no HTTP.sys failure is WinRM's then).
+    found |= {s for source in SOURCES for s in getattr(source, "named", lambda _: ())(case)}
     return tuple(sorted(found))
 
 
