@@ -1,6 +1,7 @@
 """HTTP.sys bindings (applicationHost.config, ``netsh http show sslcert``): ``iis`` when
-applicationHost.config holds the binding or netsh shows IIS's application id on it, else
-``http.sys`` (a binding whose owner is not identified)."""
+applicationHost.config holds the binding or netsh shows IIS's application id on it, the service
+whose application id netsh shows (``known.HTTP_SYS_APP_IDS``: AD FS), else ``http.sys`` (a
+binding whose owner is not identified). Every one is opened by HTTP.sys as LocalSystem."""
 
 from __future__ import annotations
 
@@ -16,9 +17,9 @@ FAILURE_EVENTS: dict[str, tuple[tuple[str, int], ...]] = {}
 
 def binding_service(binding: Binding) -> str:
     app_id = (binding.app_id or "").strip("{} ").lower()
-    if binding.origin == "applicationHost.config" or app_id == known.IIS_APP_ID:
+    if binding.origin == "applicationHost.config":
         return known.IIS
-    return known.HTTP_SYS
+    return known.HTTP_SYS_APP_IDS.get(app_id, known.HTTP_SYS)
 
 
 def configured(case: Case) -> list[ConfiguredCertificate]:
@@ -31,6 +32,8 @@ def configured(case: Case) -> list[ConfiguredCertificate]:
                 f"SSL binding {binding.endpoint} uses certificate {binding.certificate_hash}",
                 binding.source,
             ),
+            http_sys=True,
+            role="SSL",
         )
         for binding in case.bindings
         if binding.hash_valid and binding.certificate_hash

@@ -1,14 +1,17 @@
 """Readers of the evidence beside certutil dumps and event logs: icacls, Process Monitor, netsh,
 applicationHost.config, PowerShell certificate listings, folder listings (dir, Get-ChildItem),
 process listings (tasklist /v, Get-Process -IncludeUserName), certificate files, registry values
-(reg query, Get-ItemProperty) and service accounts (sc qc, Win32_Service).
+(reg query, Get-ItemProperty), service accounts (sc qc, Win32_Service) AD FS's and Exchange's
+certificate listings (Get-AdfsCertificate, Get-AdfsSslCertificate, Get-ExchangeCertificate).
 
 Importing this package registers every one of them (the registry imports it, see
 `analyzer.readers.registry`)."""
 
 from analyzer.readers.evidence import (
+    adfs,
     certfile,
     dirlist,
+    exchange,
     getacl,
     icacls,
     iisconfig,
@@ -21,8 +24,10 @@ from analyzer.readers.evidence import (
 )
 
 __all__ = [
+    "adfs",
     "certfile",
     "dirlist",
+    "exchange",
     "getacl",
     "icacls",
     "iisconfig",
