@@ -24,7 +24,7 @@ from analyzer.servicemap import (
     service_account,
 )
 from analyzer.servicemap.adfs import event_thumbprints
-from fixtures.writers.evtx_writer import build_evtx
+from fixtures.writers.evtx_writer import EventSpec, build_evtx
 from fixtures.writers.tickets_adfs import (
     ADFSSRV_SID,
     FAILED_AT,
@@ -143,3 +143,26 @@ def test_event_viewer_text_and_csv_copies_of_133_name_the_thumbprint() -> None:
     events = failure_events(case, "adfs")
     assert len(events) == 2
     assert {t for e in events for t in event_thumbprints(e)} == {SIGNING_CERT.thumbprint}
+
+
+def test_prefilter_finds_ad_fs_1_601_among_other_events() -> None:
+    """AD FS 1.x logged 601 as Microsoft-Windows-ADFS ("Event ID 601 - Trust Policy and
+    Configuration": Section, Parameter, Thumbprint); its chunk is found by the provider scan."""
+    event = EventSpec(
+        "Microsoft-Windows-ADFS",
+        601,
+        FAILED_AT,
+        ["system.web/federation", "serviceCertificate", SIGNING_CERT.thumbprint.upper()],
+        level=2,
+        channel="Application",
+    )
+    noise = [
+        EventSpec("MSExchangeADTopology", 2080, FAILED_AT, ["noise"], channel="Application")
+        for _ in range(300)
+    ]
+    buf = build_evtx([event, *noise], records_per_chunk=60)
+    result = ReadResult("Application.evtx", "evtx")
+    read_evtx_bytes(buf, result, "evtx")
+    [found] = [e for e in result.events if e.event_id == 601]
+    assert found.data["Thumbprint"] == SIGNING_CERT.thumbprint.upper()
+    assert event_thumbprints(found) == (SIGNING_CERT.thumbprint,)
