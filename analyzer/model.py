@@ -446,6 +446,59 @@ class WinRmCommandError:
     source: Source = field(default=Source(""), compare=False)
 
 
+# --------------------------------------------------------------------------- AD FS, Exchange
+
+
+@dataclass(frozen=True)
+class AdfsCertificate:
+    """One certificate AD FS is configured with, as ``Get-AdfsCertificate`` lists it."""
+
+    certificate_type: str  # "Token-Signing" | "Token-Decrypting" | "Service-Communications" | ...
+    thumbprint: str | None  # 40 lower-case hex; the text as given when not ``hash_valid``
+    hash_valid: bool = True
+    is_primary: bool | None = None
+    store_location: str | None = None  # "LocalMachine" as printed; None: empty or not shown
+    store_name: str | None = None  # "My" as printed; None: empty or not shown
+    subject: str | None = None  # from the Certificate property's [Subject] part
+    source: Source = field(default=Source(""), compare=False)
+
+
+@dataclass(frozen=True)
+class AdfsSslCertificate:
+    """One HTTP.sys binding AD FS made for itself, as ``Get-AdfsSslCertificate`` lists it."""
+
+    host_name: str
+    port: int | None
+    certificate_hash: str | None  # 40 lower-case hex; the text as given when not ``hash_valid``
+    hash_valid: bool = True
+    source: Source = field(default=Source(""), compare=False)
+
+
+@dataclass(frozen=True)
+class AdfsProperty:
+    """One property of ``Get-AdfsProperties`` that the rules read (AutoCertificateRollover)."""
+
+    name: str
+    value: str
+    source: Source = field(default=Source(""), compare=False)
+
+
+@dataclass(frozen=True)
+class ExchangeCertificate:
+    """One certificate as ``Get-ExchangeCertificate`` lists it (Format-List or its table)."""
+
+    thumbprint: str | None  # 40 lower-case hex; the text as given when not ``hash_valid``
+    services: tuple[str, ...]  # upper case: "IIS", "SMTP", "IMAP", "POP", "UM", ...; () = None
+    hash_valid: bool = True
+    has_private_key: bool | None = None
+    status: str | None = None  # "Valid", "Invalid", "RevocationCheckFailure", ...
+    not_after: str | None = None  # as printed
+    subject: str | None = None
+    domains: tuple[str, ...] = ()  # CertificateDomains, lower case
+    form: str = "list"  # "list" | "table"
+    source: Source = field(default=Source(""), compare=False)
+
+
 # --------------------------------------------------------------------------- records
 
 

@@ -21,6 +21,16 @@ KERNEL_GENERAL = "Microsoft-Windows-Kernel-General"
 CAPI2 = "Microsoft-Windows-CAPI2"
 W3SVC = "Microsoft-Windows-IIS-W3SVC"
 RDP_SERVICES = "Microsoft-Windows-TerminalServices-RemoteConnectionManager"
+# AD FS (Windows Server 2012 R2 and later) logs as "AD FS" in the "AD FS/Admin" channel; AD FS
+# 2.0 as "AD FS 2.0" ("AD FS 2.0/Admin"); AD FS 1.x (Windows Server 2008) as
+# Microsoft-Windows-ADFS.
+ADFS = "AD FS"
+ADFS_2 = "AD FS 2.0"
+ADFS_1 = "Microsoft-Windows-ADFS"
+ADFS_CHANNELS = ("AD FS/Admin", "AD FS 2.0/Admin")
+# Exchange's transport services log to the Application log under these classic sources.
+EXCHANGE_TRANSPORT = "MSExchangeTransport"
+EXCHANGE_FRONTEND = "MSExchangeFrontEndTransport"
 
 # Provider names as logs spell them -> canonical name. Classic providers log under a short
 # "event source" name (HttpEvent logs as "HTTP" in EventSourceName, W3SVC as "W3SVC"; Windows
@@ -40,6 +50,12 @@ PROVIDER_ALIASES: dict[str, str] = {
     "w3svc": W3SVC,
     "microsoft-windows-terminalservices-remoteconnectionmanager": RDP_SERVICES,
     "termservice": RDP_SERVICES,
+    "ad fs": ADFS,
+    "ad fs 2.0": ADFS_2,
+    "microsoft-windows-adfs": ADFS_1,
+    "adfs": ADFS_1,
+    "msexchangetransport": EXCHANGE_TRANSPORT,
+    "msexchangefrontendtransport": EXCHANGE_FRONTEND,
 }
 
 # Wanted (provider, event id). Provider and id together, never the id alone.
@@ -53,6 +69,25 @@ WANTED: dict[str, frozenset[int]] = {
     # 1057: failed to create a self-signed RDP certificate; 1058: failed to replace it
     # (https://learn.microsoft.com/troubleshoot/azure/virtual-machines/windows/event-id-troubleshoot-vm-rdp-connecton).
     RDP_SERVICES: frozenset({1057, 1058}),
+    # 133: "During processing of the Federation Service configuration, the element '...' was
+    # found to have invalid data. The private key for the certificate that was configured could
+    # not be accessed." (AD FS 2.0 and later); AD FS 1.x wrote 601 ("Event ID 601 - Trust Policy
+    # and Configuration", https://technet.microsoft.com/library/cc734911(v=ws.10).aspx).
+    # 387: "AD FS detected that one or more of the certificates that are specified in the
+    # Federation Service weren't accessible to the service account that the AD FS Windows
+    # Service uses" ("AD FS troubleshooting - certificates",
+    # https://learn.microsoft.com/windows-server/identity/ad-fs/troubleshooting/ad-fs-tshoot-certs).
+    ADFS: frozenset({133, 387}),
+    ADFS_2: frozenset({133, 387}),
+    ADFS_1: frozenset({601}),
+    # 12014: "Microsoft Exchange could not find a certificate that contains the domain name %1
+    # in the personal store on the local computer. ... If this certificate exists, run
+    # Enable-ExchangeCertificate -Services SMTP to make sure that the Microsoft Exchange
+    # Transport service has access to the certificate key." 12013: "could not load the
+    # certificate with thumbprint of %1 from the personal store" ("MSExchangeTransport 12013",
+    # https://technet.microsoft.com/library/ff985435(v=exchg.141)).
+    EXCHANGE_TRANSPORT: frozenset({12013, 12014}),
+    EXCHANGE_FRONTEND: frozenset({12013, 12014}),
     EVENTLOG: frozenset({6005, 6006, 6008, 6009}),
     KERNEL_GENERAL: frozenset({12, 13}),
 }
@@ -109,6 +144,18 @@ POSITIONAL_NAMES: dict[tuple[str, int], tuple[str, ...]] = {
     # Access is denied."; Microsoft's RDP troubleshooting page); the name is ours.
     (RDP_SERVICES, 1057): ("Status",),
     (RDP_SERVICES, 1058): ("Status",),
+    # The values event 133's message lists after "The following are the values of the
+    # certificate:" (Element, Thumbprint, storeName, storeLocation, Federation Service identity);
+    # the names are ours. 601: "Section: %1 Parameter: %2 Thumbprint: %3" (its Microsoft page).
+    (ADFS, 133): ("Element", "Thumbprint", "StoreName", "StoreLocation", "ServiceIdentity"),
+    (ADFS_2, 133): ("Element", "Thumbprint", "StoreName", "StoreLocation", "ServiceIdentity"),
+    (ADFS_1, 601): ("Section", "Parameter", "Thumbprint"),
+    # 12014's insertion strings in its message's order: the domain name, the connector, the
+    # connector's FQDN parameter; 12013's one: the thumbprint (the names are ours).
+    (EXCHANGE_TRANSPORT, 12014): ("DomainName", "Connector", "Fqdn"),
+    (EXCHANGE_FRONTEND, 12014): ("DomainName", "Connector", "Fqdn"),
+    (EXCHANGE_TRANSPORT, 12013): ("Thumbprint",),
+    (EXCHANGE_FRONTEND, 12013): ("Thumbprint",),
     (W3SVC, 1003): ("UrlPrefix", "SiteId"),
     (W3SVC, 1004): ("UrlPrefix", "SiteId"),
     (W3SVC, 1007): ("UrlPrefix", "SiteId"),

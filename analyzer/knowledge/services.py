@@ -9,7 +9,13 @@ Ids are what ``diagnoses[].service`` and ``correlation.services[]`` hold (docs/a
 - ``rdp``: Remote Desktop (TermService);
 - ``winrm``: WinRM's HTTPS listener (``winrm enumerate winrm/config/listener``) and the HTTP.sys
   binding WinRM makes for it: LocalSystem opens the key (`HTTP_SYS_SERVICES`);
-- ``sqlserver``, ``adfs``, ``exchange``: named here so the contract has them.
+- ``sqlserver``: named here so the contract has them;
+- ``adfs``: AD FS (``adfssrv``): its HTTP.sys bindings (SSL, opened as LocalSystem) and its
+  token-signing, token-decrypting and service-communications certificates, whose keys its own
+  account reads (``analyzer.servicemap.adfs``);
+- ``exchange``: Exchange's certificates by the services they are enabled for
+  (``analyzer.servicemap.exchange``); the SMTP certificate's key is read by the Transport
+  service's account (Network Service).
 
 Accounts: HTTP.sys loads the key in lsass as LocalSystem ("LocalSystem Account",
 https://learn.microsoft.com/windows/win32/services/localsystem-account). TermService runs in
@@ -52,6 +58,31 @@ WINRM_APP_ID = "afebb9ad-9b97-4a91-9ab5-daf4d59122f6"
 WINRM_HTTPS_PORT = 5986
 # Services whose certificate is an HTTP.sys binding: Schannel opens the key as LocalSystem.
 HTTP_SYS_SERVICES = frozenset({IIS, HTTP_SYS, WINRM})
+# AD FS's application id on the HTTP.sys bindings it makes ("Users can't sign in by using AD FS
+# from inside the corporate network": "{5d89a20c-beab-4389-9447-324788eb944a} - AD FS App ID",
+# https://learn.microsoft.com/troubleshoot/windows-server/active-directory/ad-fs-tshoot-corpnet-sign-in).
+ADFS_APP_ID = "5d89a20c-beab-4389-9447-324788eb944a"
+# The SCM name of the AD FS service; Microsoft's page above grants `NT SERVICE\adfssrv` read on
+# the service-communications key, so the service's token holds that service SID beside its
+# logon account (often a gMSA, chosen at configuration: AD FS has no default account).
+ADFS_SERVICE = "adfssrv"
+ADFS_PAGE = (
+    "https://learn.microsoft.com/troubleshoot/windows-server/active-directory/"
+    "ad-fs-tshoot-corpnet-sign-in"
+)
+
+# Exchange: the Microsoft Exchange Transport service (MSExchangeTransport) runs as Network
+# Service, the Frontend Transport service (MSExchangeFrontEndTransport) as Local System
+# ("Overview of Exchange services on Exchange servers", security context column); both log
+# 12014 / 12013 for their SMTP certificate. OWA and ECP are IIS sites: HTTP.sys bindings.
+EXCHANGE_TRANSPORT_SERVICE = "msexchangetransport"
+EXCHANGE_FRONTEND_SERVICE = "msexchangefrontendtransport"
+EXCHANGE_PAGE = (
+    "https://learn.microsoft.com/exchange/plan-and-deploy/deployment-ref/services-overview"
+)
+
+# Application ids netsh shows on HTTP.sys bindings -> the service that made the binding.
+HTTP_SYS_APP_IDS: dict[str, str] = {IIS_APP_ID: IIS, ADFS_APP_ID: ADFS}
 
 # Where Remote Desktop names the certificate it uses for TLS: the RDP-Tcp listener's
 # SSLCertificateSHA1Hash (REG_BINARY, the thumbprint), as Microsoft's RDP troubleshooting page
@@ -72,9 +103,12 @@ class ServiceInfo:
     id: str
     display: str  # as the report says it
     service_names: tuple[str, ...]  # SCM key names (sc qc <name>, Win32_Service.Name), folded
-    default_account: str  # as sc qc prints the default StartName
+    default_account: str  # as sc qc prints the default StartName; "": none documented
     default_sid: str | None  # None: the account's SID depends on the instance
     page: str  # the Microsoft page naming that account
+    # The service SID (NT SERVICE\<name>) its process token holds beside its account, when a
+    # Microsoft page grants it on the key (AD FS); None: not relied on.
+    service_sid_of: str | None = None
 
 
 SERVICES: dict[str, ServiceInfo] = {
@@ -122,6 +156,15 @@ SERVICES: dict[str, ServiceInfo] = {
             "LocalSystem",
             "S-1-5-18",
             "https://learn.microsoft.com/windows/win32/services/localsystem-account",
+        ),
+        ServiceInfo(ADFS, "AD FS", (ADFS_SERVICE,), "", None, ADFS_PAGE, ADFS_SERVICE),
+        ServiceInfo(
+            EXCHANGE,
+            "Exchange Transport",
+            (EXCHANGE_TRANSPORT_SERVICE,),
+            "NT Authority\\NetworkService",
+            "S-1-5-20",
+            EXCHANGE_PAGE,
         ),
     )
 }

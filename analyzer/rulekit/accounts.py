@@ -19,11 +19,10 @@ from dataclasses import replace
 
 from analyzer.case import Case
 from analyzer.correlate import Correlation
-from analyzer.knowledge import services as known
 from analyzer.knowledge.tokens import LOCAL_SYSTEM_TOKEN, Token, token_for
 from analyzer.knowledge.wellknown import SYSTEM, fold
 from analyzer.model import Account, Certificate, Event, ProcessOwner
-from analyzer.servicemap import service_account, services_of
+from analyzer.servicemap import opened_by_http_sys, service_account, services_of
 
 LOCAL_SYSTEM = LOCAL_SYSTEM_TOKEN.account
 SYSTEM_PID = 4  # the kernel's System process: HTTP.sys
@@ -103,7 +102,7 @@ def account_for(case: Case, correlation: Correlation, cert: Certificate) -> Acco
 def service_opener(case: Case, cert: Certificate) -> Account | None:
     """The account of the one non-HTTP.sys service ``cert`` is configured for, if that is all."""
     services = set(services_of(case, cert.thumbprint)) if cert.thumbprint else set()
-    if not services or services & known.HTTP_SYS_SERVICES or len(services) > 1:
+    if not services or len(services) > 1 or opened_by_http_sys(case, cert.thumbprint or ""):
         return None
     return service_account(case, services.pop())
 

@@ -245,3 +245,52 @@ WINRM_LISTENER_CREATE = Page(
     "Configuration and Security (Windows Remote Management)",
     "https://learn.microsoft.com/previous-versions/windows/it-pro/windows-server-2003/cc782312(v=ws.10)",
 )
+
+# --------------------------------------------------------------------------- AD FS (issue 17)
+# Event 387 / 249: "Ensure that the AD FS service account has read permission to the private key
+# of all configured certificates"; the token-signing / token-decrypting certificates' keys are
+# read by the AD FS service account.
+ADFS_CERT_TROUBLESHOOTING = Page(
+    "AD FS troubleshooting - certificates",
+    "https://learn.microsoft.com/windows-server/identity/ad-fs/troubleshooting/ad-fs-tshoot-certs",
+)
+# AD FS's application id on its HTTP.sys bindings ({5d89a20c-...}); read access for
+# `NT SERVICE\adfssrv` on the service-communications certificate's private key.
+ADFS_CORPNET = Page(
+    "AD FS troubleshooting - users can't sign in from inside the corporate network",
+    "https://learn.microsoft.com/windows-server/identity/ad-fs/troubleshooting/ad-fs-tshoot-corpnet",
+)
+# AutoCertificateRollover: AD FS generates and renews the token-signing and token-decrypting
+# certificates itself; Get-AdfsProperties shows whether it does.
+ADFS_TS_TD_CERTS = Page(
+    "Obtain and configure TS and TD certificates for AD FS",
+    "https://learn.microsoft.com/windows-server/identity/ad-fs/operations/configure-ts-td-certs-ad-fs",
+)
+
+# --------------------------------------------------------------------------- Exchange (issue 17)
+# Security context per Exchange service: Microsoft Exchange Transport (MSExchangeTransport)
+# Network Service, Frontend Transport (MSExchangeFrontEndTransport) Local System.
+EXCHANGE_SERVICES = Page(
+    "Overview of Exchange services on Exchange servers",
+    "https://learn.microsoft.com/exchange/plan-and-deploy/deployment-ref/services-overview",
+)
+# 12013's text: "If the certificate with this thumbprint still exists in the personal store, run
+# Enable-ExchangeCertificate <thumbprint> -Services SMTP"; 12014's text (the same advice) is
+# quoted from the event itself.
+EXCHANGE_12013 = Page(
+    "MSExchangeTransport 12013 (Exchange Server 2010 events)",
+    "https://technet.microsoft.com/library/ff985435(v=exchg.141)",
+)
+ENABLE_EXCHANGE_CERTIFICATE = Page(
+    "Enable-ExchangeCertificate (Exchange PowerShell)",
+    "https://learn.microsoft.com/powershell/module/exchange/enable-exchangecertificate",
+)
+# The receive connectors and their Fqdn (the name 12014 says no certificate holds).
+GET_RECEIVE_CONNECTOR = Page(
+    "Get-ReceiveConnector (Exchange PowerShell)",
+    "https://learn.microsoft.com/powershell/module/exchange/get-receiveconnector",
+)
+SET_RECEIVE_CONNECTOR = Page(
+    "Set-ReceiveConnector (Exchange PowerShell)",
+    "https://learn.microsoft.com/powershell/module/exchange/set-receiveconnector",
+)

@@ -8,6 +8,7 @@ confidence). KSP keys normally pass only a signature test: that is not this faul
 
 from __future__ import annotations
 
+from analyzer.knowledge.services import ADFS
 from analyzer.model import Certificate, Confidence, Diagnosis, FixPlan, Key, Kind
 from analyzer.rulekit import references as pages
 from analyzer.rulekit import remedies
@@ -21,6 +22,14 @@ from analyzer.rulekit.evidence import (
 )
 from analyzer.rulekit.keys import is_csp, is_ksp
 from analyzer.rulekit.registry import Need, Rule, RuleContext, register
+from analyzer.servicemap import failure_events
+from analyzer.servicemap.adfs import event_thumbprints
+from analyzer.servicemap.adfs import roles_of as adfs_roles
+
+# AD FS roles whose certificate wants a CSP key with KeySpec 1 ("AD FS and certificate KeySpec
+# property information": KeySpec 0 is "SSL certificate only"); AD FS-generated (auto-rollover)
+# certificates are not in the machine store's dumps as the administrator's own.
+ADFS_CSP_ROLES = frozenset({"Token-Signing", "Token-Decrypting", "Service-Communications"})
 
 
 def signature_only(key: Key) -> bool:
@@ -66,7 +75,10 @@ class KeySpecSignature(Rule):
     scenario = 3
     fires_when = (
         "a server certificate (Server Authentication EKU or none) with `KeySpec = 2`; or, without "
-        "-v, a CSP key whose only test is `Signature test passed` (medium)"
+        "-v, a CSP key whose only test is `Signature test passed` (medium); not for a "
+        "certificate AD FS uses only for token signing (AD FS's KeySpec page); an AD FS "
+        "token-signing, token-decrypting or service-communications certificate (service `adfs`) "
+        "whose key is a CNG key, KeySpec 0 (medium; high with an AD FS event naming it)"
     )
     needs = frozenset({Need.PFX, Need.ELEVATION})
     references = (
@@ -84,6 +96,11 @@ class KeySpecSignature(Rule):
         for cert in candidate_certificates(context.case.certificates, unidentified=True):
             key = cert.key
             if key is None:
+                continue
+            roles = set(adfs_roles(context.case, cert.thumbprint)) if cert.thumbprint else set()
+            if roles == {"Token-Signing"}:
+                # AD FS's KeySpec page: "using a value of 2 for a certificate other than the
+                # token signing certificate" is the misconfiguration; a signing-only key signs.
                 continue
             if key.keyspec == 2:
                 confidence = Confidence.HIGH
@@ -128,6 +145,65 @@ class KeySpecSignature(Rule):
                         "(AT_SIGNATURE); Schannel needs a key-exchange key (KeySpec 1, or 0 for "
                         "a CNG key)."
                     ),
+                )
+            )
+        out.extend(self.adfs_cng(context))
+        return out
+
+    def adfs_cng(self, context: RuleContext) -> list[Diagnosis]:
+        """AD FS's KeySpec page: KeySpec 0 (a CNG key) is the recommended use for the SSL
+        certificate only; the token-signing, token-decrypting and service-communications
+        certificates want a CSP key with KeySpec 1. AD FS-generated (auto-rollover)
+        certificates are AD FS's own and are not judged."""
+        out = []
+        for cert in context.case.certificates:
+            key = cert.key
+            if key is None or not cert.thumbprint or cert.user_store is True or not is_ksp(key):
+                continue
+            roles = sorted(set(adfs_roles(context.case, cert.thumbprint)) & ADFS_CSP_ROLES)
+            if not roles:
+                continue
+            events = [
+                e
+                for e in failure_events(context.case, ADFS)
+                if cert.thumbprint in event_thumbprints(e)
+            ]
+            quotes = key_quotes(key)
+            reason = (
+                "AD FS's KeySpec page recommends KeySpec 0 (a CNG key) for the SSL certificate "
+                f"only; this {', '.join(roles)} certificate's key is a KSP (CNG) key"
+            ) + (
+                f"; AD FS {events[0].event_id} says it could not use this certificate's key"
+                if events
+                else "; no AD FS event in the case names it"
+            )
+            out.append(
+                self.diagnosis(
+                    label(cert),
+                    title=f"AD FS {', '.join(roles)} certificate with a CNG key: {label(cert)}",
+                    confidence=Confidence.HIGH if events else Confidence.MEDIUM,
+                    confidence_reason=reason,
+                    certificates=(cert.thumbprint,),
+                    events=tuple(e.source for e in events[:10]),
+                    evidence=(
+                        cert_evidence(
+                            cert, "a CNG (KSP) key, KeySpec 0", "\n".join(quotes), "keyspec"
+                        ),
+                    ),
+                    plans=(
+                        remedies.with_pfx_plan(
+                            cert, "the original PFX and its password are at hand"
+                        ),
+                        remedies.new_certificate_plan(cert, "no PFX: a new certificate, CSP key"),
+                    ),
+                    references=(pages.ADFS_KEYSPEC, pages.KEY_PROV_INFO, pages.CERTUTIL),
+                    explains_events=bool(events),
+                    summary=(
+                        f"{label(cert)} is AD FS's {', '.join(roles)} certificate and its key is "
+                        "a CNG key (KeySpec 0); AD FS's KeySpec page wants KeySpec 1 (a CSP key, "
+                        "AT_KEYEXCHANGE) for every AD FS certificate but the SSL one."
+                    ),
+                    service=ADFS,
                 )
             )
         return out

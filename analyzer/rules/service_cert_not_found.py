@@ -16,13 +16,16 @@ every store is covered by a machine-store dump: a store nobody dumped proves not
 
 from __future__ import annotations
 
-from analyzer.knowledge.services import display
+from analyzer.knowledge.services import RDP, display
 from analyzer.model import Confidence, Diagnosis, Evidence, FixPlan, Kind
 from analyzer.rulekit import references as pages
 from analyzer.rulekit import remedies
 from analyzer.rulekit.registry import Need, Rule, RuleContext, register
 from analyzer.rulekit.service_keys import restart_step, service_certificates, service_failure_events
 from analyzer.servicemap import failure_events
+
+# The services whose fallback and stores this rule describes: Remote Desktop.
+FALLBACK_SERVICES = frozenset({RDP})
 
 
 @register
@@ -47,6 +50,8 @@ class ServiceCertNotFound(Rule):
         out = []
         for item in service_certificates(context.case):
             configured = item.configured
+            if configured.service not in FALLBACK_SERVICES:
+                continue  # its texts and plans are Remote Desktop's (AD FS, Exchange: not here)
             thumbprint = configured.thumbprint
             if item.found or thumbprint is None or len(item.covered) < len(configured.stores):
                 continue

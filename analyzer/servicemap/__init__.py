@@ -7,7 +7,9 @@ certificate and which events say it failed (`base.ServiceSource`), listed in `SO
 
 - `httpsys`: SSL bindings (``iis`` or ``http.sys``);
 - `rdp`: Remote Desktop's RDP-Tcp listener and its 1057 / 1058 events;
-- `winrm`: WinRM's HTTPS listener (its HTTP.sys binding is named ``winrm`` by `httpsys`).
+- `winrm`: WinRM's HTTPS listener (its HTTP.sys binding is named ``winrm`` by `httpsys`);
+- `adfs`: AD FS's certificates by role and its SSL bindings, its 133 / 387 / 601 events;
+- `exchange`: the certificates Exchange has enabled for SMTP, its transport 12014 / 12013.
 
 HTTP.sys is also named by a 36870 whose SSPI client process is SYSTEM (PID: 4), or HttpEvent
 15021. Adding a service: its module here, one line in `SOURCES`, its data in
@@ -24,7 +26,7 @@ from analyzer.knowledge.eventfields import HTTP_EVENT
 from analyzer.knowledge.tokens import token_for
 from analyzer.knowledge.wellknown import fold
 from analyzer.model import Account, Event, ServiceConfig
-from analyzer.servicemap import httpsys, rdp, winrm
+from analyzer.servicemap import adfs, exchange, httpsys, rdp, winrm
 from analyzer.servicemap.base import ConfiguredCertificate, ServiceSource
 
 __all__ = [
@@ -33,6 +35,8 @@ __all__ = [
     "ConfiguredCertificate",
     "configured_certificates",
     "failure_events",
+    "key_not_checked",
+    "opened_by_http_sys",
     "service_account",
     "service_config",
     "services_in_case",
@@ -40,7 +44,7 @@ __all__ = [
 ]
 
 # The service modules, in the order their certificates are listed.
-SOURCES: tuple[ServiceSource, ...] = (rdp, httpsys, winrm)
+SOURCES: tuple[ServiceSource, ...] = (rdp, httpsys, winrm, adfs, exchange)
 # The events that say a service failed to use its certificate (beside Schannel 36870, which the
 # correlation counts as `failures`): they widen exit code 4.
 SERVICE_FAILURE_EVENTS: dict[str, tuple[tuple[str, int], ...]] = {
@@ -54,10 +58,34 @@ def configured_certificates(case: Case) -> tuple[ConfiguredCertificate, ...]:
     return tuple(c for source in SOURCES for c in source.configured(case))
 
 
+def key_not_checked(case: Case) -> list[tuple[str, str]]:
+    """(what, why) for each configured certificate whose key ACL is not checked for its
+    service's account (`ConfiguredCertificate.not_checked`)."""
+    return sorted(
+        {
+            (
+                f"{known.display(c.service)} {c.role or 'certificate'} {c.thumbprint}: key permissions",
+                c.not_checked,
+            )
+            for c in configured_certificates(case)
+            if c.not_checked
+        }
+    )
+
+
 def services_of(case: Case, thumbprint: str) -> tuple[str, ...]:
     """The services whose configuration names this certificate, in id order."""
     return tuple(
         sorted({c.service for c in configured_certificates(case) if c.thumbprint == thumbprint})
+    )
+
+
+def opened_by_http_sys(case: Case, thumbprint: str) -> bool:
+    """Some configuration uses this certificate through an HTTP.sys binding (LocalSystem)."""
+    return any(
+        c.http_sys or c.service in known.HTTP_SYS_SERVICES
+        for c in configured_certificates(case)
+        if c.thumbprint == thumbprint
     )
 
 
@@ -102,6 +130,6 @@ def service_account(case: Case, service: str) -> Account | None:
             config.start_name, token_for(config.start_name).user_sid, "service-config", False
         )
     info = known.SERVICES.get(service)
-    if info is None:
-        return None
+    if info is None or not info.default_account:
+        return None  # no documented default (AD FS: the account chosen at configuration)
     return Account(token_for(info.default_account).account, info.default_sid, "default", True)

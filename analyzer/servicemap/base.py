@@ -20,6 +20,13 @@ class ConfiguredCertificate:
     thumbprint: str | None  # 40 lower-case hex digits; None when the value is unreadable
     stores: tuple[str, ...]  # the machine stores the service takes it from (lower case)
     evidence: Evidence
+    # The service uses it through an HTTP.sys binding: Schannel opens its key in lsass as
+    # LocalSystem, whatever account the service runs as (IIS, AD FS's SSL bindings).
+    http_sys: bool = False
+    role: str | None = None  # what the service uses it for (AD FS: "Token-Signing", ...)
+    # Why its key's ACL is not checked for the service's account (the key is not in the machine
+    # store: AD FS's auto-rollover certificates); None: it is checked.
+    not_checked: str | None = None
 
 
 class ServiceSource(Protocol):

@@ -1,7 +1,9 @@
 """HTTP.sys bindings (applicationHost.config, ``netsh http show sslcert``): ``iis`` when
 applicationHost.config holds the binding or netsh shows IIS's application id on it; ``winrm`` when
 netsh shows WinRM's application id, or the binding is the one of a WinRM HTTPS listener (its
-CertificateThumbprint on its port); else ``http.sys`` (a binding whose owner is not identified)."""
+CertificateThumbprint on its port); the service whose application id netsh shows
+(``known.HTTP_SYS_APP_IDS``: AD FS); else ``http.sys`` (a binding whose owner is not identified).
+Every one is opened by HTTP.sys as LocalSystem."""
 
 from __future__ import annotations
 
@@ -26,13 +28,13 @@ def binding_service(
 ) -> str:
     """``winrm_endpoints``: (thumbprint, port) of the case's WinRM HTTPS listeners."""
     app_id = (binding.app_id or "").strip("{} ").lower()
-    if binding.origin == "applicationHost.config" or app_id == known.IIS_APP_ID:
+    if binding.origin == "applicationHost.config":
         return known.IIS
     if app_id == known.WINRM_APP_ID:
         return known.WINRM
     if (binding.certificate_hash, binding_port(binding)) in winrm_endpoints:
         return known.WINRM
-    return known.HTTP_SYS
+    return known.HTTP_SYS_APP_IDS.get(app_id, known.HTTP_SYS)
 
 
 def configured(case: Case) -> list[ConfiguredCertificate]:
@@ -46,6 +48,8 @@ def configured(case: Case) -> list[ConfiguredCertificate]:
                 f"SSL binding {binding.endpoint} uses certificate {binding.certificate_hash}",
                 binding.source,
             ),
+            http_sys=True,
+            role="SSL",
         )
         for binding in case.bindings
         if binding.hash_valid and binding.certificate_hash

@@ -1,15 +1,18 @@
 """Readers of the evidence beside certutil dumps and event logs: icacls, Process Monitor, netsh,
 applicationHost.config, PowerShell certificate listings, folder listings (dir, Get-ChildItem),
 process listings (tasklist /v, Get-Process -IncludeUserName), certificate files, registry values
-(reg query, Get-ItemProperty), service accounts (sc qc, Win32_Service) and WinRM listeners and
-faults (winrm enumerate, the WSMan: drive, winrm quickconfig).
+(reg query, Get-ItemProperty), service accounts (sc qc, Win32_Service), WinRM listeners and
+faults (winrm enumerate, the WSMan: drive, winrm quickconfig), AD FS's and Exchange's
+certificate listings (Get-AdfsCertificate, Get-AdfsSslCertificate, Get-ExchangeCertificate).
 
 Importing this package registers every one of them (the registry imports it, see
 `analyzer.readers.registry`)."""
 
 from analyzer.readers.evidence import (
+    adfs,
     certfile,
     dirlist,
+    exchange,
     getacl,
     icacls,
     iisconfig,
@@ -23,8 +26,10 @@ from analyzer.readers.evidence import (
 )
 
 __all__ = [
+    "adfs",
     "certfile",
     "dirlist",
+    "exchange",
     "getacl",
     "icacls",
     "iisconfig",

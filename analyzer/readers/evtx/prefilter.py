@@ -49,10 +49,16 @@ def _utf16(name: str) -> bytes:
 # "HTTP" sits beside it).
 SCHANNEL = "Schannel"
 MANIFEST_PREFIX = "Microsoft-Windows-"
-MANIFEST_PROVIDERS = ("HttpEvent", "IIS-W3SVC", "TerminalServices-RemoteConnectionManager")
+MANIFEST_PROVIDERS = ("HttpEvent", "IIS-W3SVC", "TerminalServices-RemoteConnectionManager", "ADFS")
 # CAPI2 70 is written only to the CAPI2 Operational log, whose channel name every chunk holds.
 CAPI2 = "CAPI2"
 CAPI2_CHANNEL = _needle("Microsoft-Windows-CAPI2/Operational")
+# Exchange's classic transport sources (Application log): "MSEx" before the pivot letter.
+EXCHANGE_PROVIDERS = ("MSExchangeTransport", "MSExchangeFrontEndTransport")
+EXCHANGE_HEAD = "MSEx"
+# AD FS's own logs ("AD FS/Admin", AD FS 2.0's "AD FS 2.0/Admin") hold only AD FS events, under
+# provider names without the pivot letter ("AD FS"): such a log is small and read whole.
+WHOLE_LOG_CHANNELS: tuple[bytes, ...] = (_needle("AD FS/Admin"), _needle("AD FS 2.0/Admin"))
 
 # A boot writes Kernel-General 12 (Windows 7 / 2008 R2 on) and EventLog 6009, whose data
 # carries the kernel type "Multiprocessor Free" / "Uniprocessor Free".
@@ -122,6 +128,8 @@ def finding_search(capi2_log: bool) -> FindingSearch:
         + kernel
         + b"))|("
         + data_tail
+        + b")|("
+        + b"|".join(_utf16(name[len(EXCHANGE_HEAD) + 1 :]) for name in EXCHANGE_PROVIDERS)
         + b"))"
     )
     literals = (
@@ -129,10 +137,17 @@ def finding_search(capi2_log: bool) -> FindingSearch:
         *((f"{MANIFEST_PREFIX}{name}".encode("utf-16-le"), False) for name in names),
         (BOOT_PROVIDER.encode("utf-16-le"), True),
         (BOOT_DATA.encode("utf-16-le"), True),
+        *((name.encode("utf-16-le"), False) for name in EXCHANGE_PROVIDERS),
     )
     return FindingSearch(
         re.compile(pattern),
-        (schannel_head, manifest_head, manifest_head, data_head),
+        (
+            schannel_head,
+            manifest_head,
+            manifest_head,
+            data_head,
+            EXCHANGE_HEAD.encode("utf-16-le"),
+        ),
         frozenset({3, 4}),
         literals,
     )

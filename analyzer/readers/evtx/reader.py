@@ -38,6 +38,7 @@ from analyzer.readers.evtx.layout import (
 from analyzer.readers.evtx.prefilter import (
     BOOT_COMPANION,
     CAPI2_CHANNEL,
+    WHOLE_LOG_CHANNELS,
     ChunkHits,
     chunks_with,
     finding_search,
@@ -289,7 +290,7 @@ def read_evtx_bytes(buf: bytes, result: ReadResult, engine: str, *, prefilter: b
         return
     _note_layout(result, layout)
     run = _Run(buf, layout, engine, result)
-    if prefilter:
+    if prefilter and not holds(buf, run.newest, WHOLE_LOG_CHANNELS):
         capi2_log = holds(buf, run.newest, (CAPI2_CHANNEL,))
         search = finding_search(capi2_log)
         hits = chunks_with(buf, layout, search)
