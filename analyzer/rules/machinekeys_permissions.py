@@ -16,8 +16,8 @@ such a certificate is never judged for LocalSystem.
 
 from __future__ import annotations
 
+from analyzer.knowledge import services as known
 from analyzer.knowledge.access import DENIED
-from analyzer.knowledge.services import display
 from analyzer.knowledge.wellknown import SYSTEM
 from analyzer.model import Confidence, Diagnosis, Kind
 from analyzer.rulekit import references as pages
@@ -39,7 +39,9 @@ from analyzer.rulekit.service_keys import (
     grant_read_steps,
     key_denials,
     only_other_services,
-    service_failure_events,
+    service_failure_sources,
+    service_label,
+    service_pages,
 )
 
 # HTTP.sys's own diagnoses cite what they rest on; NETWORK SERVICE is the Remote Desktop half's.
@@ -66,11 +68,19 @@ class MachineKeysPermissions(Rule):
         "ACCESS DENIED on the key file for that process; low-confidence runner-up of "
         "`non-exportable-broken-keyset` while access is not known; for Remote Desktop (service "
         "`rdp`), the configured certificate's key ACL does not let TermService's account "
-        "(NETWORK SERVICE) read it"
+        "(NETWORK SERVICE) read it; for SQL Server (service `sqlserver`, per instance), the "
+        "configured certificate's key ACL does not let the instance's service account (by "
+        "default NT SERVICE\\MSSQLSERVER / NT SERVICE\\MSSQL$<instance>) read it"
     )
     needs = frozenset({Need.ELEVATION})
     asks = frozenset({Question.KEY_ACLS, Question.CAPI2_LOG, Question.PROCMON})
-    references = (*HTTP_SYS_PAGES, pages.NETWORK_SERVICE_ACCOUNT)
+    references = (
+        *HTTP_SYS_PAGES,
+        pages.NETWORK_SERVICE_ACCOUNT,
+        pages.SQL_33565,
+        pages.SQL_CERTIFICATE_REQUIREMENTS,
+        pages.SQL_SERVICE_ACCOUNTS,
+    )
 
     def check(self, context: RuleContext) -> list[Diagnosis]:
         out = []
@@ -142,17 +152,20 @@ class MachineKeysPermissions(Rule):
     def service_denial(self, context: RuleContext, denial: KeyDenial) -> Diagnosis:
         """A service other than HTTP.sys whose account cannot read its certificate's key."""
         cert, account = denial.cert, denial.account
-        failures = service_failure_events(context.case, context.correlation, denial.service)
-        sources = tuple(e.source for e in failures[:10])
+        failures = service_failure_sources(context.case, context.correlation, denial.service)
+        sources = tuple(failures[:10])
         who = f"{account.name}" + (" (the service's documented default)" if account.assumed else "")
+        name = service_label(denial.service, denial.instance)
         return self.diagnosis(
             label(cert),
-            title=f"{display(denial.service)} cannot open the private key: {label(cert)}",
+            title=f"{name} cannot open the private key: {label(cert)}",
             confidence=Confidence.HIGH if failures else Confidence.MEDIUM,
             confidence_reason=(
                 f"the key's ACL does not let {account.name} read it"
                 + (
                     "; the service's failure events agree"
+                    if denial.service != known.SQL_SERVER
+                    else "; the service's failure events or ERRORLOG lines agree"
                     if failures
                     else "; no failure event of the service in the case"
                 )
@@ -163,10 +176,10 @@ class MachineKeysPermissions(Rule):
             plans=remedies.single(*grant_read_steps(denial)),
             explains_events=bool(failures),
             summary=(
-                f"{display(denial.service)} runs as {who}, which cannot read the private key of "
+                f"{name} runs as {who}, which cannot read the private key of "
                 f"{label(cert)}, the certificate it is configured with."
             ),
             service=denial.service,
             account=account,
-            references=(pages.NETWORK_SERVICE_ACCOUNT, pages.SCHANNEL_EVENT_CAUSES, pages.ICACLS),
+            references=service_pages(denial.service),
         )

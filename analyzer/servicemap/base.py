@@ -20,6 +20,8 @@ class ConfiguredCertificate:
     thumbprint: str | None  # 40 lower-case hex digits; None when the value is unreadable
     stores: tuple[str, ...]  # the machine stores the service takes it from (lower case)
     evidence: Evidence
+    # the instance of a service that has several (SQL Server: MSSQLSERVER, SALES); None: one
+    instance: str | None = None
 
 
 class ServiceSource(Protocol):
