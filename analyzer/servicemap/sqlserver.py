@@ -114,10 +114,10 @@ def configured(case: Case) -> list[ConfiguredCertificate]:
         for line in case.records(SqlCertificateEvent):
             if line.number != number or line.thumbprint is None:
                 continue
-            instance = line.instance or _only_instance(case)
-            if instance is None or instance in registry_instances:
+            named = line.instance or _only_instance(case)
+            if named is None or named in registry_instances:
                 continue
-            logged.setdefault((instance, line.thumbprint), line)
+            logged.setdefault((named, line.thumbprint), line)
     for (instance, thumbprint), line in sorted(logged.items()):
         out.append(
             ConfiguredCertificate(
