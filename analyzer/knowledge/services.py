@@ -7,8 +7,9 @@ Ids are what ``diagnoses[].service`` and ``correlation.services[]`` hold (docs/a
 - ``http.sys``: an HTTP.sys binding whose owner is not identified (WinRM HTTPS, AD FS and any
   ``netsh http`` binding are HTTP.sys bindings too);
 - ``rdp``: Remote Desktop (TermService);
-- ``sqlserver``, ``winrm``, ``adfs``, ``exchange``: named here so the contract has them; no rule
-  reads their configuration yet.
+- ``sqlserver``: SQL Server's Database Engine, per instance (``MSSQLSERVER``, ``MSSQL$<name>``);
+- ``winrm``, ``adfs``, ``exchange``: named here so the contract has them; no rule reads their
+  configuration yet.
 
 Accounts: HTTP.sys loads the key in lsass as LocalSystem ("LocalSystem Account",
 https://learn.microsoft.com/windows/win32/services/localsystem-account). TermService runs in

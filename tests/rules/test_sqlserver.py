@@ -224,3 +224,28 @@ def test_sql_server_is_strict_only_without_an_http_sys_service_beside_it() -> No
     sql = errorlog(line(26014, cert("sql01").thumbprint))
     assert strict_service(correlate(Case.from_results([sql]))) is not None
     assert strict_service(correlate(Case.from_results([]))) is None
+
+
+def test_an_expired_configured_certificate_is_a_fault_only_when_sql_server_logged_a_failure() -> (
+    None
+):
+    expired = cert(
+        "sql01",
+        not_before="1/14/2023 9:12 AM",
+        not_after="1/14/2025 9:22 AM",
+        valid_from="2023-01-14T09:12:00",
+        valid_to="2025-01-14T09:22:00",
+    )
+    assert expired.thumbprint is not None
+    config = registry("MSSQL15.MSSQLSERVER", expired.thumbprint.upper())
+    failed = analyse(dump(expired), config, errorlog(line(26014, expired.thumbprint)))
+    [found] = [d for d in failed.diagnoses if d.id == "certificate-expired"]
+    assert (found.kind, found.service, found.explains_events) == ("fault", "sqlserver", True)
+    assert found.events == (Source("ERRORLOG", 24),)
+    assert "Restart-Service -Name 'MSSQLSERVER'" in found.remediation[-1]
+    # loaded (26013) or no log at all: SQL Server checks the dates when it is configured only
+    for quiet in (errorlog(line(26013, expired.thumbprint)), errorlog()):
+        analysis = analyse(dump(expired), config, quiet)
+        assert not [
+            d for d in analysis.diagnoses if d.id == "certificate-expired" and d.kind == "fault"
+        ]
