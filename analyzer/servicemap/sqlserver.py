@@ -94,6 +94,8 @@ def configured(case: Case) -> list[ConfiguredCertificate]:
             continue  # no certificate configured: SQL Server makes a self-signed one
         thumbprint = thumbprint_of(value.data)
         shown = value.data if len(value.data) <= 60 else value.data[:57] + "..."
+        force = force_encryption(case, instance)
+        forced = f"; ForceEncryption {force.data[:12]}" if force is not None else ""
         out.append(
             ConfiguredCertificate(
                 known.SQL_SERVER,
@@ -102,7 +104,7 @@ def configured(case: Case) -> list[ConfiguredCertificate]:
                 Evidence(
                     f"SQL Server ({known.sql_service_name(instance)}) is configured with "
                     f"certificate {thumbprint or shown} ({known.SQL_CERTIFICATE_VALUE} of "
-                    "SuperSocketNetLib)",
+                    f"SuperSocketNetLib{forced})",
                     value.source,
                     f"{value.name}    {value.type or ''}    {shown}".replace("        ", "    "),
                 ),
