@@ -249,3 +249,27 @@ def test_an_expired_configured_certificate_is_a_fault_only_when_sql_server_logge
         assert not [
             d for d in analysis.diagnoses if d.id == "certificate-expired" and d.kind == "fault"
         ]
+
+
+KSP = "Microsoft Software Key Storage Provider"
+
+
+def test_a_cng_key_on_sql_servers_certificate_is_an_advisory_unless_it_was_loaded() -> None:
+    sql = cert("sql01", key=key(provider=KSP, provider_type=0, provider_class="ksp", keyspec=0))
+    assert sql.thumbprint is not None
+    config = registry("MSSQL15.MSSQLSERVER", sql.thumbprint)
+    failed = analyse(dump(sql), config, errorlog(line(26014, sql.thumbprint)))
+    [found] = [d for d in failed.diagnoses if d.id == "sql-cng-key"]
+    assert (found.kind, found.confidence, found.service) == ("advisory", "medium", "sqlserver")
+    assert found.references[0].endswith("/certificate-requirements")
+    for plan in found.remediation_plans:
+        texts = [s.text for s in plan.steps]
+        assert not any("IIS Manager" in t for t in texts)
+        assert "Restart-Service -Name 'MSSQLSERVER'" in texts[-1]
+    assert any("AT_KEYEXCHANGE" in s.text for s in found.remediation_plans[0].steps)
+    quiet = analyse(dump(sql), config)
+    assert [d.confidence for d in quiet.diagnoses if d.id == "sql-cng-key"] == ["low"]
+    loaded = analyse(dump(sql), config, errorlog(line(26013, sql.thumbprint)))
+    assert not [d for d in loaded.diagnoses if d.id == "sql-cng-key"]
+    # a CSP key, or a certificate SQL Server is not configured with: nothing
+    assert not [d for d in analyse(dump(sql)).diagnoses if d.id == "sql-cng-key"]
