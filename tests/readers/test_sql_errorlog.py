@@ -206,3 +206,20 @@ def test_application_log_events_of_both_instances_are_read(tmp_path: Path, engin
         ("MSSQL$SALES", 33565, {"CertHash": SALES_CERT.thumbprint.upper()}),
         ("MSSQL$SALES", 26010, {"ErrorCode": "0x8009030d"}),
     ]
+
+
+def test_messages_copied_without_their_time_column(tmp_path: Path) -> None:
+    """A row copied out of the log viewer: the message without the ERRORLOG's time column."""
+    path = tmp_path / "copied.txt"
+    path.write_text(
+        "Date\t\t6/3/2025 4:07:04 PM\nLog\t\tSQL Server (Current - 6/3/2025 4:08:00 PM)\n\n"
+        "Source\t\tServer\n\nMessage\n"
+        f'Found the certificate [Cert Hash(sha1) "{CERT.upper()}"] in the local computer store '
+        "but the SQL Server service account does not have access to it.\n",
+        encoding="utf-8",
+    )
+    assert detect(InputFile.from_path(path)).kind == KIND  # type: ignore[union-attr]
+    result = read(SPEC, path)
+    [event] = result.records(SqlCertificateEvent)
+    assert (event.number, event.thumbprint, event.time, event.source.line) == (33565, CERT, None, 7)
+    assert any(m.code == "sqlerrorlog.no-time" for m in result.messages)

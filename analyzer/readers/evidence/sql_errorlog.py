@@ -42,11 +42,12 @@ from dataclasses import dataclass, field
 from analyzer.inputs.files import InputFile
 from analyzer.model import ReadResult, RecordType, Source, SqlCertificateEvent, SqlServerStart
 from analyzer.readers import ReaderSpec, ReadOptions, Sample, register
-from analyzer.readers.evidence.paste import clean_lines, read_text, sniff_lines
+from analyzer.readers.evidence.paste import Line, clean_lines, read_text, sniff_lines
 
 # Stable codes of the messages this module gives (docs/diagnostics.md).
 MESSAGE_CODES = {
     "sqlerrorlog.none": "no ERRORLOG entry found",
+    "sqlerrorlog.no-time": "messages without their time column: read without a time",
     "sqlerrorlog.cut-start": "lines before the first entry (a log cut at the top): skipped",
     "sqlerrorlog.no-start": "the log does not show a start's banner: instance and account not known",
     "sqlerrorlog.too-many": "more certificate lines than are read",
@@ -132,7 +133,9 @@ def sniff_sql_errorlog(sample: Sample) -> int:
     lines = sniff_lines(sample.text)
     entries = [m for x in lines if (m := _ENTRY.match(x))]
     if not entries:
-        return 0
+        # Messages copied without their time column (the SSMS log viewer's row copy): a text
+        # Microsoft publishes. Low: an Event Viewer copy of the same event is the export reader's.
+        return 40 if any(_number_of(x.strip()) is not None for x in lines) else 0
     texts = [m.group("text") or "" for m in entries]
     if any(_BANNER.match(t) or _HEADER.match(t) or _HASH.search(t) for t in texts):
         return 92
@@ -202,6 +205,16 @@ def read_sql_errorlog(file: InputFile, options: ReadOptions) -> ReadResult:
         elif line.text.strip():
             skipped.append(line.number)
     if not entries:
+        entries = _bare_messages(cleaned.lines)
+        skipped = []
+        if entries:
+            result.note(
+                "no timestamped ERRORLOG line: the messages Microsoft publishes were read without "
+                "their time (copied from the log viewer?)",
+                entries[0].line,
+                code="sqlerrorlog.no-time",
+            )
+    if not entries:
         result.fail(
             "no ERRORLOG entry found (expected lines like `2024-05-14 10:21:33.45 Server ...`)",
             code="sqlerrorlog.none",
@@ -239,7 +252,7 @@ def _read_entries(
             header = (entry, head)
             continue
         if _BANNER.match(first):
-            starts.append(_Start(entry.line, entry.time, first[:300]))
+            starts.append(_Start(entry.line, entry.time or None, first[:300]))
         elif not starts and any(p.match(first) for p in _FACTS):
             starts.append(_Start(entry.line, None))  # a log cut above its banner
         current = starts[-1] if starts else None
@@ -281,7 +294,7 @@ def _read_entries(
         events.append(
             SqlCertificateEvent(
                 number,
-                entry.time,
+                entry.time or None,
                 entry.process,
                 entry.text,
                 thumbprint,
@@ -321,6 +334,22 @@ def _with_instances(
             )
         out.append(event)
     return out
+
+
+def _bare_messages(lines: list[Line]) -> list[_Entry]:
+    """Lines whose text is a message Microsoft publishes (or an ``Error:`` header) without the
+    time and source columns, each one an entry without a time."""
+    out: list[_Entry] = []
+    for line in lines:
+        text = line.text.strip()
+        known = _number_of(text) is not None or _HEADER.match(text) or _BANNER.match(text)
+        if known or (_facts_match(text) and out):
+            out.append(_Entry(line.number, "", "", [text]))
+    return out
+
+
+def _facts_match(text: str) -> bool:
+    return any(p.match(text) for p in _FACTS)
 
 
 def _number_of(text: str) -> int | None:
