@@ -22,11 +22,13 @@ are quoted, not counted again.
 
 from __future__ import annotations
 
+import re
+
 from analyzer.case import Case
 from analyzer.knowledge import services as known
-from analyzer.knowledge.eventfields import SQL_SERVER
+from analyzer.knowledge.eventfields import SQL_SERVER, provider_family, sql_instance_of_provider
 from analyzer.knowledge.wellknown import fold
-from analyzer.model import Evidence, RegistryValue, SqlCertificateEvent, SqlServerStart
+from analyzer.model import Event, Evidence, RegistryValue, SqlCertificateEvent, SqlServerStart
 from analyzer.servicemap.base import ConfiguredCertificate
 
 FAILURE_NUMBERS = (26010, 26014, 26015, 33565)
@@ -36,6 +38,18 @@ FAILURE_EVENTS: dict[str, tuple[tuple[str, int], ...]] = {
 # Lines that name the configured certificate's hash, strongest first.
 _HASH_NUMBERS = (26014, 33565, 26013)
 _HEX = frozenset("0123456789abcdef")
+_HASH_EVENTS = frozenset((SQL_SERVER, number) for number in _HASH_NUMBERS)
+_MESSAGE_HASH = re.compile(r"Cert\s*Hash\s*\(\s*sha1\s*\)\s*\"(?P<hash>[0-9A-Fa-f]{40})\"", re.I)
+
+
+def event_thumbprint(event: Event) -> str | None:
+    """The hash of an Application log 26013 / 26014 / 33565: its insertion string (CertHash), or
+    the message text of an Event Viewer copy that kept no event data."""
+    named = thumbprint_of(str(event.data.get("CertHash", "")))
+    if named is not None:
+        return named
+    found = _MESSAGE_HASH.search(event.message or "")
+    return found["hash"].lower() if found else None
 
 
 def instance_of_key(key: str | None) -> str | None:
@@ -112,6 +126,7 @@ def configured(case: Case) -> list[ConfiguredCertificate]:
             )
         )
     logged: dict[tuple[str, str], SqlCertificateEvent] = {}
+    from_events: dict[tuple[str, str], Event] = {}
     for number in _HASH_NUMBERS:
         for line in case.records(SqlCertificateEvent):
             if line.number != number or line.thumbprint is None:
@@ -120,6 +135,32 @@ def configured(case: Case) -> list[ConfiguredCertificate]:
             if named is None or named in registry_instances:
                 continue
             logged.setdefault((named, line.thumbprint), line)
+    for event in case.events:
+        if (provider_family(event.provider), event.event_id) not in _HASH_EVENTS:
+            continue
+        thumbprint = event_thumbprint(event)
+        named = sql_instance_of_provider(event.provider)
+        if thumbprint is None or named is None or named in registry_instances:
+            continue
+        if (named, thumbprint) not in logged and (named, thumbprint) not in from_events:
+            from_events[(named, thumbprint)] = event
+    for (instance, thumbprint), event in sorted(from_events.items()):
+        if (instance, thumbprint) in logged:
+            continue
+        out.append(
+            ConfiguredCertificate(
+                known.SQL_SERVER,
+                thumbprint,
+                known.SQL_STORES,
+                Evidence(
+                    f"SQL Server ({known.sql_service_name(instance)}) was configured with "
+                    f"certificate {thumbprint} when it logged event {event.event_id}",
+                    event.source,
+                    f"CertHash={thumbprint}",
+                ),
+                instance,
+            )
+        )
     for (instance, thumbprint), line in sorted(logged.items()):
         out.append(
             ConfiguredCertificate(

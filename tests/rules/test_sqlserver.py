@@ -273,3 +273,35 @@ def test_a_cng_key_on_sql_servers_certificate_is_an_advisory_unless_it_was_loade
     assert not [d for d in loaded.diagnoses if d.id == "sql-cng-key"]
     # a CSP key, or a certificate SQL Server is not configured with: nothing
     assert not [d for d in analyse(dump(sql)).diagnoses if d.id == "sql-cng-key"]
+
+
+def test_an_application_log_event_names_the_instance_and_its_certificate() -> None:
+    """An Event Viewer copy keeps no event data: the hash comes from the message; the instance
+    from the source (MSSQL$SALES), so its default account is judged."""
+    from analyzer.model import Event
+
+    sales = cert("sql02")
+    assert sales.thumbprint is not None
+    copied = Event(
+        provider="MSSQL$SALES",
+        event_id=33565,
+        time="2025-06-03T14:07:04.000000Z",
+        record_id=None,
+        computer="SQL02",
+        level=2,
+        role=None,
+        data={},
+        channel="Application",
+        message=f'Found the certificate [Cert Hash(sha1) "{sales.thumbprint.upper()}"] in the '
+        "local computer store but the SQL Server service account does not have access to it.",
+        source=Source("app.txt", 14),
+    )
+    results = [dump(sales), ReadResult("app.txt", "evtx-text", events=[copied])]
+    [configured] = configured_certificates(Case.from_results(results))
+    assert (configured.instance, configured.thumbprint) == ("SALES", sales.thumbprint)
+    [found] = [d for d in analyse(*results).diagnoses if d.kind == "fault"]
+    assert (found.id, found.service) == ("machinekeys-permissions", "sqlserver")
+    assert found.account == Account(
+        "NT SERVICE\\MSSQL$SALES", service_sid("MSSQL$SALES"), "default", True
+    )
+    assert found.events == (Source("app.txt", 14),) and found.explains_events
