@@ -9,6 +9,7 @@ from pathlib import Path
 from analyzer.case import Case
 from analyzer.cli.analyze_cmd import exit_code
 from analyzer.correlate import correlate
+from analyzer.inputs.files import InputFile
 from analyzer.knowledge.tokens import service_sid
 from analyzer.model import (
     Account,
@@ -20,6 +21,8 @@ from analyzer.model import (
     SqlServerStart,
 )
 from analyzer.pipeline import run_analysis
+from analyzer.readers import ReadOptions
+from analyzer.readers.evidence.registry import read_registry
 from analyzer.render.json import analysis_document
 from analyzer.rulekit.services import strict_service
 from analyzer.servicemap import configured_certificates, service_account
@@ -305,3 +308,31 @@ def test_an_application_log_event_names_the_instance_and_its_certificate() -> No
         "NT SERVICE\\MSSQL$SALES", service_sid("MSSQL$SALES"), "default", True
     )
     assert found.events == (Source("app.txt", 14),) and found.explains_events
+
+
+def test_get_itemproperty_of_supersocketnetlib_configures_the_instance(tmp_path: Path) -> None:
+    ticket = tmp_path / "ticket"
+    ticket.mkdir()
+    key = NETLIB.format("MSSQL16.MSSQLSERVER")
+    (ticket / "netlib.txt").write_text(
+        f"PS C:\\> Get-ItemProperty '{key.replace('HKEY_LOCAL_MACHINE', 'HKLM:')}'\n\n"
+        "Certificate      : D1F7CE51B5E046A25705A8D6BB33F8AB4DFCEB15\n"
+        "ForceEncryption  : 1\n"
+        f"PSPath           : Microsoft.PowerShell.Core\\Registry::{key}\n"
+        "PSChildName      : SuperSocketNetLib\n",
+        encoding="utf-8",
+    )
+    analysis = run_analysis([ticket])
+    assert analysis.context.services == ("sqlserver",)
+    [read] = read_registry(InputFile.from_path(ticket / "netlib.txt"), ReadOptions()).records(
+        RegistryValue
+    )[:1]
+    case = Case.from_results([ReadResult("netlib.txt", "registry", records=[read])])
+    [configured] = configured_certificates(case)
+    assert (configured.instance, configured.thumbprint) == (
+        "MSSQLSERVER",
+        "d1f7ce51b5e046a25705a8d6bb33f8ab4dfceb15",
+    )
+    both = read_registry(InputFile.from_path(ticket / "netlib.txt"), ReadOptions())
+    [configured] = configured_certificates(Case.from_results([both]))
+    assert "ForceEncryption 1" in configured.evidence.text
