@@ -38,6 +38,9 @@ FAILURE_EVENTS: dict[str, tuple[tuple[str, int], ...]] = {
 # Lines that name the configured certificate's hash, strongest first.
 _HASH_NUMBERS = (26014, 33565, 26013)
 _HEX = frozenset("0123456789abcdef")
+# A bound on the key part taken as an instance id (the data is the customer's): instance names
+# are short identifiers; a longer part is not read as one.
+MAX_INSTANCE_ID = 64
 _HASH_EVENTS = frozenset((SQL_SERVER, number) for number in _HASH_NUMBERS)
 _MESSAGE_HASH = re.compile(r"Cert\s*Hash\s*\(\s*sha1\s*\)\s*\"(?P<hash>[0-9A-Fa-f]{40})\"", re.I)
 
@@ -62,7 +65,7 @@ def instance_of_key(key: str | None) -> str | None:
     if not (folded.startswith(prefix) and folded.endswith(suffix)):
         return None
     instance_id = key.strip().rstrip("\\")[len(prefix) : len(folded) - len(suffix)]
-    if not instance_id or "\\" in instance_id:
+    if not instance_id or "\\" in instance_id or len(instance_id) > MAX_INSTANCE_ID:
         return None
     return known.sql_instance_of_id(instance_id)
 

@@ -336,3 +336,12 @@ def test_get_itemproperty_of_supersocketnetlib_configures_the_instance(tmp_path:
     both = read_registry(InputFile.from_path(ticket / "netlib.txt"), ReadOptions())
     [configured] = configured_certificates(Case.from_results([both]))
     assert "ForceEncryption 1" in configured.evidence.text
+
+
+def test_the_restart_step_quotes_the_service_name_for_powershell() -> None:
+    from analyzer.rulekit.service_keys import restart_step
+
+    assert "Restart-Service -Name 'MSSQL$SALES' -Force" in restart_step("sqlserver", "sales").text
+    assert "-Name 'MSSQL$O''BRIEN' -Force" in restart_step("sqlserver", "O'Brien").text
+    assert "-Name 'MSSQLSERVER' -Force" in restart_step("sqlserver", None).text
+    assert instance_of_key(NETLIB.format("MSSQL15." + "X" * 80)) is None
