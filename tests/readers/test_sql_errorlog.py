@@ -223,3 +223,17 @@ def test_messages_copied_without_their_time_column(tmp_path: Path) -> None:
     [event] = result.records(SqlCertificateEvent)
     assert (event.number, event.thumbprint, event.time, event.source.line) == (33565, CERT, None, 7)
     assert any(m.code == "sqlerrorlog.no-time" for m in result.messages)
+
+
+def test_a_hash_under_an_error_header_keeps_the_header_number(tmp_path: Path) -> None:
+    path = tmp_path / "ERRORLOG"
+    path.write_text(
+        "2025-06-03 16:07:04.31 Server      Error: 26099, Severity: 16, State: 1.\n"
+        f'2025-06-03 16:07:04.31 Server      Zertifikat [Cert Hash(sha1) "{CERT.upper()}"]\n',
+        encoding="utf-8",
+    )
+    result = read(SPEC, path)
+    assert [(e.number, e.thumbprint) for e in result.records(SqlCertificateEvent)] == [
+        (26099, CERT)
+    ]
+    assert not any(m.code == "sqlerrorlog.unknown-text" for m in result.messages)

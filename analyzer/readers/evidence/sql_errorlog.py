@@ -282,7 +282,7 @@ def _read_entries(
         if hash_match is not None:
             digits = re.sub(r"\s", "", hash_match["hash"])
             thumbprint = digits.lower() if _HEX40.fullmatch(digits) else None
-        if number not in NUMBERS:
+        if number not in NUMBERS and number_from_header is None:
             result.warn(
                 "a certificate hash in a message whose number is not known (no Error: header, "
                 f"a text not published): {first[:120]!r}",
