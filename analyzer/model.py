@@ -953,7 +953,7 @@ class Account:
 
     name: str
     sid: str | None
-    source: str  # "event" | "service-config" | "evidence" | "default"
+    source: str  # "event" | "service-config" | "evidence" | "service-log" | "default"
     assumed: bool
 
 
@@ -966,4 +966,43 @@ class ProcessOwner:
     process: str  # image or process name as listed ("sqlservr.exe", "sqlservr")
     pid: int
     user: str  # as listed, in the machine's language ("NT Service\MSSQLSERVER")
+    source: Source = field(default=Source(""), compare=False)
+
+
+# --------------------------------------------------------------------------- SQL Server ERRORLOG
+
+
+@dataclass(frozen=True)
+class SqlServerStart:
+    """What one start of SQL Server wrote about itself at the top of its ERRORLOG: the version
+    banner, the server name ("Server name is 'HOST\\SALES'"), the instance (from that name, or the
+    instance id in the log's own path), the service account ("The service account is '...'") and
+    the process id. A field the log does not show (a cut file) is None."""
+
+    version: str | None  # the banner's first line: "Microsoft SQL Server 2019 (RTM-CU25) ..."
+    server_name: str | None  # "SQL01\SALES" as logged
+    instance: str | None  # instance name: "MSSQLSERVER" (default instance), "SALES"
+    service_account: str | None  # as logged: "NT Service\MSSQLSERVER"
+    process_id: int | None
+    time: str | None  # the banner's timestamp as logged (server local time, no zone)
+    source: Source = field(default=Source(""), compare=False)
+
+
+@dataclass(frozen=True)
+class SqlCertificateEvent:
+    """A line of SQL Server's ERRORLOG about its TLS certificate or the start it stopped: 26013
+    (loaded), 26014 / 26015 (user-specified certificate not loaded), 26010 (could not load, with
+    an error code), 33565 (found but the service account has no access), and 17182 / 17826 /
+    17120 (the network library did not start). ``number`` from the ``Error: N, Severity: S,
+    State: T.`` header or a message text Microsoft publishes; None when neither says."""
+
+    number: int | None
+    time: str | None  # as logged (server local time, no zone): "2024-05-14 10:21:33.45"
+    process: str  # the source column: "Server", "spid12s"
+    text: str  # the message, continuation lines joined by "\n" (bounded)
+    thumbprint: str | None = None  # Cert Hash(sha1), 40 lower-case hex digits
+    error_code: str | None = None  # 0x8009030d (26010, 17182), lower case
+    severity: int | None = None
+    state: int | None = None
+    instance: str | None = None  # as the log's start lines say (SqlServerStart.instance)
     source: Source = field(default=Source(""), compare=False)

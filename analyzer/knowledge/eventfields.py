@@ -31,6 +31,12 @@ ADFS_CHANNELS = ("AD FS/Admin", "AD FS 2.0/Admin")
 # Exchange's transport services log to the Application log under these classic sources.
 EXCHANGE_TRANSPORT = "MSExchangeTransport"
 EXCHANGE_FRONTEND = "MSExchangeFrontEndTransport"
+# SQL Server's Database Engine logs to the Application log under its service name: MSSQLSERVER
+# for the default instance, MSSQL$<instance> for a named one; the event id is the error number
+# ("MSSQLSERVER_26014": Event Source MSSQLSERVER, Event ID 26014; "Event ID 33565 and SQL Server
+# doesn't start" shows Source MSSQLSERVER, Event ID 26010 and 33565). Wanted under one name.
+SQL_SERVER = "MSSQLSERVER"
+SQL_SERVER_NAMED = "MSSQL$"
 
 # Provider names as logs spell them -> canonical name. Classic providers log under a short
 # "event source" name (HttpEvent logs as "HTTP" in EventSourceName, W3SVC as "W3SVC"; Windows
@@ -88,6 +94,9 @@ WANTED: dict[str, frozenset[int]] = {
     # https://technet.microsoft.com/library/ff985435(v=exchg.141)).
     EXCHANGE_TRANSPORT: frozenset({12013, 12014}),
     EXCHANGE_FRONTEND: frozenset({12013, 12014}),
+    # 26010 / 26014 / 26015 / 33565: the certificate not loaded; 26013: loaded; 17182 / 17826 /
+    # 17120: the network library did not start after it.
+    SQL_SERVER: frozenset({26010, 26013, 26014, 26015, 33565, 17182, 17826, 17120}),
     EVENTLOG: frozenset({6005, 6006, 6008, 6009}),
     KERNEL_GENERAL: frozenset({12, 13}),
 }
@@ -156,6 +165,12 @@ POSITIONAL_NAMES: dict[tuple[str, int], tuple[str, ...]] = {
     (EXCHANGE_FRONTEND, 12014): ("DomainName", "Connector", "Fqdn"),
     (EXCHANGE_TRANSPORT, 12013): ("Thumbprint",),
     (EXCHANGE_FRONTEND, 12013): ("Thumbprint",),
+    # Classic events whose insertion strings are the message's: the certificate hash (%hs) or
+    # the error code (%#x) (the texts of the "Errors 26000 - 26999" table; names are ours).
+    (SQL_SERVER, 26010): ("ErrorCode",),
+    (SQL_SERVER, 26013): ("CertHash",),
+    (SQL_SERVER, 26014): ("CertHash",),
+    (SQL_SERVER, 33565): ("CertHash",),
     (W3SVC, 1003): ("UrlPrefix", "SiteId"),
     (W3SVC, 1004): ("UrlPrefix", "SiteId"),
     (W3SVC, 1007): ("UrlPrefix", "SiteId"),
@@ -211,14 +226,32 @@ SSPI_MARKERS: tuple[str, ...] = ("SSPI client process is ",)
 
 def canonical_provider(name: str) -> str:
     """The provider's full name. Event Viewer's Source column drops the ``Microsoft-Windows-``
-    prefix (``Kernel-General``, ``HttpEvent``), so that spelling is accepted too."""
+    prefix (``Kernel-General``, ``HttpEvent``), so that spelling is accepted too. SQL Server's
+    sources keep their instance, upper case: ``MSSQLSERVER``, ``MSSQL$SALES``."""
     key = name.strip().lower()
+    if key == "mssqlserver" or (key.startswith("mssql$") and len(key) > 6):
+        return name.strip().upper()
     found = PROVIDER_ALIASES.get(key) or PROVIDER_ALIASES.get("microsoft-windows-" + key)
     return found or name.strip()
 
 
+def provider_family(provider: str) -> str:
+    """The name WANTED and POSITIONAL_NAMES know a provider by: every ``MSSQL$<instance>`` is
+    ``MSSQLSERVER``; any other provider is its canonical name."""
+    canonical = canonical_provider(provider)
+    return SQL_SERVER if canonical.startswith(SQL_SERVER_NAMED) else canonical
+
+
+def sql_instance_of_provider(provider: str) -> str | None:
+    """``MSSQL$SALES`` -> ``SALES``, ``MSSQLSERVER`` -> ``MSSQLSERVER``; None for any other."""
+    canonical = canonical_provider(provider)
+    if canonical == SQL_SERVER:
+        return SQL_SERVER
+    return canonical[len(SQL_SERVER_NAMED) :] if canonical.startswith(SQL_SERVER_NAMED) else None
+
+
 def is_wanted(provider: str, event_id: int) -> bool:
-    return event_id in WANTED.get(canonical_provider(provider), frozenset())
+    return event_id in WANTED.get(provider_family(provider), frozenset())
 
 
 def normalise_hex(value: Any) -> Any:
@@ -316,7 +349,7 @@ def name_data(
     if isinstance(data, Mapping):
         named = dict(data)
     else:
-        names = POSITIONAL_NAMES.get((canonical_provider(provider), event_id), ())
+        names = POSITIONAL_NAMES.get((provider_family(provider), event_id), ())
         named = {}
         for i, value in enumerate(data):
             named[names[i] if i < len(names) else f"param{i + 1}"] = value

@@ -9,7 +9,7 @@ Ids are what ``diagnoses[].service`` and ``correlation.services[]`` hold (docs/a
 - ``rdp``: Remote Desktop (TermService);
 - ``winrm``: WinRM's HTTPS listener (``winrm enumerate winrm/config/listener``) and the HTTP.sys
   binding WinRM makes for it: LocalSystem opens the key (`HTTP_SYS_SERVICES`);
-- ``sqlserver``: named here so the contract has them;
+- ``sqlserver``: SQL Server's Database Engine, per instance (``MSSQLSERVER``, ``MSSQL$<name>``);
 - ``adfs``: AD FS (``adfssrv``): its HTTP.sys bindings (SSL, opened as LocalSystem) and its
   token-signing, token-decrypting and service-communications certificates, whose keys its own
   account reads (``analyzer.servicemap.adfs``);
@@ -96,6 +96,47 @@ RDP_HASH_VALUE = "SSLCertificateSHA1Hash"
 # The store TermService keeps its self-signed certificate in (certutil -store "Remote Desktop");
 # a configured certificate sits in the machine's My store.
 RDP_STORES = ("my", "remote desktop")
+
+
+# SQL Server names its certificate in the registry of each instance: the SuperSocketNetLib key's
+# ``Certificate`` (REG_SZ, the thumbprint as SQL Server Configuration Manager writes it: hex digits,
+# either case; empty when none is configured) and ``ForceEncryption`` (REG_DWORD) ("Configure SQL
+# Server Database Engine for encrypting connections",
+# https://learn.microsoft.com/sql/database-engine/configure-windows/configure-sql-server-encryption).
+# The instance id (``MSSQL16.MSSQLSERVER``, ``MSSQL15.SALES``) ends in the instance name; the
+# default instance's service is MSSQLSERVER, a named instance's ``MSSQL$<name>``, whose virtual
+# account is ``NT SERVICE\MSSQLSERVER`` / ``NT SERVICE\MSSQL$<name>`` ("Configure Windows service
+# accounts and permissions"). It takes the certificate from the local computer's Personal (My)
+# store or the service account's own store ("Certificate requirements for SQL Server").
+SQL_KEY_PREFIX = "HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Microsoft SQL Server\\"
+SQL_KEY_SUFFIX = "\\MSSQLServer\\SuperSocketNetLib"
+SQL_CERTIFICATE_VALUE = "Certificate"
+SQL_FORCE_ENCRYPTION_VALUE = "ForceEncryption"
+SQL_DEFAULT_INSTANCE = "MSSQLSERVER"
+SQL_STORES = ("my",)
+
+
+def sql_instance_of_id(instance_id: str) -> str:
+    """``MSSQL15.SALES`` -> ``SALES``; ``MSSQL16.MSSQLSERVER`` -> ``MSSQLSERVER``; an id without
+    the version part is taken as the name itself (upper case, as the SCM folds it)."""
+    _, _, name = instance_id.strip().partition(".")
+    return (name or instance_id).strip().upper()
+
+
+def sql_service_name(instance: str | None) -> str:
+    """The SCM name of an instance's Database Engine service: ``MSSQLSERVER`` or ``MSSQL$SALES``."""
+    name = (instance or SQL_DEFAULT_INSTANCE).strip().upper()
+    return name if name == SQL_DEFAULT_INSTANCE else f"MSSQL${name}"
+
+
+def sql_instance_of_service(service_name: str) -> str | None:
+    """``MSSQL$SALES`` -> ``SALES``, ``MSSQLSERVER`` -> ``MSSQLSERVER``; None for another name."""
+    folded = service_name.strip().upper()
+    if folded == SQL_DEFAULT_INSTANCE:
+        return folded
+    if folded.startswith("MSSQL$") and len(folded) > 6:
+        return folded[6:]
+    return None
 
 
 @dataclass(frozen=True)

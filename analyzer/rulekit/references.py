@@ -294,3 +294,29 @@ SET_RECEIVE_CONNECTOR = Page(
     "Set-ReceiveConnector (Exchange PowerShell)",
     "https://learn.microsoft.com/powershell/module/exchange/set-receiveconnector",
 )
+
+# SQL Server (issue 16). The 26014 message and its causes (certificate moved or deleted, the
+# service account without permission, expired); 33565 with 26010 0x8009030d: the service account
+# has no access to the certificate's key, and the fix grants it; where the instance's certificate
+# is configured (SuperSocketNetLib Certificate) and that the service account needs read access
+# to the key; the default virtual account NT SERVICE\MSSQLSERVER / NT SERVICE\MSSQL$<instance>.
+SQL_26014 = Page(
+    "MSSQLSERVER_26014",
+    "https://learn.microsoft.com/sql/relational-databases/errors-events/"
+    "mssqlserver-26014-database-engine-error",
+)
+SQL_33565 = Page(
+    "Event ID 33565 and SQL Server doesn't start after you enable encryption",
+    "https://learn.microsoft.com/troubleshoot/sql/database-engine/startup-shutdown/"
+    "event-id-33565-start-sql-server",
+)
+SQL_CONFIGURE_ENCRYPTION = Page(
+    "Configure SQL Server Database Engine for encrypting connections",
+    "https://learn.microsoft.com/sql/database-engine/configure-windows/"
+    "configure-sql-server-encryption",
+)
+SQL_SERVICE_ACCOUNTS = Page(
+    "Configure Windows service accounts and permissions (SQL Server)",
+    "https://learn.microsoft.com/sql/database-engine/configure-windows/"
+    "configure-windows-service-accounts-and-permissions",
+)

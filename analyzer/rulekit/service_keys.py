@@ -1,15 +1,17 @@
-"""Services other than HTTP.sys that name their certificate: is it there, and can their account
+r"""Services other than HTTP.sys that name their certificate: is it there, and can their account
 read its key? Shared by `machinekeys-permissions` (the access half) and `service-cert-not-found`.
 
 HTTP.sys bindings keep their own rules (`binding-cert-missing`, and the LocalSystem access of
 `analyzer.rulekit.key_access`); this module covers the services whose configuration is not an
-HTTP.sys binding: Remote Desktop today.
+HTTP.sys binding: Remote Desktop and SQL Server (per instance: MSSQLSERVER, MSSQL$<instance>).
 
 Access is computed, never guessed (`analyzer.knowledge.access`): the key's DACL from the dump's
 SDDL and from an icacls / Get-Acl listing of the key file, walked for the token of the service's
 account (NETWORK SERVICE for TermService: not an administrator, so a key granting only SYSTEM and
 Administrators is closed to it; "NetworkService Account",
-https://learn.microsoft.com/windows/win32/services/networkservice-account).
+https://learn.microsoft.com/windows/win32/services/networkservice-account; SQL Server's virtual
+account NT SERVICE\MSSQLSERVER holds its own service SID and the groups of a service, not
+Administrators: the 33565 page grants it access to the key).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from analyzer.servicemap import (
     ConfiguredCertificate,
     configured_certificates,
     failure_events,
+    logged_failures,
     opened_by_http_sys,
     service_account,
     services_of,
@@ -112,6 +115,7 @@ class KeyDenial:
     evidence: tuple[Evidence, ...]
     events: tuple[Event, ...] = ()
     role: str | None = None  # what the service uses the certificate for, when it says
+    instance: str | None = None  # SQL Server's instance (MSSQLSERVER, SALES)
 
 
 def _key_file_entries(case: Case, key_file: str) -> dict[str, list[AclEntry]]:
@@ -166,7 +170,7 @@ def key_denials(case: Case) -> list[KeyDenial]:
     seen: set[tuple[str, str | None]] = set()
     for item in service_certificates(case):
         service = item.configured.service
-        account = service_account(case, service)
+        account = service_account(case, service, item.configured.instance)
         if account is None:
             continue
         for cert in item.found:
@@ -214,6 +218,7 @@ def key_denials(case: Case) -> list[KeyDenial]:
                     tuple(evidence),
                     events,
                     item.configured.role,
+                    item.configured.instance,
                 )
             )
     return out
@@ -276,7 +281,8 @@ def _key_access_events(case: Case, service: str, cert: Certificate) -> tuple[Eve
 
 
 def service_failure_events(case: Case, correlation: Correlation, service: str) -> list[Event]:
-    """The events that show this service failing: its own (RDP 1057/1058) and the 36870."""
+    """The events that show this service failing: its own (RDP 1057/1058, SQL Server's
+    Application log events) and the 36870."""
     return [*failure_events(case, service), *correlation.failures]
 
 
@@ -288,8 +294,78 @@ def denial_events(case: Case, correlation: Correlation, denial: KeyDenial) -> tu
     return tuple(service_failure_events(case, correlation, denial.service))
 
 
-def restart_step(service: str) -> FixStep:
+def service_failure_sources(case: Case, correlation: Correlation, service: str) -> list[Source]:
+    """Where this service's failures are: its failure events, the 36870, and for SQL Server
+    the ERRORLOG lines (26010 / 26014 / 26015 / 33565)."""
+    sources = [e.source for e in service_failure_events(case, correlation, service)]
+    if service == known.SQL_SERVER:
+        sources += [line.source for line in logged_failures(case)]
+    return sources
+
+
+def service_label(service: str, instance: str | None = None) -> str:
+    """``Remote Desktop Services``; ``SQL Server (MSSQLSERVER)``, ``SQL Server (MSSQL$SALES)``."""
+    if service == known.SQL_SERVER and instance is not None:
+        return f"{known.display(service)} ({known.sql_service_name(instance)})"
+    return known.display(service)
+
+
+def service_pages(service: str) -> tuple[pages.Page, ...]:
+    """The pages a service's key-access diagnosis rests on."""
+    if service == known.SQL_SERVER:
+        return (
+            pages.SQL_33565,
+            pages.SQL_CERTIFICATE_REQUIREMENTS,
+            pages.SQL_SERVICE_ACCOUNTS,
+            pages.ICACLS,
+        )
+    return (pages.NETWORK_SERVICE_ACCOUNT, pages.SCHANNEL_EVENT_CAUSES, pages.ICACLS)
+
+
+def sql_instance_of(case: Case, thumbprint: str | None) -> tuple[bool, str | None]:
+    """(configured only for SQL Server, its one instance or None): a certificate no HTTP.sys
+    binding or other service names, so its fixes end at SQL Server, not at an IIS binding."""
+    if not thumbprint or set(services_of(case, thumbprint)) != {known.SQL_SERVER}:
+        return False, None
+    instances = {
+        c.instance
+        for c in configured_certificates(case)
+        if c.thumbprint == thumbprint and c.service == known.SQL_SERVER
+    }
+    return True, (instances.pop() if len(instances) == 1 else None)
+
+
+def sql_select_certificate(instance: str | None, what: str) -> FixStep:
+    """Point the instance at a certificate the way Microsoft's encryption page does it."""
+    name = instance or "<instance>"
+    return remedies.manual(
+        "In SQL Server Configuration Manager: SQL Server Network Configuration > right-click "
+        f"Protocols for {name} > Properties > Certificate tab: select {what}, then OK.",
+        pages.SQL_CONFIGURE_ENCRYPTION,
+    )
+
+
+def sql_finish_steps(case: Case, cert: Certificate, new: bool) -> list[FixStep] | None:
+    """The last steps of a key or certificate fix for a certificate only SQL Server uses: a new
+    certificate is selected for the instance, then the instance restarts (it loads its
+    certificate at start-up); None for a certificate that is not SQL Server's alone."""
+    only_sql, instance = sql_instance_of(case, cert.thumbprint)
+    if not only_sql:
+        return None
+    steps = [sql_select_certificate(instance, "the new certificate")] if new else []
+    return [*steps, restart_step(known.SQL_SERVER, instance)]
+
+
+def restart_step(service: str, instance: str | None = None) -> FixStep:
     """Restart the service so that it opens its key again (by hand: it may end sessions)."""
+    if service == known.SQL_SERVER:
+        name = ps_literal(known.sql_service_name(instance), "service name")
+        return remedies.manual(
+            f"In an elevated PowerShell: Restart-Service -Name {name} -Force   (in a quiet "
+            "moment: every connection to this instance drops; then look for 26013 in the new "
+            "ERRORLOG)",
+            pages.RESTART_SERVICE,
+        )
     if service == known.RDP:
         return remedies.manual(
             "In an elevated PowerShell: Restart-Service TermService -Force   (from the console or "
@@ -325,7 +401,7 @@ def grant_read_steps(denial: KeyDenial) -> list[FixStep]:
                 "   (find the key file: the `Unique container name`, <32 hex>_<machine GUID>)",
                 pages.CERTUTIL,
             ),
-            restart_step(denial.service),
+            restart_step(denial.service, denial.instance),
         ]
     steps = [
         remedies.run(
@@ -347,7 +423,7 @@ def grant_read_steps(denial: KeyDenial) -> list[FixStep]:
             f'icacls "{path}"   (expect: {token_for(denial.account.name, sid).account}:(R))',
             pages.ICACLS,
         ),
-        restart_step(denial.service),
+        restart_step(denial.service, denial.instance),
     ]
     return steps
 

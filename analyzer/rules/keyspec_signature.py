@@ -4,12 +4,23 @@ Schannel needs a key-exchange key: a CSP key created or imported with KeySpec 2 
 cannot be used for TLS. A `-v` dump shows ``KeySpec = 2``; a non-verbose dump shows only the
 tests, and a CSP key whose only test is ``Signature test passed`` is the same tell (lower
 confidence). KSP keys normally pass only a signature test: that is not this fault.
+
+SQL Server states the same requirement for the certificate an instance is configured with: "The
+certificate must be created using the KeySpec option of AT_KEYEXCHANGE" ("Certificate
+requirements for SQL Server"); a certificate only SQL Server uses gets that page and fixes that
+end by restarting the instance (or selecting the new certificate for it), and its ERRORLOG 26014
+/ 33565 / 26013 naming the certificate, or SQL Server's failure events, are what it explains.
+Whether newer versions load a CNG (KSP) key is not said by that page: a KSP key stays the KSP
+repair's, as for any service.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from analyzer.case import Case
 from analyzer.knowledge.services import ADFS
-from analyzer.model import Certificate, Confidence, Diagnosis, FixPlan, Key, Kind
+from analyzer.model import Certificate, Confidence, Diagnosis, FixPlan, FixStep, Key, Kind
 from analyzer.rulekit import references as pages
 from analyzer.rulekit import remedies
 from analyzer.rulekit.evidence import (
@@ -22,7 +33,8 @@ from analyzer.rulekit.evidence import (
 )
 from analyzer.rulekit.keys import is_csp, is_ksp
 from analyzer.rulekit.registry import Need, Rule, RuleContext, register
-from analyzer.servicemap import failure_events
+from analyzer.rulekit.service_keys import sql_finish_steps, sql_instance_of
+from analyzer.servicemap import failure_events, logged_failures
 from analyzer.servicemap.adfs import event_thumbprints
 from analyzer.servicemap.adfs import roles_of as adfs_roles
 
@@ -36,6 +48,24 @@ def signature_only(key: Key) -> bool:
     return "signature-passed" in key.tests and not any(
         t.startswith("encryption") for t in key.tests
     )
+
+
+def for_service(case: Case, cert: Certificate, plans: tuple[FixPlan, ...]) -> tuple[FixPlan, ...]:
+    """A certificate only SQL Server uses: each plan ends at SQL Server (select the new
+    certificate, restart the instance), not at an IIS binding."""
+    out = []
+    for plan in plans:
+        new = any("new certificate" in step.text for step in plan.steps if _is_rebind(step))
+        finish = sql_finish_steps(case, cert, new)
+        if finish is None:
+            return plans
+        kept = [step for step in plan.steps if not _is_rebind(step)]
+        out.append(replace(plan, steps=(*kept, *finish)))
+    return tuple(out)
+
+
+def _is_rebind(step: FixStep) -> bool:
+    return step.text.startswith("In IIS Manager, edit the site's https binding")
 
 
 def plans(cert: Certificate, key: Key) -> tuple[FixPlan, ...]:
@@ -87,6 +117,8 @@ class KeySpecSignature(Rule):
         pages.ADFS_KEYSPEC,
         pages.KSP_KEYSPEC_REPAIR,
         pages.CERTUTIL,
+        pages.SQL_CERTIFICATE_REQUIREMENTS,
+        pages.SQL_CONFIGURE_ENCRYPTION,
     )
 
     def check(self, context: RuleContext) -> list[Diagnosis]:
@@ -119,25 +151,40 @@ class KeySpecSignature(Rule):
             explains = correlation.explains(thumbprints)
             if explains:
                 reason += "; the 36870 failures point at this certificate"
+            sql, _ = sql_instance_of(context.case, cert.thumbprint)
+            sql_lines = [
+                line
+                for line in logged_failures(context.case)
+                if sql and line.thumbprint in (None, cert.thumbprint)
+            ]
+            sql_events = tuple(line.source for line in sql_lines)
+            if sql_lines:
+                explains = True
+                reason += (
+                    "; SQL Server is configured with this certificate and its ERRORLOG says it "
+                    "could not load it"
+                )
             out.append(
                 self.diagnosis(
                     label(cert),
                     confidence=confidence,
                     confidence_reason=reason,
                     certificates=thumbprints,
-                    events=events if explains else (),
+                    events=(*(events if correlation.explains(thumbprints) else ()), *sql_events),
                     evidence=(
                         cert_evidence(
                             cert, "key registered for signature only", "\n".join(quotes), "keyspec"
                         ),
-                        *(event_evidence if explains else ()),
+                        *(event_evidence if correlation.explains(thumbprints) else ()),
                     ),
-                    plans=plans(cert, key),
+                    plans=for_service(context.case, cert, plans(cert, key)),
                     references=(
+                        *((pages.SQL_CERTIFICATE_REQUIREMENTS,) if sql else ()),
                         pages.IIS_0X80070520,
                         pages.KEY_PROV_INFO,
                         pages.ADFS_KEYSPEC,
                         pages.KSP_KEYSPEC_REPAIR if is_ksp(key) else pages.CERTUTIL,
+                        *((pages.SQL_CONFIGURE_ENCRYPTION,) if sql else ()),
                     ),
                     explains_events=explains,
                     summary=(

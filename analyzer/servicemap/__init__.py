@@ -9,7 +9,9 @@ certificate and which events say it failed (`base.ServiceSource`), listed in `SO
 - `rdp`: Remote Desktop's RDP-Tcp listener and its 1057 / 1058 events;
 - `winrm`: WinRM's HTTPS listener (its HTTP.sys binding is named ``winrm`` by `httpsys`);
 - `adfs`: AD FS's certificates by role and its SSL bindings, its 133 / 387 / 601 events;
-- `exchange`: the certificates Exchange has enabled for SMTP, its transport 12014 / 12013.
+- `exchange`: the certificates Exchange has enabled for SMTP, its transport 12014 / 12013;
+- `sqlserver`: SQL Server's SuperSocketNetLib ``Certificate`` per instance, its Application log
+  events and its ERRORLOG lines (`logged_failures`: records, counted with the failure events).
 
 HTTP.sys is also named by a 36870 whose SSPI client process is SYSTEM (PID: 4), or HttpEvent
 15021. Adding a service: its module here, one line in `SOURCES`, its data in
@@ -22,11 +24,11 @@ import re
 
 from analyzer.case import Case
 from analyzer.knowledge import services as known
-from analyzer.knowledge.eventfields import HTTP_EVENT
+from analyzer.knowledge.eventfields import HTTP_EVENT, provider_family
 from analyzer.knowledge.tokens import token_for
 from analyzer.knowledge.wellknown import fold
-from analyzer.model import Account, Event, ServiceConfig
-from analyzer.servicemap import adfs, exchange, httpsys, rdp, winrm
+from analyzer.model import Account, Event, ServiceConfig, SqlCertificateEvent, SqlServerStart
+from analyzer.servicemap import adfs, exchange, httpsys, rdp, sqlserver, winrm
 from analyzer.servicemap.base import ConfiguredCertificate, ServiceSource
 
 __all__ = [
@@ -36,6 +38,7 @@ __all__ = [
     "configured_certificates",
     "failure_events",
     "key_not_checked",
+    "logged_failures",
     "opened_by_http_sys",
     "service_account",
     "service_config",
@@ -44,7 +47,7 @@ __all__ = [
 ]
 
 # The service modules, in the order their certificates are listed.
-SOURCES: tuple[ServiceSource, ...] = (rdp, httpsys, winrm, adfs, exchange)
+SOURCES: tuple[ServiceSource, ...] = (rdp, httpsys, sqlserver, winrm, adfs, exchange)
 # The events that say a service failed to use its certificate (beside Schannel 36870, which the
 # correlation counts as `failures`): they widen exit code 4.
 SERVICE_FAILURE_EVENTS: dict[str, tuple[tuple[str, int], ...]] = {
@@ -90,7 +93,16 @@ def opened_by_http_sys(case: Case, thumbprint: str) -> bool:
 
 
 def failure_events(case: Case, service: str) -> list[Event]:
-    return [e for spec in SERVICE_FAILURE_EVENTS.get(service, ()) for e in case.events_of(*spec)]
+    """The service's failure events; a provider matched by family (every ``MSSQL$<instance>``
+    is SQL Server's)."""
+    specs = set(SERVICE_FAILURE_EVENTS.get(service, ()))
+    return [e for e in case.events if (provider_family(e.provider), e.event_id) in specs]
+
+
+def logged_failures(case: Case) -> tuple[SqlCertificateEvent, ...]:
+    """Failures a service wrote to its own log file, not to an event log (SQL Server's ERRORLOG
+    26010 / 26014 / 26015 / 33565): records the correlation counts with the failure events."""
+    return tuple(sqlserver.failure_lines(case))
 
 
 def services_in_case(case: Case, failures: tuple[Event, ...]) -> tuple[str, ...]:
@@ -98,6 +110,8 @@ def services_in_case(case: Case, failures: tuple[Event, ...]) -> tuple[str, ...]
     HTTP.sys failures (36870 from SYSTEM (PID: 4), HttpEvent 15021)."""
     found = {c.service for c in configured_certificates(case)}
     found |= {service for service in SERVICE_FAILURE_EVENTS if failure_events(case, service)}
+    if logged_failures(case):
+        found.add(known.SQL_SERVER)
     http_sys_failed = any(
         e.sspi_process and _SYSTEM_PROCESS.match(e.sspi_process) for e in failures
     ) or bool(case.events_of(HTTP_EVENT, 15021))
@@ -109,27 +123,57 @@ def services_in_case(case: Case, failures: tuple[Event, ...]) -> tuple[str, ...]
     return tuple(sorted(found))
 
 
-def service_config(case: Case, service: str) -> ServiceConfig | None:
-    """The configuration (sc qc, Win32_Service) of this service's SCM service, when attached."""
+def service_config(case: Case, service: str, instance: str | None = None) -> ServiceConfig | None:
+    """The configuration (sc qc, Win32_Service) of this service's SCM service, when attached
+    (SQL Server: the instance's service, MSSQLSERVER or MSSQL$<instance>)."""
     info = known.SERVICES.get(service)
     if info is None:
         return None
+    names = set(info.service_names)
+    if service == known.SQL_SERVER:
+        names = {fold(known.sql_service_name(instance))}
     for config in case.records(ServiceConfig):
-        if config.start_name and fold(config.name) in info.service_names:
+        if config.start_name and fold(config.name) in names:
             return config
     return None
 
 
-def service_account(case: Case, service: str) -> Account | None:
-    """The account ``service`` runs as: from its sc qc / Win32_Service listing (source
+def service_account(case: Case, service: str, instance: str | None = None) -> Account | None:
+    r"""The account ``service`` runs as: from its sc qc / Win32_Service listing (source
     "service-config"), else the documented default (source "default", assumed); None for a
-    service with no documented default."""
-    config = service_config(case, service)
+    service with no documented default. SQL Server: per instance; the account its ERRORLOG
+    names ("The service account is '...'", source "service-log") comes first, as it is the account
+    of the start that failed; the default is the instance's virtual account, ``NT
+    SERVICE\MSSQLSERVER`` or ``NT SERVICE\MSSQL$<instance>``, with its computed service SID."""
+    if service == known.SQL_SERVER:
+        logged = _sql_logged_account(case, instance)
+        if logged is not None:
+            return logged
+    config = service_config(case, service, instance)
     if config is not None and config.start_name:
         return Account(
             config.start_name, token_for(config.start_name).user_sid, "service-config", False
         )
     info = known.SERVICES.get(service)
-    if info is None or not info.default_account:
+    if info is None:
+        return None
+    if service == known.SQL_SERVER:
+        token = token_for(f"NT SERVICE\\{known.sql_service_name(instance)}")
+        return Account(token.account, token.user_sid, "default", True)
+    if not info.default_account:
         return None  # no documented default (AD FS: the account chosen at configuration)
     return Account(token_for(info.default_account).account, info.default_sid, "default", True)
+
+
+def _sql_logged_account(case: Case, instance: str | None) -> Account | None:
+    """The service account the last ERRORLOG start of this instance names."""
+    wanted = (instance or known.SQL_DEFAULT_INSTANCE).upper()
+    starts = [
+        s
+        for s in case.records(SqlServerStart)
+        if s.service_account and (s.instance or "").upper() == wanted
+    ]
+    if not starts:
+        return None
+    name = max(starts, key=lambda s: s.time or "").service_account or ""
+    return Account(name, token_for(name).user_sid, "service-log", False)

@@ -27,6 +27,8 @@ class ConfiguredCertificate:
     # Why its key's ACL is not checked for the service's account (the key is not in the machine
     # store: AD FS's auto-rollover certificates); None: it is checked.
     not_checked: str | None = None
+    # the instance of a service that has several (SQL Server: MSSQLSERVER, SALES); None: one
+    instance: str | None = None
 
 
 class ServiceSource(Protocol):

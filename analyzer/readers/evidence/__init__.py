@@ -3,7 +3,8 @@ applicationHost.config, PowerShell certificate listings, folder listings (dir, G
 process listings (tasklist /v, Get-Process -IncludeUserName), certificate files, registry values
 (reg query, Get-ItemProperty), service accounts (sc qc, Win32_Service), WinRM listeners and
 faults (winrm enumerate, the WSMan: drive, winrm quickconfig), AD FS's and Exchange's
-certificate listings (Get-AdfsCertificate, Get-AdfsSslCertificate, Get-ExchangeCertificate).
+certificate listings (Get-AdfsCertificate, Get-AdfsSslCertificate, Get-ExchangeCertificate),
+SQL Server's ERRORLOG.
 
 Importing this package registers every one of them (the registry imports it, see
 `analyzer.readers.registry`)."""
@@ -22,6 +23,7 @@ from analyzer.readers.evidence import (
     pslist,
     registry,
     service_config,
+    sql_errorlog,
     winrm,
 )
 
@@ -39,5 +41,6 @@ __all__ = [
     "pslist",
     "registry",
     "service_config",
+    "sql_errorlog",
     "winrm",
 ]

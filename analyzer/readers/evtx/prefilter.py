@@ -60,6 +60,13 @@ EXCHANGE_HEAD = "MSEx"
 # provider names without the pivot letter ("AD FS"): such a log is small and read whole.
 WHOLE_LOG_CHANNELS: tuple[bytes, ...] = (_needle("AD FS/Admin"), _needle("AD FS 2.0/Admin"))
 
+# SQL Server logs to the Application log under its service name, MSSQLSERVER or MSSQL$<instance>:
+# no pivot letter, and no fixed name. Chunks of the Application log (its channel name is in the
+# newest chunk) are searched for "MSSQL" on their own (`sql_server_chunks`); those chunks are read
+# whole. A hit is only a candidate, as for the other names.
+APPLICATION_CHANNEL = _needle("Application")
+SQL_SERVER_NEEDLE = _needle("MSSQL")
+
 # A boot writes Kernel-General 12 (Windows 7 / 2008 R2 on) and EventLog 6009, whose data
 # carries the kernel type "Multiprocessor Free" / "Uniprocessor Free".
 BOOT_MARKERS: tuple[bytes, ...] = (_needle("Kernel-General"), _needle("processor"))
@@ -330,3 +337,8 @@ def _in_template_text(buf: bytes, name: int) -> bool:
 def holds(buf: bytes, chunk: Chunk, needles: Sequence[bytes]) -> bool:
     start, end = chunk.offset + CHUNK_HEADER_SIZE, chunk.offset + chunk.end
     return any(buf.find(needle, start, end) >= 0 for needle in needles)
+
+
+def sql_server_chunks(buf: bytes, layout: Layout) -> set[int]:
+    """Physical indexes of the chunks whose record area names a SQL Server source."""
+    return {chunk.index for chunk in layout.chunks if holds(buf, chunk, (SQL_SERVER_NEEDLE,))}

@@ -36,6 +36,7 @@ from analyzer.readers.evtx.layout import (
     record_time,
 )
 from analyzer.readers.evtx.prefilter import (
+    APPLICATION_CHANNEL,
     BOOT_COMPANION,
     CAPI2_CHANNEL,
     WHOLE_LOG_CHANNELS,
@@ -43,6 +44,7 @@ from analyzer.readers.evtx.prefilter import (
     chunks_with,
     finding_search,
     holds,
+    sql_server_chunks,
     trimmed,
 )
 from analyzer.readers.evtx.values import RawEvent
@@ -294,13 +296,15 @@ def read_evtx_bytes(buf: bytes, result: ReadResult, engine: str, *, prefilter: b
         capi2_log = holds(buf, run.newest, (CAPI2_CHANNEL,))
         search = finding_search(capi2_log)
         hits = chunks_with(buf, layout, search)
-        wanted = hits.findings
+        application_log = holds(buf, run.newest, (APPLICATION_CHANNEL,))
+        sql = sql_server_chunks(buf, layout) if application_log else set()
+        wanted = hits.findings | sql
         # The last boot first: its chunks are read whole, so trimming the finding chunks (not
         # the newest: it gives channel and computer) loses none of its events.
         run.last_boot(hits)
         run.parse(
             [
-                chunk if chunk is run.newest else trimmed(buf, chunk, search)
+                chunk if chunk is run.newest or chunk.index in sql else trimmed(buf, chunk, search)
                 for chunk in layout.chunks
                 if chunk.index in wanted
             ]
