@@ -9,6 +9,7 @@ import os
 import sys
 
 from analyzer.cli.app import app, command_module, stderr, stdout
+from analyzer.cli.generated_code import cache_generated_code
 
 command_module("analyze", "analyzer.cli.analyze_cmd")
 command_module("certutil", "analyzer.cli.certutil_cmd")
@@ -31,4 +32,5 @@ def _widen_piped_output() -> None:
 def main() -> None:
     """Console-script entry point (`certtriage`, `python -m analyzer`)."""
     _widen_piped_output()
+    cache_generated_code()
     app()
