@@ -1,11 +1,13 @@
-"""The dataclass methods compiled once per user (analyzer/cli/generated_code.py): the same classes
-with and without the store, a changed class compiled anew, nothing installed without a cache
-folder, a damaged store ignored, and the command line's output unchanged."""
+"""The dataclass methods and regular expressions compiled once per user
+(analyzer/cli/generated_code.py): the same classes and patterns with and without the stores, a
+changed class compiled anew, nothing installed without a cache folder, a damaged store ignored,
+and the command line's output unchanged."""
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -50,42 +52,103 @@ def _behaviour(cls: Any) -> tuple[object, ...]:
     return (repr(a), a == b, hash(a) == hash(b), cls(1, 3) == a, cls.__init__.__defaults__)
 
 
+def _install() -> tuple[generated_code.GeneratedCode, generated_code.CompiledPatterns]:
+    installed = generated_code.cache_generated_code()
+    assert installed is not None
+    classes, patterns = installed
+    assert patterns is not None
+    return classes, patterns
+
+
 def test_classes_behave_the_same_compiled_or_from_the_store(cache: Path) -> None:
     plain = _behaviour(_make())
-    store = generated_code.cache_generated_code()
-    assert store is not None and generated_code.cache_generated_code() is store  # once
+    classes, _ = _install()
+    assert generated_code.cache_generated_code() == (classes, _install()[1])  # once
     assert _behaviour(_make()) == plain
-    assert store.new > 0
-    store.save()
+    assert classes.store.new > 0
+    classes.store.save()
     [saved] = (cache / __version__ / "dataclasses").glob("*.marshal")
     generated_code.uninstall()
 
-    again = generated_code.cache_generated_code()
-    assert again is not None and again is not store
+    again, _ = _install()
+    assert again is not classes
     assert _behaviour(_make()) == plain
-    assert again.new == 0  # every method from the store
+    assert again.store.new == 0  # every method from the store
     _make("    z: int = 0\n")  # a changed class: its new source is compiled
-    assert again.new > 0
-    again.save()
-    assert len(generated_code.GeneratedCode(saved).stored) > len(store.stored)
+    assert again.store.new > 0
+    again.store.save()
+    reread = generated_code.Store(saved, generated_code._valid_code)
+    assert len(reread.stored) > len(classes.store.stored) - classes.store.new
+
+
+PATTERNS: list[tuple[str | bytes, int]] = [
+    (r"(?P<thumb>[0-9a-f]{40})\s+(?:KeySpec|Schlüsselspezifikation) = (\d)", 0),
+    (r"^\s*(?P<name>[^:]+):\s*(?P<value>.*)$", re.MULTILINE | re.IGNORECASE),
+    (rb"\x00(?P<magic>ElfChnk)\x00", 0),
+    (r"(?x) a (?# comment ) [bc]+ | (?P<d>d)\1?", 0),
+]
+SUBJECTS: list[str | bytes] = [
+    "dee0dade9e4d9adafa53f1204efeb7bb9325bb6d   KeySpec = 2",
+    "  Provider : Microsoft\n  Subject: CN=x\n",
+    b"..\x00ElfChnk\x00..",
+    "abcbd dd",
+]
+
+
+def _patterns_behaviour() -> list[object]:
+    """Each pattern compiled as a module's body compiles it (at import), then used."""
+    seen: list[object] = []
+    re.purge()  # re's own cache of compiled patterns: every one made again below
+    module: dict[str, object] = {"__name__": "analyzer.some_reader", "re": re}
+    for (text, flags), subject in zip(PATTERNS, SUBJECTS, strict=True):
+        exec(f"compiled = re.compile({text!r}, {int(flags)})", module)
+        compiled = module["compiled"]
+        assert isinstance(compiled, re.Pattern)
+        seen.append((compiled.pattern, compiled.flags, compiled.groups, compiled.groupindex))
+        seen.append([m.groupdict() or m.group(0) for m in compiled.finditer(subject)])
+    return seen
+
+
+def test_patterns_are_the_same_compiled_or_from_the_store(cache: Path) -> None:
+    plain = _patterns_behaviour()
+    _, patterns = _install()
+    assert _patterns_behaviour() == plain
+    assert patterns.store.new == len(PATTERNS)
+    patterns.store.save()
+    generated_code.uninstall()
+    _, again = _install()
+    assert _patterns_behaviour() == plain
+    assert again.store.new == 0 and len(again.store.used) == len(PATTERNS)
+    with pytest.raises(re.error):
+        re.compile("(unclosed")
+
+
+def test_a_pattern_made_from_data_is_not_stored(cache: Path) -> None:
+    _, patterns = _install()
+    names = ["www.contoso.com", "rdp.contoso.com"]
+    found = re.compile("|".join(re.escape(n) for n in names)).findall("rdp.contoso.com!")
+    assert found == ["rdp.contoso.com"]
+    assert patterns.store.new == 0
 
 
 def test_nothing_installed_without_a_cache_folder(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(CACHE_VARIABLE, "")
     generated_code.uninstall()
+    standard = generated_code._re_compiler.compile
     assert generated_code.cache_generated_code() is None
     assert "exec" not in dataclasses.__dict__
+    assert generated_code._re_compiler.compile is standard
 
 
 def test_a_damaged_store_is_ignored_and_replaced(cache: Path) -> None:
-    path = generated_code.store_path()
+    path = generated_code.store_path("dataclasses")
     assert path is not None
     path.write_bytes(b"\x00not marshal")
-    store = generated_code.cache_generated_code()
-    assert store is not None and store.stored == {}
+    classes, _ = _install()
+    assert classes.store.stored == {}
     assert _behaviour(_make())
-    store.save()
-    assert generated_code.GeneratedCode(path).stored
+    classes.store.save()
+    assert generated_code.Store(path, generated_code._valid_code).stored
 
 
 def test_the_command_line_prints_the_same_with_the_store(tmp_path: Path) -> None:
