@@ -36,9 +36,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import CodeType, FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from analyzer.resources import cache_dir
+
+if TYPE_CHECKING:
+    from analyzer.triage.job import TicketJob, TicketOutcome
 
 # `re`'s compiler step: re._compiler from Python 3.11, sre_compile before.
 _re_compiler: Any = importlib.import_module(
@@ -90,7 +93,11 @@ class Store:
     def save(self) -> None:
         if not self.new:
             return
-        keep = self.stored if len(self.stored) <= LIMIT else self.used
+        # Another process (a triage worker, a second command) may have written the store since
+        # this one read it: keep what it added too.
+        keep = {**self._load(), **self.stored}
+        if len(keep) > LIMIT:
+            keep = self.used
         partial = self.path.with_name(f"{self.path.name}.{os.getpid()}.partial")
         try:
             partial.write_bytes(marshal.dumps(keep))
@@ -224,3 +231,13 @@ def uninstall() -> None:
     patterns = getattr(_re_compiler.compile, "__self__", None)
     if isinstance(patterns, CompiledPatterns):
         _re_compiler.compile = patterns.standard
+
+
+def run_ticket(job: TicketJob) -> TicketOutcome:
+    """`certtriage triage`'s job in a worker process (`analyzer.triage.job.run_ticket`), with the
+    stores installed first: a worker imports the readers, rules and renderers for its first
+    ticket."""
+    cache_generated_code()
+    from analyzer.triage.job import run_ticket as run
+
+    return run(job)

@@ -161,3 +161,15 @@ def test_the_command_line_prints_the_same_with_the_store(tmp_path: Path) -> None
         outputs.append(subprocess.run(command, capture_output=True, env=env, cwd=ROOT).stdout)
     assert outputs[0] and outputs[0] == outputs[1] == outputs[2]
     assert list((tmp_path / __version__ / "dataclasses").glob("*.marshal"))
+
+
+def test_two_processes_saving_keep_what_both_added(tmp_path: Path) -> None:
+    path = tmp_path / "store.marshal"
+    first = generated_code.Store(path, generated_code._valid_code)
+    second = generated_code.Store(path, generated_code._valid_code)
+    assert first.stored == second.stored == {}  # both read before either wrote
+    first.put("x = 1", compile("x = 1", "<string>", "exec"))
+    second.put("y = 2", compile("y = 2", "<string>", "exec"))
+    first.save()
+    second.save()
+    assert set(generated_code.Store(path, generated_code._valid_code).stored) == {"x = 1", "y = 2"}
