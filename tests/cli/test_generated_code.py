@@ -152,15 +152,23 @@ def test_a_damaged_store_is_ignored_and_replaced(cache: Path) -> None:
 
 
 def test_the_command_line_prints_the_same_with_the_store(tmp_path: Path) -> None:
-    dump = ROOT / "fixtures/real/certutil"
-    first = str(sorted(dump.glob("*.txt"))[0])
-    command = [sys.executable, "-m", "analyzer", "certutil", "--json", first]
-    outputs = []
-    for setting in ("", str(tmp_path), str(tmp_path)):  # off, then compiled and stored, then loaded
+    """A whole analyze: the same JSON with the stores off, filling and read; a second run with
+    the stores adds nothing to them (a class or import-time pattern whose text changes from run
+    to run, such as one joined from a set in hash order, would grow them every run)."""
+    cache = tmp_path / "cache"
+    ticket = "fixtures/tickets/demo-keyspec2"
+    command = [sys.executable, "-m", "analyzer", "analyze", ticket, "--json", "-"]
+    outputs, stores = [], []
+    for run, setting in enumerate(("", str(cache), str(cache), str(cache))):
         env = {**os.environ, CACHE_VARIABLE: setting}
-        outputs.append(subprocess.run(command, capture_output=True, env=env, cwd=ROOT).stdout)
-    assert outputs[0] and outputs[0] == outputs[1] == outputs[2]
-    assert list((tmp_path / __version__ / "dataclasses").glob("*.marshal"))
+        out = ["--out", str(tmp_path / f"out{run}")]
+        outputs.append(subprocess.run(command + out, capture_output=True, env=env, cwd=ROOT).stdout)
+        stores.append(sorted((p.name, p.read_bytes()) for p in cache.rglob("*.marshal")))
+    assert outputs[0] and outputs[0] == outputs[1] == outputs[2] == outputs[3]
+    name = f"{sys.implementation.cache_tag}-{sys.hexversion:x}.marshal"
+    assert {stored for stored, _ in stores[1]} == {name}
+    assert len(stores[1]) == 2  # dataclasses and patterns
+    assert stores[2] == stores[3]
 
 
 def test_two_processes_saving_keep_what_both_added(tmp_path: Path) -> None:
