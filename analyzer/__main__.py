@@ -1,3 +1,3 @@
-from analyzer.cli.commands import main
+from analyzer.cli.commands import run
 
-main()
+run()

@@ -129,8 +129,10 @@ class Unpacker:
     ``expand(file, depth)`` returns the files an input stands for: itself when it is not an
     archive, else its members, recursively. Problems become ``messages``."""
 
-    def __init__(self, workdir: Path, limits: Limits = DEFAULT_LIMITS) -> None:
-        self.workdir = workdir
+    def __init__(self, workdir: Path | Callable[[], Path], limits: Limits = DEFAULT_LIMITS) -> None:
+        # A folder, or what makes it when the first member is copied (most tickets hold no
+        # archive: no folder is made and removed for them).
+        self._workdir = workdir
         self.limits = limits
         self.budget = Budget(limits)
         self.messages: list[Message] = []
@@ -237,6 +239,12 @@ class Unpacker:
         return inner
 
     # ------------------------------------------------------------------ copying
+
+    @property
+    def workdir(self) -> Path:
+        if not isinstance(self._workdir, Path):
+            self._workdir = self._workdir()
+        return self._workdir
 
     def new_local(self) -> Path:
         self._serial += 1

@@ -12,7 +12,7 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,7 +54,7 @@ def _join(parent: str, name: str) -> str:
 
 
 class _Collector:
-    def __init__(self, workdir: Path, limits: Limits) -> None:
+    def __init__(self, workdir: Path | Callable[[], Path], limits: Limits) -> None:
         self.limits = limits
         self.unpacker = Unpacker(workdir, limits)
         self.files: list[InputFile] = []
@@ -199,8 +199,14 @@ def collect_inputs(
     ``base``: relative paths are read from this folder but displayed as given, so that a
     queue's reports name ``T-1042.zip!/System.evtx`` wherever the queue is mounted.
     """
-    workdir = Path(tempfile.mkdtemp(prefix="certtriage-"))
+    made: list[Path] = []
+
+    def workdir() -> Path:  # made when the first archive member is copied
+        made.append(Path(tempfile.mkdtemp(prefix="certtriage-")))
+        return made[-1]
+
     try:
         yield _gather(paths, _Collector(workdir, limits), Path(base) if base else None)
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        for folder in made:
+            shutil.rmtree(folder, ignore_errors=True)

@@ -55,6 +55,10 @@ class ReaderSpec:
     # A check across one ticket's inputs, run while the files' bytes still exist (a collector
     # manifest's SHA-256 of each file beside it): (every result, every file) -> None.
     check_inputs: Callable[[list[ReadResult], Sequence[InputFile]], None] | None = None
+    # Leading bytes that make a file certainly this kind (its sniffer gives CERTAIN for them):
+    # such a file is taken without its head being decoded as text or any sniffer being asked
+    # (a binary event log decodes as UTF-16-like garbage that text sniffers would scan).
+    magic: tuple[bytes, ...] = ()
 
 
 _REGISTRY: dict[str, ReaderSpec] = {}
@@ -125,20 +129,24 @@ def _looks_binary(head: bytes) -> bool:
     return nul > 0
 
 
-def sample_of(file: InputFile) -> Sample:
-    head = file.head(SNIFF_BYTES)
+def sample_of(file: InputFile, head: bytes | None = None) -> Sample:
+    head = file.head(SNIFF_BYTES) if head is None else head
     text = None if _looks_binary(head) else decode_bytes(head)
     return Sample(head, text, file.display.rsplit("/", 1)[-1], file.size)
 
 
 def detect(file: InputFile, only: tuple[str, ...] | None = None) -> ReaderSpec | None:
     """The reader surest that ``file`` is its kind, or None when none claims it."""
-    sample = sample_of(file)
-    best: tuple[int, str] | None = None
+    head = file.head(SNIFF_BYTES)
     specs = registry()
-    for kind, spec in sorted(specs.items()):
-        if only is not None and kind not in only:
-            continue
+    kinds = [kind for kind in sorted(specs) if only is None or kind in only]
+    for kind in kinds:
+        if specs[kind].magic and head.startswith(specs[kind].magic):
+            return specs[kind]
+    sample = sample_of(file, head)
+    best: tuple[int, str] | None = None
+    for kind in kinds:
+        spec = specs[kind]
         score = spec.sniff(sample)
         if score > 0 and (best is None or score > best[0]):
             best = (score, kind)

@@ -84,7 +84,8 @@ def test_version_loads_no_command_reader_or_renderer() -> None:
     loaded = _modules_loaded_by("--version")
     heavy = ("analyzer.cli.", "analyzer.readers", "analyzer.pipeline", "analyzer.model")
     assert [m for m in loaded if m.startswith(heavy) and m != "analyzer.cli.app"] == [
-        "analyzer.cli.commands"
+        "analyzer.cli.commands",
+        "analyzer.cli.generated_code",  # installed, its store read only when a class is made
     ]
     for package in ("rich", "pydantic", "lark", "jinja2", "cryptography", "Evtx"):
         assert package not in loaded
@@ -97,3 +98,33 @@ def test_a_command_loads_its_own_module_only(tmp_path) -> None:  # type: ignore[
         assert f"analyzer.cli.{other}" not in loaded
     assert "analyzer.pipeline" not in loaded
     assert "pydantic" not in loaded  # typer < 0.29: no pydantic adapter per parameter
+
+
+def _run_entry(*args: str, before: str = "") -> subprocess.CompletedProcess[str]:
+    script = (
+        "import atexit, sys, threading, time\n"
+        "from analyzer.cli.commands import run\n"
+        "atexit.register(lambda: print('exit handler ran', file=sys.stderr))\n"
+        f"{before}"
+        f"sys.argv = ['certtriage', *{list(args)!r}]\n"
+        "run()\n"
+        "print('not reached')\n"
+    )
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+
+
+def test_the_entry_point_exits_with_the_status_after_the_exit_handlers() -> None:
+    version = _run_entry("--version")
+    assert (version.returncode, version.stdout) == (0, f"certtriage {__version__}\n")
+    assert version.stderr == "exit handler ran\n"
+    unknown = _run_entry("nosuch")
+    assert unknown.returncode == 2
+    assert "No such command" in unknown.stderr and "exit handler ran" in unknown.stderr
+
+
+def test_the_entry_point_waits_for_a_running_thread() -> None:
+    thread = "threading.Thread(target=lambda: (time.sleep(0.2), print('thread done'))).start()\n"
+    waited = _run_entry("--version", before=thread)
+    assert waited.returncode == 0
+    assert waited.stdout.splitlines() == [f"certtriage {__version__}", "thread done"]
+    assert "exit handler ran" in waited.stderr

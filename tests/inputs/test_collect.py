@@ -4,6 +4,7 @@ written next to the inputs, every skip reported."""
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -157,3 +158,21 @@ def test_clean_member_names_never_escape(raw: str) -> None:
         parts = name.split("/")
         assert ".." not in parts and "" not in parts and "." not in parts
         assert "\\" not in name and ":" not in name and not name.startswith("/")
+
+
+def test_a_temp_folder_only_for_archive_members(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    plain = tmp_path / "plain"
+    write(plain / "my.txt", b"dump")
+    with collect_inputs([plain]) as collected:
+        assert [f.display for f in collected.files] == [f"{plain}/my.txt"]
+        assert list(temp.iterdir()) == []  # no archive: no folder made
+    ticket = make_ticket(tmp_path)
+    with collect_inputs([ticket]) as collected:
+        [folder] = temp.iterdir()
+        assert all(f.local.parent == folder for f in collected.files if "!/" in f.display)
+    assert list(temp.iterdir()) == []  # removed with everything in it

@@ -49,3 +49,36 @@ def test_no_sniffer_after_a_certain_one_is_asked(monkeypatch: pytest.MonkeyPatch
     assert asked == []
     detect(InputFile.from_path(Path(__file__)))  # a file no reader is certain of: all asked
     assert asked == [Path(__file__).name]
+
+
+def test_a_declared_magic_is_what_its_sniffer_is_certain_of() -> None:
+    declared = {kind: spec for kind, spec in registry().items() if spec.magic}
+    assert "evtx" in declared
+    matched = 0
+    for path in SAMPLES:
+        file = InputFile.from_path(path)
+        sample = sample_of(file)
+        for kind, spec in declared.items():
+            if sample.head.startswith(spec.magic):
+                matched += 1
+                assert spec.sniff(sample) == CERTAIN, (kind, path)
+                assert _full_scan(file) == kind, path
+    assert matched > 10
+
+
+def test_a_file_with_a_magic_is_taken_without_asking_a_sniffer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    asked: list[str] = []
+
+    def early(sample: Sample) -> int:
+        asked.append(sample.name)
+        return 50
+
+    first = ReaderSpec(
+        "aa-early", early, lambda file, options: readers.ReadResult(file.display, "")
+    )
+    monkeypatch.setattr(readers, "_REGISTRY", {**registry(), "aa-early": first})
+    found = detect(InputFile.from_path(FIXTURES / "evtx" / "system_2008_6009.evtx"))
+    assert found is not None and found.kind == "evtx"
+    assert asked == []

@@ -57,7 +57,7 @@ def _markers() -> re.Pattern[str]:
             texts.update(f"{label}:" for label in labels.get(kind, ()))
     # Every alternative starts with a literal, so the regex engine skips ahead on its first
     # characters: this search runs on most lines and must stay cheap.
-    alternatives = sorted((re.escape(t) for t in texts), key=len, reverse=True)
+    alternatives = sorted((re.escape(t) for t in texts), key=lambda t: (-len(t), t))
     return re.compile("|".join(alternatives))
 
 

@@ -11,10 +11,7 @@ well-formed XML: its `<binding .../>` elements are then read line by line, with 
 from __future__ import annotations
 
 import re
-from xml.etree.ElementTree import Element, ParseError
-
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
+from typing import TYPE_CHECKING
 
 from analyzer.inputs.files import InputFile
 from analyzer.model import Binding, ReadResult, Source
@@ -22,6 +19,9 @@ from analyzer.readers import ReaderSpec, ReadOptions, Sample, register
 from analyzer.readers.evidence.paste import clean_lines, read_text
 from analyzer.readers.evidence.values import normalise_hash
 from analyzer.readers.records import BINDINGS
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
 
 KIND = "iis-config"
 ORIGIN = "applicationHost.config"
@@ -157,6 +157,12 @@ def _line_by_line(text: str, result: ReadResult) -> None:
 def read_iis_config(file: InputFile, options: ReadOptions) -> ReadResult:
     result = ReadResult(file.display, KIND)
     text = read_text(file, result).text
+    # defusedxml when a file is read, not when the registry asks the sniffer.
+    from xml.etree.ElementTree import ParseError
+
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import fromstring
+
     try:
         root = fromstring(text)
     except DefusedXmlException as exc:

@@ -30,5 +30,6 @@ register(
         read=read_evtx,
         description="Windows binary event log (.evtx), read with the evtx or python-evtx engine",
         records=(EVENTS,),
+        magic=(FILE_MAGIC,),
     )
 )

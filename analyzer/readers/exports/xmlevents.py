@@ -12,15 +12,17 @@ import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
-from xml.etree.ElementTree import Element, ParseError
-
-import defusedxml.ElementTree as safe_et
-from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden
+from typing import TYPE_CHECKING, Any
 
 from analyzer.errors import InputError
 from analyzer.knowledge.eventfields import is_wanted
 from analyzer.readers.exports.common import RawRecord
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
+
+# defusedxml (and the expat parser under it) is imported when an event is parsed, not when the
+# reader registry asks the sniffers (tests/readers/test_reader_imports.py).
 
 EVENT_NS = "http://schemas.microsoft.com/win/2004/08/events/event"
 _EVENT_START = re.compile(r"<(?:[\w.-]+:)?Event(?=[\s>/])")
@@ -109,6 +111,11 @@ def refuse_declarations(text: str, path: str) -> None:
     document and refuse it with a clear message when it declares or references entities."""
     if not _DECLARATIONS.search(text):
         return
+    from xml.etree.ElementTree import ParseError
+
+    import defusedxml.ElementTree as safe_et
+    from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden
+
     try:
         safe_et.fromstring(text.encode("utf-8"), forbid_dtd=False)
     except EntitiesForbidden as exc:
@@ -222,6 +229,11 @@ def _parse(segment: str, start: int, end: int, line: int) -> XmlEvent:
     skimmed = _skim(segment, line)
     if skimmed is not None:
         return XmlEvent(start, end, line, skimmed)
+    from xml.etree.ElementTree import ParseError
+
+    import defusedxml.ElementTree as safe_et
+    from defusedxml import DefusedXmlException
+
     try:
         element = safe_et.fromstring(segment.encode("utf-8"))
         return XmlEvent(start, end, line, record_of(element, line))
