@@ -13,7 +13,6 @@ import threading
 from typing import NoReturn
 
 from analyzer.cli.app import app, command_module, stderr, stdout
-from analyzer.cli.generated_code import cache_generated_code
 
 command_module("analyze", "analyzer.cli.analyze_cmd")
 command_module("certutil", "analyzer.cli.certutil_cmd")
@@ -36,7 +35,6 @@ def _widen_piped_output() -> None:
 def main() -> None:
     """The program: parse the command line, run the command; ends with SystemExit."""
     _widen_piped_output()
-    cache_generated_code()
     app()
 
 

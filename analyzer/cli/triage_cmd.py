@@ -19,7 +19,6 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from analyzer.cli import generated_code
 from analyzer.cli.app import (
     ENGINE_CHOICES,
     EXIT_OK,
@@ -110,8 +109,7 @@ def _usage(exc: UsageError) -> NoReturn:
 
 def _run(queue: Path, out: Path, options: TriageOptions, display: _Display) -> TriageResult:
     try:
-        # Workers install the compiled-code stores of the command line too.
-        return run_triage(queue, out, options, display, generated_code.run_ticket)
+        return run_triage(queue, out, options, display)
     except UsageError as exc:  # e.g. the Dask scheduler cannot be reached
         _usage(exc)
 
