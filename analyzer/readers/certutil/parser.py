@@ -12,7 +12,17 @@ from itertools import pairwise
 from typing import Any
 
 from analyzer.readers.certutil.classify import Line, classify
-from analyzer.readers.certutil.cleanup import Repair, clean_lines
+from analyzer.readers.certutil.cleanup import (
+    _WRAP_MIN_WIDTH,
+    Repair,
+    is_fence,
+    is_pure_hex,
+    joined_region,
+    raw_lines,
+    split_joined,
+    split_repair,
+    wrapped_region,
+)
 from analyzer.resources import cache_dir, grammar_path
 
 # A block is (rule, [range | block, ...]); a range is the classified lines of one token.
@@ -40,7 +50,41 @@ def _parser() -> Any:
     )
 
 
-_CLASSIFY_CACHE = 20000  # distinct line texts remembered per dump
+_CACHE_LINES = 20000  # distinct raw lines remembered per part of a dump
+# Flags of a remembered raw line (see _known_line).
+_WORD, _ELEMENT, _LONG, _FENCE, _SPLIT = 1, 2, 4, 8, 16
+# What one raw line gives: (kind, sub, text, value, flags) of its one logical line; for a line
+# split before a label (_SPLIT), (None, None, None, pieces, flags) with each piece
+# (kind, sub, text, value, flags).
+Known = tuple[Any, Any, Any, Any, int]
+_BLANK: Known = ("BLANK", None, "", "", 0)
+
+
+def _classified(text: str) -> Known:
+    line = classify(text)
+    if line.kind == "OTHER" and line.sub is None and text.isidentifier():
+        flags = _WORD  # a bare word: maybe a store name (see classify_lines)
+    else:
+        flags = _ELEMENT if line.sub == "element" else 0
+    return (line.kind, line.sub, text, line.value, flags)
+
+
+def _known_line(raw: str) -> Known:
+    """Clean-up and classification of one raw line, as far as they do not depend on its
+    neighbours: only a line of at least the wrap width (_LONG) may start a re-wrapped region."""
+    stripped = raw.strip()
+    if not stripped:
+        return _BLANK
+    if is_fence(stripped):
+        return (None, None, None, None, _FENCE)
+    long = _LONG if len(stripped) >= _WRAP_MIN_WIDTH else 0
+    if is_pure_hex(stripped):  # a third of a -v dump; classify() would say the same
+        return ("OTHER", "hex", stripped, stripped, long)
+    pieces = split_joined(stripped)
+    if len(pieces) > 1:
+        return (None, None, None, tuple(_classified(p) for p in pieces), _SPLIT | long)
+    kind, sub, text, value, flags = _classified(stripped)
+    return (kind, sub, text, value, flags | long)
 
 
 def classify_lines(
@@ -49,29 +93,49 @@ def classify_lines(
     """Clean and classify; then fix the two kinds that need their neighbours. ``text`` may be a
     part of a dump (stream.py): its first line is ``first_line`` and ``followed_by`` is the kind
     of the line after it (None: the end of the dump)."""
-    cleaned, repairs, physical = clean_lines(text, first_line)
+    raw = raw_lines(text)
+    base = first_line - 1
     lines: list[Line] = []
+    append = lines.append
+    repairs: list[Repair] = []
     # Most lines of a store dump repeat from certificate to certificate ("Version: 3",
-    # "Provider = ...", "Encryption test passed"): classify each distinct text once.
-    seen: dict[str, tuple[str, str | None, str, bool]] = {}
+    # "Provider = ...", "Encryption test passed"): each distinct raw line is cleaned and
+    # classified once (hex dump rows, distinct by nature, are not remembered).
+    known: dict[str, Known] = {}
     elements: list[int] = []  # "Element N:" lines
     bare_words: list[int] = []  # lines of one word that may be a store name
-    for stripped, lineno in cleaned:
-        known = seen.get(stripped)
-        if known is None:
-            line = classify(stripped)
-            line.lineno = lineno
-            word = line.kind == "OTHER" and line.sub is None and stripped.isidentifier()
-            if len(seen) < _CLASSIFY_CACHE and line.sub != "hex":
-                seen[stripped] = (line.kind, line.sub, line.value, word)
+    i, count = 0, len(raw)
+    while i < count:
+        line = raw[i]
+        entry = known.get(line)
+        if entry is None:
+            entry = _known_line(line)
+            if entry[1] != "hex" and len(known) < _CACHE_LINES:
+                known[line] = entry
+        flags = entry[4]
+        if not flags:
+            append(Line(entry[0], entry[1], entry[2], entry[3], base + i + 1))
+            i += 1
+            continue
+        if flags & _FENCE:
+            i += 1
+            continue
+        if flags & _LONG and (j := wrapped_region(raw, i)) > i + 1:
+            pieces, repair = joined_region(raw, i, j, base)
+            repairs.append(repair)
+            for piece, lineno in pieces:
+                _add(lines, _classified(piece), lineno, bare_words, elements)
+            i = j
+            continue
+        lineno = base + i + 1
+        if flags & _SPLIT:
+            split = entry[3]
+            repairs.append(split_repair(lineno, [piece[2] for piece in split]))
+            for piece in split:
+                _add(lines, piece, lineno, bare_words, elements)
         else:
-            line = Line(known[0], known[1], stripped, known[2], lineno)
-            word = known[3]
-        if word:
-            bare_words.append(len(lines))
-        elif line.sub == "element":
-            elements.append(len(lines))
-        lines.append(line)
+            _add(lines, entry, lineno, bare_words, elements)
+        i += 1
     # A bare store name ("my", "My") right before the first separator is the header (the next
     # line's kind as classified: an "Element N:" made a separator below does not count).
     headers = [i for i in bare_words if _next_kind(lines, i, followed_by) == "SEPARATOR"]
@@ -86,9 +150,20 @@ def classify_lines(
         if k < 0 or lines[k].kind != "SEPARATOR":
             lines[i].kind, lines[i].sub = "SEPARATOR", None
     for i in headers:
-        line = lines[i]
-        line.kind, line.sub, line.value = "HEADER", line.text, ""
-    return lines, repairs, physical
+        header = lines[i]
+        header.kind, header.sub, header.value = "HEADER", header.text, ""
+    return lines, repairs, count
+
+
+def _add(
+    lines: list[Line], entry: Known, lineno: int, words: list[int], elements: list[int]
+) -> None:
+    flags = entry[4]
+    if flags & _WORD:
+        words.append(len(lines))
+    elif flags & _ELEMENT:
+        elements.append(len(lines))
+    lines.append(Line(entry[0], entry[1], entry[2], entry[3], lineno))
 
 
 def _previous_text(lines: list[Line], i: int) -> int:

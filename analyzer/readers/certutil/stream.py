@@ -37,8 +37,17 @@ BATCH = 512  # records written to the spool, and handed to a sink, at a time
 MAX_PART_CHARS = 64 * 1024 * 1024
 
 # A line that may carry a quoting prefix once clean-up has mapped its spaces (a superset of
-# clean-up's own test: a match only costs the cuts).
-MAYBE_QUOTED = re.compile(r"(?m)^[ \t\xa0\u202f\u2007\u200b\ufeff]*[%>]")
+# clean-up's own test: a match only costs the cuts). `(?m)^` would be tried at every character
+# (60 ms on a 9 MB dump); a newline is found at C speed.
+_QUOTED_FIRST = re.compile(r"[ \t\xa0\u202f\u2007\u200b\ufeff]*[%>]")
+_QUOTED_LATER = re.compile(r"\n[ \t\xa0\u202f\u2007\u200b\ufeff]*[%>]")
+
+
+def maybe_quoted(text: str) -> bool:
+    """Does a line of ``text`` (its start counts as a line start) begin with `%` or `>`?"""
+    return _QUOTED_FIRST.match(text) is not None or _QUOTED_LATER.search(text) is not None
+
+
 _FRAMED_LINE = re.compile(r"\n[ \t\xa0\u202f\u2007\u200b\ufeff]*=")
 _WRAP_MIN_WIDTH = 60  # cleanup._WRAP_MIN_WIDTH: no shorter line is ever continued
 _DASHES = ("\u2014", "\u2013")
@@ -160,7 +169,11 @@ def read_parts(
         if total > max_messages:
             last = result.messages[max_messages - 1].source.line
             del result.messages[max_messages:]
-            result.warn(f"{total - max_messages} more messages after this line not shown", last, code="certutil.more-messages")
+            result.warn(
+                f"{total - max_messages} more messages after this line not shown",
+                last,
+                code="certutil.more-messages",
+            )
         first = [builder.dated(preamble)] if preamble is not None else []
         if sink is None:
             result.certificates = first + [
@@ -191,7 +204,8 @@ def _closing_messages(result: ReadResult, builder: Builder, physical: int) -> No
         result.warn(
             "the dump ends without certutil's closing line ('CertUtil: -store command completed'): "
             "it may be cut short",
-            physical, code="certutil.truncated"
+            physical,
+            code="certutil.truncated",
         )
     if not recorded:
         if builder.closing:
