@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, ClassVar
 
 from analyzer.knowledge.hresults import find_code, lookup
 from analyzer.model import Certificate, KeyFailure, ReadResult, Source
@@ -29,6 +30,7 @@ _OID_SUFFIX = re.compile(r"\(\d+(?:\.\d+)+\)$")
 _SAN_VALUE = re.compile(r"^[A-Za-z][A-Za-z0-9 ]{0,30}=\S")
 _TEMPLATE_VALUE = re.compile(r"^Template=(.+?)(?:\((\d+(?:\.\d+)+)\))?$")
 _FACT_KINDS = frozenset({"FIELD", "KEYFIELD", "PROP", "EXT", "STATUS"})
+_VALUE_KINDS = frozenset({"OTHER", "LABEL", "CUMSG"})  # lines that may carry an error code
 _KEYSPEC_SYMBOLS = {"AT_KEYEXCHANGE": 1, "AT_SIGNATURE": 2, "XCN_AT_NONE": 0, "AT_NONE": 0}
 
 
@@ -168,11 +170,16 @@ class Builder:
                 if isinstance(child, tuple):
                     lines.append(child)
                 else:
-                    lines.extend(self.expand(child))
-            getattr(self, f"_{rule}")(cert, lines)
+                    lines.extend(self.lines[child.start : child.stop])
+            self._rules[rule](self, cert, lines)
             return
-        for line in self.expand(item):
-            self._line(cert, line)
+        # A run of lines at item level: most are values (OTHER, LABEL: hex rows, RDNs) that
+        # only matter when they carry an error code; the rest go to _line.
+        for line in self.lines[item.start : item.stop]:
+            if line.kind not in _VALUE_KINDS:
+                self._line(cert, line)
+            elif cert.facts and "0x" in line.text:
+                self._code_line(cert, line)
 
     def _line(self, cert: _CertFacts, line: Line) -> None:
         kind = line.kind
@@ -199,14 +206,15 @@ class Builder:
             self.user_store = ("user" in verbs) if store_command else None
         elif kind == "CLOSING":
             self.closing = True
-        elif kind in ("OTHER", "LABEL", "CUMSG") and cert.facts and "0x" in line.text:
-            # A localized status line whose words are unknown still carries its error code.
-            code = find_code(line.text)
-            known = lookup(code) if code else None
-            if known is not None and known.category in ("key", "access"):
-                cert.failures.append(key_failure(code))
-                cert.key_lines.setdefault("error", line.lineno)
-                cert.facts += 1
+
+    def _code_line(self, cert: _CertFacts, line: Line) -> None:
+        """A localized status line whose words are unknown still carries its error code."""
+        code = find_code(line.text)
+        known = lookup(code) if code else None
+        if known is not None and known.category in ("key", "access"):
+            cert.failures.append(key_failure(code))
+            cert.key_lines.setdefault("error", line.lineno)
+            cert.facts += 1
 
     def _field(self, cert: _CertFacts, children: list[Any]) -> None:
         head, values = children[0], children[1:]
@@ -356,6 +364,14 @@ class Builder:
 
     def _first_fact_line(self) -> int:
         return self.first_fact or 1
+
+    # The grammar's rules below `certificate`, by name (one dict look-up per block).
+    _rules: ClassVar[dict[str, Callable[[Builder, _CertFacts, list[Any]], None]]] = {
+        "field": _field,
+        "property": _property,
+        "extension": _extension,
+        "failure": _failure,
+    }
 
 
 def _key_usage(hex_text: str) -> list[str]:

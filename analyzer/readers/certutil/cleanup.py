@@ -75,7 +75,7 @@ _QUOTED_FIRST = re.compile(r"[ ]*[%>]")
 _QUOTED_LATER = re.compile(r"\n[ ]*[%>]")
 # A row of a hex dump without its text column (a third of a -v dump): no marker is made of hex
 # digits and spaces only, so such a row holds none.
-_PURE_HEX_ROW = re.compile(r"[0-9a-fA-F]{4}(?: {1,2}[0-9a-fA-F]{2})+")
+PURE_HEX_ROW = re.compile(r"[0-9a-fA-F]{4}(?: {1,2}[0-9a-fA-F]{2})+")
 
 
 def _indent(line: str) -> int:
@@ -204,7 +204,7 @@ def joined_region(
 
 def is_pure_hex(stripped: str) -> bool:
     """A hex dump row without its text column (holds no marker: see `split_joined`)."""
-    return len(stripped) > 12 and _PURE_HEX_ROW.fullmatch(stripped) is not None
+    return len(stripped) > 12 and PURE_HEX_ROW.fullmatch(stripped) is not None
 
 
 def split_joined(stripped: str) -> list[str]:
@@ -213,7 +213,7 @@ def split_joined(stripped: str) -> list[str]:
     if (
         len(stripped) > 12
         and not (stripped[0] == "=" and stripped[-1] == "=")  # a whole separator line
-        and not _PURE_HEX_ROW.fullmatch(stripped)
+        and not PURE_HEX_ROW.fullmatch(stripped)
         and (_MARKER.search(stripped, 1) or "ertutil" in stripped)
     ):
         return [piece for piece, _ in _split(stripped, 0, None)]

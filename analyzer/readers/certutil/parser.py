@@ -14,6 +14,7 @@ from typing import Any
 from analyzer.readers.certutil.classify import Line, classify
 from analyzer.readers.certutil.cleanup import (
     _WRAP_MIN_WIDTH,
+    PURE_HEX_ROW,
     Repair,
     is_fence,
     is_pure_hex,
@@ -58,6 +59,7 @@ _WORD, _ELEMENT, _LONG, _FENCE, _SPLIT = 1, 2, 4, 8, 16
 # (kind, sub, text, value, flags).
 Known = tuple[Any, Any, Any, Any, int]
 _BLANK: Known = ("BLANK", None, "", "", 0)
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 
 
 def _classified(text: str) -> Known:
@@ -102,6 +104,7 @@ def classify_lines(
     # "Provider = ...", "Encryption test passed"): each distinct raw line is cleaned and
     # classified once (hex dump rows, distinct by nature, are not remembered).
     known: dict[str, Known] = {}
+    pure_hex = PURE_HEX_ROW.fullmatch
     elements: list[int] = []  # "Element N:" lines
     bare_words: list[int] = []  # lines of one word that may be a store name
     i, count = 0, len(raw)
@@ -109,6 +112,17 @@ def classify_lines(
         line = raw[i]
         entry = known.get(line)
         if entry is None:
+            # A hex dump row (a third of a -v dump, distinct by nature) too short to start a
+            # re-wrapped region: what _known_line would say, without remembering it.
+            stripped = line.strip()
+            if (
+                stripped[:1] in _HEX_DIGITS
+                and 12 < len(stripped) < _WRAP_MIN_WIDTH
+                and pure_hex(stripped)
+            ):
+                append(Line("OTHER", "hex", stripped, stripped, base + i + 1))
+                i += 1
+                continue
             entry = _known_line(line)
             if entry[1] != "hex" and len(known) < _CACHE_LINES:
                 known[line] = entry
@@ -246,12 +260,14 @@ def _numbered(children: list[Any]) -> Template:
 
 def _spans(template: Template, starts: list[int]) -> list[Any]:
     """``template`` with each token number replaced by the range of lines of that token."""
-    return [
-        (item[0], _spans(item[1], starts))
-        if isinstance(item, tuple)
-        else range(starts[item], starts[item + 1])
-        for item in template
-    ]
+    out: list[Any] = []
+    append = out.append
+    for item in template:
+        if type(item) is int:
+            append(range(starts[item], starts[item + 1]))
+        else:
+            append((item[0], _spans(item[1], starts)))
+    return out
 
 
 def parse_blocks(lines: list[Line]) -> list[Any]:
