@@ -101,35 +101,23 @@ class Builder:
         self.count = 0  # certificates recorded
         self.first_fact: int | None = None  # the dump's first line stating a fact
 
-    def line(self, token: range) -> Line:
-        return self.lines[token.start]
-
-    def expand(self, token: range) -> list[Line]:
-        """The lines of one token (a run of OTHER lines is one token)."""
-        return self.lines[token.start : token.stop]
-
-    def run(self, blocks: list[Any]) -> list[Certificate]:
-        """Every certificate of a dump given whole, in dump order, dated."""
-        records = self.feed(self.lines, blocks)
-        preamble = self.preamble_record()
-        if preamble is not None:
-            records.insert(0, preamble)
-        return [self.dated(r) for r in records]
-
-    def feed(self, lines: list[Line], blocks: list[Any]) -> list[Certificate]:
-        """The certificates of one part, undated (``valid_from``/``valid_to`` wait for the
-        order of the whole dump: `dated`)."""
+    def feed(
+        self, lines: list[Line], blocks: list[tuple[str, list[Any], list[int]]]
+    ) -> list[Certificate]:
+        """The certificates of one part (its lines and their blocks: parser.parse_blocks),
+        undated (``valid_from``/``valid_to`` wait for the order of the whole dump: `dated`)."""
         self.lines = lines
         if self.first_fact is None:
             self.first_fact = next((ln.lineno for ln in lines if ln.kind in _FACT_KINDS), None)
         records = []
-        for item in blocks:
-            if isinstance(item, tuple) and item[0] == "certificate":
-                self._certificate(item[1])
+        for rule, template, starts in blocks:
+            if rule == "certificate":
+                self._certificate(template, starts)
                 assert self.current is not None
                 records.append(self._recorded(self.current))
             else:
-                self._item(self.preamble, item)
+                for item in template:
+                    self._item(self.preamble, item, starts)
         return records
 
     def preamble_record(self) -> Certificate | None:
@@ -154,28 +142,30 @@ class Builder:
         self.count += 1
         return self._record(cert)
 
-    def _certificate(self, children: list[Any]) -> None:
-        head = self.line(children[0])
+    def _certificate(self, template: list[Any], starts: list[int]) -> None:
+        head = self.lines[starts[template[0]]]  # the separator
         index = int(head.value) if head.value and head.value.isdigit() else None
         cert = _CertFacts(index, head.lineno, self.store, self.user_store)
         self.current = cert
-        for item in children[1:]:
-            self._item(cert, item)
+        for item in template[1:]:
+            self._item(cert, item, starts)
 
-    def _item(self, cert: _CertFacts, item: Any) -> None:
-        if isinstance(item, tuple):
+    def _item(self, cert: _CertFacts, item: Any, starts: list[int]) -> None:
+        """One item of a block: a token (its number) or ``(rule, [token number, ...])``."""
+        lines = self.lines
+        if type(item) is not int:
             rule, children = item
-            lines: list[Any] = []
+            block: list[Any] = []
             for child in children:
-                if isinstance(child, tuple):
-                    lines.append(child)
+                if type(child) is int:
+                    block.extend(lines[starts[child] : starts[child + 1]])
                 else:
-                    lines.extend(self.lines[child.start : child.stop])
-            self._rules[rule](self, cert, lines)
+                    block.append(child)
+            self._rules[rule](self, cert, block)
             return
         # A run of lines at item level: most are values (OTHER, LABEL: hex rows, RDNs) that
         # only matter when they carry an error code; the rest go to _line.
-        for line in self.lines[item.start : item.stop]:
+        for line in lines[starts[item] : starts[item + 1]]:
             if line.kind not in _VALUE_KINDS:
                 self._line(cert, line)
             elif cert.facts and "0x" in line.text:

@@ -60,6 +60,7 @@ _WORD, _ELEMENT, _LONG, _FENCE, _SPLIT = 1, 2, 4, 8, 16
 Known = tuple[Any, Any, Any, Any, int]
 _BLANK: Known = ("BLANK", None, "", "", 0)
 _HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+_HEX_TO_ZERO = str.maketrans(dict.fromkeys("123456789abcdefABCDEF", "0"))
 
 
 def _classified(text: str) -> Known:
@@ -104,7 +105,7 @@ def classify_lines(
     # "Provider = ...", "Encryption test passed"): each distinct raw line is cleaned and
     # classified once (hex dump rows, distinct by nature, are not remembered).
     known: dict[str, Known] = {}
-    pure_hex = PURE_HEX_ROW.fullmatch
+    hex_shapes: dict[str, bool] = {}  # a row with its hex digits made 0 -> pure hex?
     elements: list[int] = []  # "Element N:" lines
     bare_words: list[int] = []  # lines of one word that may be a store name
     i, count = 0, len(raw)
@@ -115,11 +116,18 @@ def classify_lines(
             # A hex dump row (a third of a -v dump, distinct by nature) too short to start a
             # re-wrapped region: what _known_line would say, without remembering it.
             stripped = line.strip()
-            if (
-                stripped[:1] in _HEX_DIGITS
-                and 12 < len(stripped) < _WRAP_MIN_WIDTH
-                and pure_hex(stripped)
-            ):
+            if stripped[:1] in _HEX_DIGITS and 12 < len(stripped) < _WRAP_MIN_WIDTH:
+                # Whether a row is pure hex depends only on where its hex digits are: the
+                # regex runs once per layout of digits and spaces, not once per row.
+                shape = stripped.translate(_HEX_TO_ZERO)
+                hex_row = hex_shapes.get(shape)
+                if hex_row is None:
+                    hex_row = PURE_HEX_ROW.fullmatch(shape) is not None
+                    if len(hex_shapes) < _CACHE_LINES:
+                        hex_shapes[shape] = hex_row
+            else:
+                hex_row = False
+            if hex_row:
                 append(Line("OTHER", "hex", stripped, stripped, base + i + 1))
                 i += 1
                 continue
@@ -258,26 +266,17 @@ def _numbered(children: list[Any]) -> Template:
     ]
 
 
-def _spans(template: Template, starts: list[int]) -> list[Any]:
-    """``template`` with each token number replaced by the range of lines of that token."""
-    out: list[Any] = []
-    append = out.append
-    for item in template:
-        if type(item) is int:
-            append(range(starts[item], starts[item + 1]))
-        else:
-            append((item[0], _spans(item[1], starts)))
-    return out
-
-
-def parse_blocks(lines: list[Line]) -> list[Any]:
-    """The top-level items and certificate blocks of one dump: an item is a ``range`` of lines
-    (one token) or ``(rule, [item, ...])``."""
+def parse_blocks(lines: list[Line]) -> list[tuple[str, Template, list[int]]]:
+    """The blocks of one dump: what comes before the first separator (``"start"``, when any
+    line does) and each certificate, as ``(rule, template, starts)``: the grammar's parse of the
+    block's tokens, with token numbers as leaves (an item is a token number or ``(rule,
+    [token number, ...])``), and where each token's lines begin (token k is lines
+    ``starts[k]`` to ``starts[k + 1]``). The builder reads the lines through them."""
     separators = [i for i, line in enumerate(lines) if line.kind == "SEPARATOR"]
     bounds = [*separators, len(lines)]
     kinds, starts = _runs(lines, 0, bounds[0])
-    blocks = _spans(_shape(tuple(kinds), "start"), starts) if kinds else []
+    blocks = [("start", _shape(tuple(kinds), "start"), starts)] if kinds else []
     for start, stop in pairwise(bounds):
         kinds, starts = _runs(lines, start, stop)
-        blocks.append(("certificate", _spans(_shape(tuple(kinds), "certificate"), starts)))
+        blocks.append(("certificate", _shape(tuple(kinds), "certificate"), starts))
     return blocks
