@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from typing import Any
 
 from analyzer.inputs.decode import split_lines
 from analyzer.readers.certutil.classify import classify
@@ -55,10 +56,24 @@ def _markers() -> re.Pattern[str]:
             texts.update(f"{label} =" for label in labels.get(kind, ()))
         for kind in ("unique_container", "simple_container"):
             texts.update(f"{label}:" for label in labels.get(kind, ()))
-    # Every alternative starts with a literal, so the regex engine skips ahead on its first
-    # characters: this search runs on most lines and must stay cheap.
-    alternatives = sorted((re.escape(t) for t in texts), key=len, reverse=True)
-    return re.compile("|".join(alternatives))
+    # This search runs on every distinct line and must stay cheap: the texts as a trie (one
+    # branch per next character; the longest text that matches at a place wins, as in an
+    # alternation longest first), which the regex engine walks about twice as fast.
+    trie: dict[str, Any] = {}
+    for text in texts:
+        node = trie
+        for char in text:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return re.compile(_trie_pattern(trie))
+
+
+def _trie_pattern(node: dict[str, Any]) -> str:
+    branches = [re.escape(char) + _trie_pattern(node[char]) for char in sorted(node) if char]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return f"(?:{body})?" if "" in node else body
 
 
 _MARKER = _markers()
