@@ -168,7 +168,7 @@ def raw_lines(text: str) -> list[str]:
     if "\u2014" in text or "\u2013" in text:
         text = _DASHES.sub(" -- ", text)
     raw = split_lines(text)
-    if _QUOTED_FIRST.match(text) or _QUOTED_LATER.search(text):
+    if ("%" in text or ">" in text) and (_QUOTED_FIRST.match(text) or _QUOTED_LATER.search(text)):
         raw = _strip_prefix(_strip_prefix(raw, "% "), "> ")
     return raw
 

@@ -108,9 +108,10 @@ def classify_lines(
     hex_shapes: dict[str, bool] = {}  # a row with its hex digits made 0 -> pure hex?
     elements: list[int] = []  # "Element N:" lines
     bare_words: list[int] = []  # lines of one word that may be a store name
-    i, count = 0, len(raw)
-    while i < count:
-        line = raw[i]
+    joined_to = first_line  # the line after the last re-wrapped region joined
+    for lineno, line in enumerate(raw, first_line):
+        if lineno < joined_to:
+            continue
         entry = known.get(line)
         if entry is None:
             # A hex dump row (a third of a -v dump, distinct by nature) too short to start a
@@ -125,31 +126,26 @@ def classify_lines(
                     hex_row = PURE_HEX_ROW.fullmatch(shape) is not None
                     if len(hex_shapes) < _CACHE_LINES:
                         hex_shapes[shape] = hex_row
-            else:
-                hex_row = False
-            if hex_row:
-                append(Line("OTHER", "hex", stripped, stripped, base + i + 1))
-                i += 1
-                continue
+                if hex_row:
+                    append(Line("OTHER", "hex", stripped, stripped, lineno))
+                    continue
             entry = _known_line(line)
             if entry[1] != "hex" and len(known) < _CACHE_LINES:
                 known[line] = entry
         flags = entry[4]
         if not flags:
-            append(Line(entry[0], entry[1], entry[2], entry[3], base + i + 1))
-            i += 1
+            append(Line(entry[0], entry[1], entry[2], entry[3], lineno))
             continue
         if flags & _FENCE:
-            i += 1
             continue
+        i = lineno - first_line
         if flags & _LONG and (j := wrapped_region(raw, i)) > i + 1:
             pieces, repair = joined_region(raw, i, j, base)
             repairs.append(repair)
-            for piece, lineno in pieces:
-                _add(lines, _classified(piece), lineno, bare_words, elements)
-            i = j
+            for piece, at in pieces:
+                _add(lines, _classified(piece), at, bare_words, elements)
+            joined_to = first_line + j
             continue
-        lineno = base + i + 1
         if flags & _SPLIT:
             split = entry[3]
             repairs.append(split_repair(lineno, [piece[2] for piece in split]))
@@ -157,7 +153,6 @@ def classify_lines(
                 _add(lines, piece, lineno, bare_words, elements)
         else:
             _add(lines, entry, lineno, bare_words, elements)
-        i += 1
     # A bare store name ("my", "My") right before the first separator is the header (the next
     # line's kind as classified: an "Element N:" made a separator below does not count).
     headers = [i for i in bare_words if _next_kind(lines, i, followed_by) == "SEPARATOR"]
@@ -174,7 +169,7 @@ def classify_lines(
     for i in headers:
         header = lines[i]
         header.kind, header.sub, header.value = "HEADER", header.text, ""
-    return lines, repairs, count
+    return lines, repairs, len(raw)
 
 
 def _add(
