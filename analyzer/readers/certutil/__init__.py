@@ -22,10 +22,10 @@ from analyzer.readers import ReaderSpec, ReadOptions, Sample, register
 from analyzer.readers.certutil.classify import classify
 from analyzer.readers.certutil.stream import (
     MAX_PART_CHARS,
-    MAYBE_QUOTED,
     PART_CHARS,
     PartTooLong,
     Sink,
+    maybe_quoted,
     parts,
     read_parts,
 )
@@ -106,7 +106,7 @@ def sniff_certutil(sample: Sample) -> int:
 def parse_certutil(text: str, path: str, encoding: str | None = None) -> ReadResult:
     """Parse the text of one dump. Never raises for odd input: damage becomes warnings."""
     result = ReadResult(path=path, kind=KIND, encoding=encoding)
-    read_parts(parts(_pieces(text), cut=not MAYBE_QUOTED.search(text)), result, None, MAX_MESSAGES)
+    read_parts(parts(_pieces(text), cut=not maybe_quoted(text)), result, None, MAX_MESSAGES)
     return result
 
 
@@ -137,7 +137,7 @@ class _Decoded:
             while True:
                 block = fh.read(PIECE_BYTES)
                 text = decoder.decode(block, final=not block)
-                if MAYBE_QUOTED.search(text):
+                if maybe_quoted(text):
                     raise _Quoted
                 if self.replaced_line is None and "\ufffd" in text:
                     self.any_replaced = True
@@ -220,7 +220,7 @@ def read_certutil(file: InputFile, options: ReadOptions) -> ReadResult:
     del data
     result = ReadResult(path=file.display, kind=KIND, encoding=decoded.encoding)
     text = decoded.text
-    read_parts(parts(_pieces(text), not MAYBE_QUOTED.search(text)), result, sink, MAX_MESSAGES)
+    read_parts(parts(_pieces(text), not maybe_quoted(text)), result, sink, MAX_MESSAGES)
     if (note := decoded.parts_note()) is not None:
         result.note(*note, code="input.two-encodings")
     if decoded.replaced:  # e.g. UTF-16 cut at an odd byte, or a byte invalid in its code page

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, ClassVar
 
 from analyzer.knowledge.hresults import find_code, lookup
 from analyzer.model import Certificate, KeyFailure, ReadResult, Source
@@ -29,6 +30,7 @@ _OID_SUFFIX = re.compile(r"\(\d+(?:\.\d+)+\)$")
 _SAN_VALUE = re.compile(r"^[A-Za-z][A-Za-z0-9 ]{0,30}=\S")
 _TEMPLATE_VALUE = re.compile(r"^Template=(.+?)(?:\((\d+(?:\.\d+)+)\))?$")
 _FACT_KINDS = frozenset({"FIELD", "KEYFIELD", "PROP", "EXT", "STATUS"})
+_VALUE_KINDS = frozenset({"OTHER", "LABEL", "CUMSG"})  # lines that may carry an error code
 _KEYSPEC_SYMBOLS = {"AT_KEYEXCHANGE": 1, "AT_SIGNATURE": 2, "XCN_AT_NONE": 0, "AT_NONE": 0}
 
 
@@ -99,35 +101,23 @@ class Builder:
         self.count = 0  # certificates recorded
         self.first_fact: int | None = None  # the dump's first line stating a fact
 
-    def line(self, token: range) -> Line:
-        return self.lines[token.start]
-
-    def expand(self, token: range) -> list[Line]:
-        """The lines of one token (a run of OTHER lines is one token)."""
-        return self.lines[token.start : token.stop]
-
-    def run(self, blocks: list[Any]) -> list[Certificate]:
-        """Every certificate of a dump given whole, in dump order, dated."""
-        records = self.feed(self.lines, blocks)
-        preamble = self.preamble_record()
-        if preamble is not None:
-            records.insert(0, preamble)
-        return [self.dated(r) for r in records]
-
-    def feed(self, lines: list[Line], blocks: list[Any]) -> list[Certificate]:
-        """The certificates of one part, undated (``valid_from``/``valid_to`` wait for the
-        order of the whole dump: `dated`)."""
+    def feed(
+        self, lines: list[Line], blocks: list[tuple[str, list[Any], list[int]]]
+    ) -> list[Certificate]:
+        """The certificates of one part (its lines and their blocks: parser.parse_blocks),
+        undated (``valid_from``/``valid_to`` wait for the order of the whole dump: `dated`)."""
         self.lines = lines
         if self.first_fact is None:
             self.first_fact = next((ln.lineno for ln in lines if ln.kind in _FACT_KINDS), None)
         records = []
-        for item in blocks:
-            if isinstance(item, tuple) and item[0] == "certificate":
-                self._certificate(item[1])
+        for rule, template, starts in blocks:
+            if rule == "certificate":
+                self._certificate(template, starts)
                 assert self.current is not None
                 records.append(self._recorded(self.current))
             else:
-                self._item(self.preamble, item)
+                for item in template:
+                    self._item(self.preamble, item, starts)
         return records
 
     def preamble_record(self) -> Certificate | None:
@@ -152,27 +142,34 @@ class Builder:
         self.count += 1
         return self._record(cert)
 
-    def _certificate(self, children: list[Any]) -> None:
-        head = self.line(children[0])
+    def _certificate(self, template: list[Any], starts: list[int]) -> None:
+        head = self.lines[starts[template[0]]]  # the separator
         index = int(head.value) if head.value and head.value.isdigit() else None
         cert = _CertFacts(index, head.lineno, self.store, self.user_store)
         self.current = cert
-        for item in children[1:]:
-            self._item(cert, item)
+        for item in template[1:]:
+            self._item(cert, item, starts)
 
-    def _item(self, cert: _CertFacts, item: Any) -> None:
-        if isinstance(item, tuple):
+    def _item(self, cert: _CertFacts, item: Any, starts: list[int]) -> None:
+        """One item of a block: a token (its number) or ``(rule, [token number, ...])``."""
+        lines = self.lines
+        if type(item) is not int:
             rule, children = item
-            lines: list[Any] = []
+            block: list[Any] = []
             for child in children:
-                if isinstance(child, tuple):
-                    lines.append(child)
+                if type(child) is int:
+                    block.extend(lines[starts[child] : starts[child + 1]])
                 else:
-                    lines.extend(self.expand(child))
-            getattr(self, f"_{rule}")(cert, lines)
+                    block.append(child)
+            self._rules[rule](self, cert, block)
             return
-        for line in self.expand(item):
-            self._line(cert, line)
+        # A run of lines at item level: most are values (OTHER, LABEL: hex rows, RDNs) that
+        # only matter when they carry an error code; the rest go to _line.
+        for line in lines[starts[item] : starts[item + 1]]:
+            if line.kind not in _VALUE_KINDS:
+                self._line(cert, line)
+            elif cert.facts and "0x" in line.text:
+                self._code_line(cert, line)
 
     def _line(self, cert: _CertFacts, line: Line) -> None:
         kind = line.kind
@@ -199,14 +196,15 @@ class Builder:
             self.user_store = ("user" in verbs) if store_command else None
         elif kind == "CLOSING":
             self.closing = True
-        elif kind in ("OTHER", "LABEL", "CUMSG") and cert.facts and "0x" in line.text:
-            # A localized status line whose words are unknown still carries its error code.
-            code = find_code(line.text)
-            known = lookup(code) if code else None
-            if known is not None and known.category in ("key", "access"):
-                cert.failures.append(key_failure(code))
-                cert.key_lines.setdefault("error", line.lineno)
-                cert.facts += 1
+
+    def _code_line(self, cert: _CertFacts, line: Line) -> None:
+        """A localized status line whose words are unknown still carries its error code."""
+        code = find_code(line.text)
+        known = lookup(code) if code else None
+        if known is not None and known.category in ("key", "access"):
+            cert.failures.append(key_failure(code))
+            cert.key_lines.setdefault("error", line.lineno)
+            cert.facts += 1
 
     def _field(self, cert: _CertFacts, children: list[Any]) -> None:
         head, values = children[0], children[1:]
@@ -356,6 +354,14 @@ class Builder:
 
     def _first_fact_line(self) -> int:
         return self.first_fact or 1
+
+    # The grammar's rules below `certificate`, by name (one dict look-up per block).
+    _rules: ClassVar[dict[str, Callable[[Builder, _CertFacts, list[Any]], None]]] = {
+        "field": _field,
+        "property": _property,
+        "extension": _extension,
+        "failure": _failure,
+    }
 
 
 def _key_usage(hex_text: str) -> list[str]:

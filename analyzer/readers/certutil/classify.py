@@ -174,8 +174,66 @@ def _framed(text: str) -> Line | None:
     return Line("FRAMED", fold(body), text, body, 0)
 
 
+def _safe_label(label: str, sep: str) -> bool:
+    """Can no test of `_classify` that comes before its label match fire on an ASCII line
+    ``label`` + ``sep`` + anything (``label`` as in the line, holding no separator), once
+    `_plain_value` has ruled out the tests that read the value?"""
+    if len(label) < 2 or label[0] in "=-.*" or label[0].isdigit():
+        return False  # SDDL or prompt drive letter (a colon second), framed, elision, extension
+    if len(label) >= 4 and all(c in "0123456789abcdefABCDEF" for c in label[:4]):
+        return False  # a hex row
+    if label.lower().startswith(("certutil", "element", "ps")) or "_PROP_ID" in label:
+        return False
+    words = label.split()
+    if len(words) > 1 and words[1].lower().startswith("test"):
+        return False  # `<variant> test passed`
+    if sep == ":":  # a status line is looked for (when the line holds no "=")
+        start = fold(label + ":")
+        for candidate, _ in _STATUS_EXACT:
+            if candidate.startswith(start) or start.startswith(candidate):
+                return False
+    return True
+
+
+_SAFE_LABELS: dict[tuple[str, str], bool] = {}
+_SAFE_LABELS_KEPT = 4096
+_FIRST_SEPARATOR = re.compile(r"[:=]")
+
+
 def classify(text: str) -> Line:
-    """Classify one stripped, cleaned line. ``lineno`` is filled in by the caller."""
+    """Classify one stripped, cleaned line. ``lineno`` is filled in by the caller.
+
+    An ASCII `label: value` or `label = value` line (most lines unique to one certificate: its
+    serial, hashes, key container, RDNs) takes a short way when nothing in its label or value
+    can make an earlier test of `_classify` fire: the same result (tests/readers/
+    test_certutil_classify.py compares the two ways)."""
+    if text.isascii() and (found := _FIRST_SEPARATOR.search(text)) is not None:
+        at = found.start()
+        label, sep = text[:at], text[at]
+        name = label.rstrip()
+        if 0 < len(name) <= 80 and _plain_value(text, label):
+            safe = _SAFE_LABELS.get((label, sep))
+            if safe is None:
+                safe = _safe_label(label, sep)
+                if len(_SAFE_LABELS) < _SAFE_LABELS_KEPT:
+                    _SAFE_LABELS[label, sep] = safe
+            if safe:
+                return _labelled(text, name, sep, text[at + 1 :])
+    return _classify(text)
+
+
+def _plain_value(text: str, label: str) -> bool:
+    """Holds the line nothing that a test of `_classify` before its label match looks for
+    anywhere in a line?"""
+    if "certutil" in text or "CertUtil" in text or "CERTUTIL" in text:
+        return False  # maybe an echoed command line
+    if "KeySpec" in text and "=" in text:
+        return False  # maybe `<provider>: KeySpec = N`
+    # A one-word label runs into the value: "Version:" + " test passed" is a variant test.
+    return len(label.split()) > 1 or _VARIANT_TEST.match(text) is None
+
+
+def _classify(text: str) -> Line:
     if not text:
         return Line("BLANK", None, text, "", 0)
     first = text[0]
@@ -219,20 +277,25 @@ def classify(text: str) -> Line:
         return Line("LABEL", "element", text, text, 0)
     label = _LABEL.match(text)
     if label:
-        name, sep, value = label.group(1), label.group(2), label.group(3)
-        kind = _label_kind(name)
-        if kind is not None:
-            return Line(kind[0], kind[1], text, value.strip(), 0)
-        value = value.strip()
-        # Labels a wrong code page garbled beyond the tables: the values still say what they are.
-        if sep == "=" and _PROVIDER_NAME.search(value):
-            return Line("KEYFIELD", "provider", text, value, 0)
-        if _KEY_FILE_NAME.match(value):
-            return Line("KEYFIELD", "unique_container", text, value, 0)
-        if sep != "=":
-            if "(sha1)" in name.casefold().replace(" ", ""):
-                return Line("FIELD", "sha1_hash", text, value, 0)
-            return Line("LABEL", None, text, value, 0)
-    elif first.isalpha() and (header := _HEADER.match(text)):
+        return _labelled(text, label.group(1), label.group(2), label.group(3))
+    if first.isalpha() and (header := _HEADER.match(text)):
         return Line("HEADER", header.group(1), text, header.group(2), 0)
+    return Line("OTHER", None, text, text, 0)
+
+
+def _labelled(text: str, name: str, sep: str, value: str) -> Line:
+    """A `label: value` or `label = value` line that no earlier test claimed."""
+    kind = _label_kind(name)
+    value = value.strip()
+    if kind is not None:
+        return Line(kind[0], kind[1], text, value, 0)
+    # Labels a wrong code page garbled beyond the tables: the values still say what they are.
+    if sep == "=" and _PROVIDER_NAME.search(value):
+        return Line("KEYFIELD", "provider", text, value, 0)
+    if _KEY_FILE_NAME.match(value):
+        return Line("KEYFIELD", "unique_container", text, value, 0)
+    if sep != "=":
+        if "(sha1)" in name.casefold().replace(" ", ""):
+            return Line("FIELD", "sha1_hash", text, value, 0)
+        return Line("LABEL", None, text, value, 0)
     return Line("OTHER", None, text, text, 0)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from typing import Any
 
 from analyzer.inputs.decode import split_lines
 from analyzer.readers.certutil.classify import classify
@@ -55,10 +56,24 @@ def _markers() -> re.Pattern[str]:
             texts.update(f"{label} =" for label in labels.get(kind, ()))
         for kind in ("unique_container", "simple_container"):
             texts.update(f"{label}:" for label in labels.get(kind, ()))
-    # Every alternative starts with a literal, so the regex engine skips ahead on its first
-    # characters: this search runs on most lines and must stay cheap.
-    alternatives = sorted((re.escape(t) for t in texts), key=lambda t: (-len(t), t))
-    return re.compile("|".join(alternatives))
+    # This search runs on every distinct line and must stay cheap: the texts as a trie (one
+    # branch per next character; the longest text that matches at a place wins, as in an
+    # alternation longest first), which the regex engine walks about twice as fast.
+    trie: dict[str, Any] = {}
+    for text in texts:
+        node = trie
+        for char in text:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return re.compile(_trie_pattern(trie))
+
+
+def _trie_pattern(node: dict[str, Any]) -> str:
+    branches = [re.escape(char) + _trie_pattern(node[char]) for char in sorted(node) if char]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return f"(?:{body})?" if "" in node else body
 
 
 _MARKER = _markers()
@@ -70,11 +85,12 @@ _GLUED_HEADER = re.compile(
 )
 
 
-_QUOTED = re.compile(r"(?m)^[ ]*[%>]")
+# A quoting prefix at a line start (searched from a newline: `(?m)^` is tried at every character).
+_QUOTED_FIRST = re.compile(r"[ ]*[%>]")
+_QUOTED_LATER = re.compile(r"\n[ ]*[%>]")
 # A row of a hex dump without its text column (a third of a -v dump): no marker is made of hex
 # digits and spaces only, so such a row holds none.
-_PURE_HEX_ROW = re.compile(r"[0-9a-fA-F]{4}(?: {1,2}[0-9a-fA-F]{2})+")
-_MARKER_CACHE = 20000  # distinct line texts whose marker test is remembered per dump
+PURE_HEX_ROW = re.compile(r"[0-9a-fA-F]{4}(?: {1,2}[0-9a-fA-F]{2})+")
 
 
 def _indent(line: str) -> int:
@@ -144,86 +160,81 @@ def line_of(offset: int, lineno: int, offsets: list[tuple[int, int]] | None) -> 
     return offsets[max(position, 0)][1]
 
 
-def clean_lines(text: str, first_line: int = 1) -> tuple[list[tuple[str, int]], list[Repair], int]:
-    """Logical lines as (stripped text, physical line), the repairs made and the number of
-    physical lines; ``text``'s first line is line ``first_line`` (a part of a longer dump)."""
-    base = first_line - 1
+def raw_lines(text: str) -> list[str]:
+    """The physical lines of ``text`` after the repairs made to the whole text: odd spaces and
+    zero-width characters, dashes, a quoting prefix on most lines."""
     if any(ch in text for ch in "\xa0\u202f\u2007\t\u200b\ufeff"):
         text = text.translate(_TRANSLATE)
     if "\u2014" in text or "\u2013" in text:
         text = _DASHES.sub(" -- ", text)
     raw = split_lines(text)
-    if _QUOTED.search(text):
+    if ("%" in text or ">" in text) and (_QUOTED_FIRST.match(text) or _QUOTED_LATER.search(text)):
         raw = _strip_prefix(_strip_prefix(raw, "% "), "> ")
-    repairs: list[Repair] = []
-    out: list[tuple[str, int]] = []
-    search = _MARKER.search
-    pure_hex = _PURE_HEX_ROW.fullmatch
-    # Whether a line (longer than 12, not a separator) holds a marker after its start: most
-    # lines of a store dump repeat from certificate to certificate.
-    joined: dict[str, bool] = {}
-    i, count = 0, len(raw)
-    while i < count:
-        line = raw[i]
-        stripped = line.strip()
-        if not stripped:
-            out.append(("", base + i + 1))
-            i += 1
-            continue
-        if stripped[0] in "`~" and stripped.startswith(("```", "~~~")):
-            i += 1
-            continue
-        # Gather a re-wrapped region: following lines that continue this one (only a line of
-        # at least the wrap width can be continued).
-        j = i + 1
-        region_indent: int | None = None
-        while (
-            len(stripped) >= _WRAP_MIN_WIDTH
-            and j < count
-            and len(raw[j - 1]) >= _WRAP_MIN_WIDTH
-            and raw[j].strip()
-        ):
-            if not _continues(raw[j - 1], raw[j], region_indent):
-                break
-            region_indent = _indent(raw[j])
-            j += 1
-        if j > i + 1:
-            parts, offsets, length = [], [], 0
-            for k in range(i, j):
-                piece = raw[k].strip()
-                offsets.append((length, base + k + 1))
-                parts.append(piece)
-                length += len(piece) + 1
-            repairs.append(
-                Repair(
-                    base + i + 1,
-                    f"lines {base + i + 1}-{base + j} were re-wrapped; joined them again",
-                    "certutil.rewrapped",
-                )
-            )
-            out.extend(_split(" ".join(parts), base + i + 1, offsets))
-            i = j
-            continue
-        framed = stripped[0] == "=" and stripped[-1] == "="  # a whole separator line
-        split = False
-        if len(stripped) > 12 and not framed:
-            split_known = joined.get(stripped)
-            if split_known is None:
-                split_known = not pure_hex(stripped) and bool(
-                    search(stripped, 1) or "ertutil" in stripped
-                )
-                if len(joined) < _MARKER_CACHE:
-                    joined[stripped] = split_known
-            split = split_known
-        if split:
-            pieces = _split(stripped, base + i + 1, None)
-            if len(pieces) > 1:
-                heads = ", ".join(repr(p[0][:24]) for p in pieces[1:])
-                repairs.append(
-                    Repair(base + i + 1, f"joined lines split before {heads}", "certutil.split-lines")
-                )
-            out.extend(pieces)
-        else:
-            out.append((stripped, base + i + 1))
-        i += 1
-    return out, repairs, count
+    return raw
+
+
+def is_fence(stripped: str) -> bool:
+    """A markdown fence line (dropped)."""
+    return stripped[0] in "`~" and stripped.startswith(("```", "~~~"))
+
+
+def wrapped_region(raw: list[str], i: int) -> int:
+    """The end (exclusive) of the re-wrapped region that starts at raw line ``i`` (non-blank, no
+    fence): the following lines that continue it; ``i + 1`` when none does (only a line of at
+    least the wrap width can be continued)."""
+    stripped = raw[i].strip()
+    j, count = i + 1, len(raw)
+    region_indent: int | None = None
+    while (
+        len(stripped) >= _WRAP_MIN_WIDTH
+        and j < count
+        and len(raw[j - 1]) >= _WRAP_MIN_WIDTH
+        and raw[j].strip()
+    ):
+        if not _continues(raw[j - 1], raw[j], region_indent):
+            break
+        region_indent = _indent(raw[j])
+        j += 1
+    return j
+
+
+def joined_region(
+    raw: list[str], i: int, j: int, base: int
+) -> tuple[list[tuple[str, int]], Repair]:
+    """Raw lines ``i``..``j`` (a re-wrapped region) joined again, then split before every marker:
+    (logical line, physical line) and the repair; ``base`` is the line number before line 0."""
+    parts, offsets, length = [], [], 0
+    for k in range(i, j):
+        piece = raw[k].strip()
+        offsets.append((length, base + k + 1))
+        parts.append(piece)
+        length += len(piece) + 1
+    repair = Repair(
+        base + i + 1,
+        f"lines {base + i + 1}-{base + j} were re-wrapped; joined them again",
+        "certutil.rewrapped",
+    )
+    return _split(" ".join(parts), base + i + 1, offsets), repair
+
+
+def is_pure_hex(stripped: str) -> bool:
+    """A hex dump row without its text column (holds no marker: see `split_joined`)."""
+    return len(stripped) > 12 and PURE_HEX_ROW.fullmatch(stripped) is not None
+
+
+def split_joined(stripped: str) -> list[str]:
+    """One stripped, non-blank line that starts no re-wrapped region, cut before every label or
+    status line found after its start (lines joined together); ``[stripped]`` when none is."""
+    if (
+        len(stripped) > 12
+        and not (stripped[0] == "=" and stripped[-1] == "=")  # a whole separator line
+        and not PURE_HEX_ROW.fullmatch(stripped)
+        and (_MARKER.search(stripped, 1) or "ertutil" in stripped)
+    ):
+        return [piece for piece, _ in _split(stripped, 0, None)]
+    return [stripped]
+
+
+def split_repair(lineno: int, pieces: list[str]) -> Repair:
+    heads = ", ".join(repr(p[:24]) for p in pieces[1:])
+    return Repair(lineno, f"joined lines split before {heads}", "certutil.split-lines")

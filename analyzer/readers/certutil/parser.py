@@ -12,7 +12,18 @@ from itertools import pairwise
 from typing import Any
 
 from analyzer.readers.certutil.classify import Line, classify
-from analyzer.readers.certutil.cleanup import Repair, clean_lines
+from analyzer.readers.certutil.cleanup import (
+    _WRAP_MIN_WIDTH,
+    PURE_HEX_ROW,
+    Repair,
+    is_fence,
+    is_pure_hex,
+    joined_region,
+    raw_lines,
+    split_joined,
+    split_repair,
+    wrapped_region,
+)
 from analyzer.resources import cache_dir, grammar_path
 
 # A block is (rule, [range | block, ...]); a range is the classified lines of one token.
@@ -40,7 +51,43 @@ def _parser() -> Any:
     )
 
 
-_CLASSIFY_CACHE = 20000  # distinct line texts remembered per dump
+_CACHE_LINES = 20000  # distinct raw lines remembered per part of a dump
+# Flags of a remembered raw line (see _known_line).
+_WORD, _ELEMENT, _LONG, _FENCE, _SPLIT = 1, 2, 4, 8, 16
+# What one raw line gives: (kind, sub, text, value, flags) of its one logical line; for a line
+# split before a label (_SPLIT), (None, None, None, pieces, flags) with each piece
+# (kind, sub, text, value, flags).
+Known = tuple[Any, Any, Any, Any, int]
+_BLANK: Known = ("BLANK", None, "", "", 0)
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+_HEX_TO_ZERO = str.maketrans(dict.fromkeys("123456789abcdefABCDEF", "0"))
+
+
+def _classified(text: str) -> Known:
+    line = classify(text)
+    if line.kind == "OTHER" and line.sub is None and text.isidentifier():
+        flags = _WORD  # a bare word: maybe a store name (see classify_lines)
+    else:
+        flags = _ELEMENT if line.sub == "element" else 0
+    return (line.kind, line.sub, text, line.value, flags)
+
+
+def _known_line(raw: str) -> Known:
+    """Clean-up and classification of one raw line, as far as they do not depend on its
+    neighbours: only a line of at least the wrap width (_LONG) may start a re-wrapped region."""
+    stripped = raw.strip()
+    if not stripped:
+        return _BLANK
+    if is_fence(stripped):
+        return (None, None, None, None, _FENCE)
+    long = _LONG if len(stripped) >= _WRAP_MIN_WIDTH else 0
+    if is_pure_hex(stripped):  # a third of a -v dump; classify() would say the same
+        return ("OTHER", "hex", stripped, stripped, long)
+    pieces = split_joined(stripped)
+    if len(pieces) > 1:
+        return (None, None, None, tuple(_classified(p) for p in pieces), _SPLIT | long)
+    kind, sub, text, value, flags = _classified(stripped)
+    return (kind, sub, text, value, flags | long)
 
 
 def classify_lines(
@@ -49,29 +96,63 @@ def classify_lines(
     """Clean and classify; then fix the two kinds that need their neighbours. ``text`` may be a
     part of a dump (stream.py): its first line is ``first_line`` and ``followed_by`` is the kind
     of the line after it (None: the end of the dump)."""
-    cleaned, repairs, physical = clean_lines(text, first_line)
+    raw = raw_lines(text)
+    base = first_line - 1
     lines: list[Line] = []
+    append = lines.append
+    repairs: list[Repair] = []
     # Most lines of a store dump repeat from certificate to certificate ("Version: 3",
-    # "Provider = ...", "Encryption test passed"): classify each distinct text once.
-    seen: dict[str, tuple[str, str | None, str, bool]] = {}
+    # "Provider = ...", "Encryption test passed"): each distinct raw line is cleaned and
+    # classified once (hex dump rows, distinct by nature, are not remembered).
+    known: dict[str, Known] = {}
+    hex_shapes: dict[str, bool] = {}  # a row with its hex digits made 0 -> pure hex?
     elements: list[int] = []  # "Element N:" lines
     bare_words: list[int] = []  # lines of one word that may be a store name
-    for stripped, lineno in cleaned:
-        known = seen.get(stripped)
-        if known is None:
-            line = classify(stripped)
-            line.lineno = lineno
-            word = line.kind == "OTHER" and line.sub is None and stripped.isidentifier()
-            if len(seen) < _CLASSIFY_CACHE and line.sub != "hex":
-                seen[stripped] = (line.kind, line.sub, line.value, word)
+    joined_to = first_line  # the line after the last re-wrapped region joined
+    for lineno, line in enumerate(raw, first_line):
+        if lineno < joined_to:
+            continue
+        entry = known.get(line)
+        if entry is None:
+            # A hex dump row (a third of a -v dump, distinct by nature) too short to start a
+            # re-wrapped region: what _known_line would say, without remembering it.
+            stripped = line.strip()
+            if stripped[:1] in _HEX_DIGITS and 12 < len(stripped) < _WRAP_MIN_WIDTH:
+                # Whether a row is pure hex depends only on where its hex digits are: the
+                # regex runs once per layout of digits and spaces, not once per row.
+                shape = stripped.translate(_HEX_TO_ZERO)
+                hex_row = hex_shapes.get(shape)
+                if hex_row is None:
+                    hex_row = PURE_HEX_ROW.fullmatch(shape) is not None
+                    if len(hex_shapes) < _CACHE_LINES:
+                        hex_shapes[shape] = hex_row
+                if hex_row:
+                    append(Line("OTHER", "hex", stripped, stripped, lineno))
+                    continue
+            entry = _known_line(line)
+            if entry[1] != "hex" and len(known) < _CACHE_LINES:
+                known[line] = entry
+        flags = entry[4]
+        if not flags:
+            append(Line(entry[0], entry[1], entry[2], entry[3], lineno))
+            continue
+        if flags & _FENCE:
+            continue
+        i = lineno - first_line
+        if flags & _LONG and (j := wrapped_region(raw, i)) > i + 1:
+            pieces, repair = joined_region(raw, i, j, base)
+            repairs.append(repair)
+            for piece, at in pieces:
+                _add(lines, _classified(piece), at, bare_words, elements)
+            joined_to = first_line + j
+            continue
+        if flags & _SPLIT:
+            split = entry[3]
+            repairs.append(split_repair(lineno, [piece[2] for piece in split]))
+            for piece in split:
+                _add(lines, piece, lineno, bare_words, elements)
         else:
-            line = Line(known[0], known[1], stripped, known[2], lineno)
-            word = known[3]
-        if word:
-            bare_words.append(len(lines))
-        elif line.sub == "element":
-            elements.append(len(lines))
-        lines.append(line)
+            _add(lines, entry, lineno, bare_words, elements)
     # A bare store name ("my", "My") right before the first separator is the header (the next
     # line's kind as classified: an "Element N:" made a separator below does not count).
     headers = [i for i in bare_words if _next_kind(lines, i, followed_by) == "SEPARATOR"]
@@ -86,9 +167,20 @@ def classify_lines(
         if k < 0 or lines[k].kind != "SEPARATOR":
             lines[i].kind, lines[i].sub = "SEPARATOR", None
     for i in headers:
-        line = lines[i]
-        line.kind, line.sub, line.value = "HEADER", line.text, ""
-    return lines, repairs, physical
+        header = lines[i]
+        header.kind, header.sub, header.value = "HEADER", header.text, ""
+    return lines, repairs, len(raw)
+
+
+def _add(
+    lines: list[Line], entry: Known, lineno: int, words: list[int], elements: list[int]
+) -> None:
+    flags = entry[4]
+    if flags & _WORD:
+        words.append(len(lines))
+    elif flags & _ELEMENT:
+        elements.append(len(lines))
+    lines.append(Line(entry[0], entry[1], entry[2], entry[3], lineno))
 
 
 def _previous_text(lines: list[Line], i: int) -> int:
@@ -169,24 +261,17 @@ def _numbered(children: list[Any]) -> Template:
     ]
 
 
-def _spans(template: Template, starts: list[int]) -> list[Any]:
-    """``template`` with each token number replaced by the range of lines of that token."""
-    return [
-        (item[0], _spans(item[1], starts))
-        if isinstance(item, tuple)
-        else range(starts[item], starts[item + 1])
-        for item in template
-    ]
-
-
-def parse_blocks(lines: list[Line]) -> list[Any]:
-    """The top-level items and certificate blocks of one dump: an item is a ``range`` of lines
-    (one token) or ``(rule, [item, ...])``."""
+def parse_blocks(lines: list[Line]) -> list[tuple[str, Template, list[int]]]:
+    """The blocks of one dump: what comes before the first separator (``"start"``, when any
+    line does) and each certificate, as ``(rule, template, starts)``: the grammar's parse of the
+    block's tokens, with token numbers as leaves (an item is a token number or ``(rule,
+    [token number, ...])``), and where each token's lines begin (token k is lines
+    ``starts[k]`` to ``starts[k + 1]``). The builder reads the lines through them."""
     separators = [i for i, line in enumerate(lines) if line.kind == "SEPARATOR"]
     bounds = [*separators, len(lines)]
     kinds, starts = _runs(lines, 0, bounds[0])
-    blocks = _spans(_shape(tuple(kinds), "start"), starts) if kinds else []
+    blocks = [("start", _shape(tuple(kinds), "start"), starts)] if kinds else []
     for start, stop in pairwise(bounds):
         kinds, starts = _runs(lines, start, stop)
-        blocks.append(("certificate", _spans(_shape(tuple(kinds), "certificate"), starts)))
+        blocks.append(("certificate", _shape(tuple(kinds), "certificate"), starts))
     return blocks
