@@ -27,6 +27,7 @@ from analyzer.knowledge.access import (
     can_read_sddl,
 )
 from analyzer.knowledge.acl_defaults import key_file_name
+from analyzer.knowledge.eventfields import ADFS_1
 from analyzer.knowledge.quoting import cmd_arg, ps_literal
 from analyzer.knowledge.tokens import Token, service_sid, token_for
 from analyzer.model import (
@@ -241,15 +242,19 @@ MATCHED_EVENT_SERVICES = frozenset({known.ADFS, known.EXCHANGE})
 
 
 def matched_events(case: Case, service: str, cert: Certificate) -> tuple[Event, ...]:
-    """The service's failure events that name this certificate: AD FS 133 / 387 / 601 by
-    thumbprint; Exchange's Transport service (Network Service) 12014 for a name the certificate
+    """The service's failure events that name this certificate: AD FS 133 / 387 by thumbprint
+    (not AD FS 1.x's 601: its Federation Service ran in IIS's ADFSAppPool, whose identity must
+    read the key, "Event ID 601" and "Federation Service Auditing" pages; the adfssrv account a
+    denial is about does not explain it); Exchange's Transport service (Network Service) 12014 for a name the certificate
     holds, 12013 for its thumbprint. A 12014 for a name no certificate holds is the other
     meaning of that event and is never matched (`analyzer.servicemap.exchange`)."""
     if not cert.thumbprint:
         return ()
     if service == known.ADFS:
         return tuple(
-            e for e in failure_events(case, service) if cert.thumbprint in event_thumbprints(e)
+            e
+            for e in failure_events(case, service)
+            if e.provider != ADFS_1 and cert.thumbprint in event_thumbprints(e)
         )
     if service == known.EXCHANGE:
         return tuple(transport_events(case, cert))
@@ -288,8 +293,16 @@ def denial_events(case: Case, correlation: Correlation, denial: KeyDenial) -> tu
     return tuple(service_failure_events(case, correlation, denial.service))
 
 
-def restart_step(service: str) -> FixStep:
-    """Restart the service so that it opens its key again (by hand: it may end sessions)."""
+def restart_step(service: str, frontend: bool = False) -> FixStep:
+    """Restart the service so that it opens its key again (by hand: it may end sessions).
+    ``frontend``: Exchange's Frontend Transport service (MSExchangeFrontEndTransport), when its
+    own 12014 is what the step answers."""
+    if service == known.EXCHANGE and frontend:
+        return remedies.manual(
+            "In an elevated PowerShell: Restart-Service MSExchangeFrontEndTransport   (inbound "
+            "mail through this server pauses while it restarts)",
+            pages.RESTART_SERVICE,
+        )
     if service == known.RDP:
         return remedies.manual(
             "In an elevated PowerShell: Restart-Service TermService -Force   (from the console or "

@@ -96,6 +96,8 @@ class MachineKeysPermissions(Rule):
         pages.ADFS_CERT_TROUBLESHOOTING,
         pages.ADFS_CORPNET,
         pages.ADFS_KEYSPEC,
+        pages.ADFS_TS_TD_CERTS,
+        pages.ADFS_CERT_SHARING,
         pages.EXCHANGE_SERVICES,
         pages.EXCHANGE_12013,
         pages.ENABLE_EXCHANGE_CERTIFICATE,
