@@ -293,6 +293,13 @@ EXCHANGE_12013 = Page(
     "MSExchangeTransport 12013 (Exchange Server 2010 events)",
     "https://technet.microsoft.com/library/ff985435(v=exchg.141)",
 )
+# Enable-ExchangeCertificate's syntax, and for SMTP: "you're prompted to replace the default
+# Exchange self-signed certificate ... Typically, you don't need to replace the default SMTP
+# certificate" (issue 17 review).
+ASSIGN_EXCHANGE_CERTIFICATE = Page(
+    "Assign certificates to Exchange Server services",
+    "https://learn.microsoft.com/exchange/architecture/client-access/assign-certificates-to-services",
+)
 ENABLE_EXCHANGE_CERTIFICATE = Page(
     "Enable-ExchangeCertificate (Exchange PowerShell)",
     "https://learn.microsoft.com/powershell/module/exchange/enable-exchangecertificate",

@@ -394,9 +394,9 @@ def exchange_plans(denial: KeyDenial) -> tuple[FixPlan, ...]:
         *save,
         remedies.manual(
             f"In the Exchange Management Shell: Enable-ExchangeCertificate -Thumbprint "
-            f"{thumbprint} -Services SMTP   (answer the prompt about the default SMTP "
-            "certificate as fits this server)",
-            pages.ENABLE_EXCHANGE_CERTIFICATE,
+            f"{thumbprint} -Services SMTP   (it asks whether to replace the default SMTP "
+            "certificate: Microsoft says that is typically not needed)",
+            pages.ASSIGN_EXCHANGE_CERTIFICATE,
         ),
         *(
             [

@@ -49,6 +49,7 @@ class ExchangeNoCertificateForName(Rule):
     references = (
         pages.EXCHANGE_12014,
         pages.EXCHANGE_12013,
+        pages.ASSIGN_EXCHANGE_CERTIFICATE,
         pages.ENABLE_EXCHANGE_CERTIFICATE,
         pages.GET_RECEIVE_CONNECTOR,
         pages.SET_RECEIVE_CONNECTOR,
@@ -123,8 +124,9 @@ def _plans(fqdn: str, frontend: bool = False) -> tuple[FixPlan, ...]:
             remedies.manual(
                 "In the Exchange Management Shell: Enable-ExchangeCertificate -Thumbprint "
                 f"'{remedies.NEW_THUMBPRINT}' -Services SMTP   (the certificate that holds "
-                f"{fqdn})",
-                pages.ENABLE_EXCHANGE_CERTIFICATE,
+                f"{fqdn}; it asks whether to replace the default SMTP certificate: Microsoft "
+                "says that is typically not needed)",
+                pages.ASSIGN_EXCHANGE_CERTIFICATE,
             ),
             restart_step(EXCHANGE, frontend),
         ),

@@ -61,6 +61,7 @@ SERVICE_PAGES = {
     EXCHANGE: (
         pages.EXCHANGE_SERVICES,
         pages.EXCHANGE_12013,
+        pages.ASSIGN_EXCHANGE_CERTIFICATE,
         pages.ENABLE_EXCHANGE_CERTIFICATE,
         pages.NETWORK_SERVICE_ACCOUNT,
         pages.ICACLS,
@@ -100,6 +101,7 @@ class MachineKeysPermissions(Rule):
         pages.ADFS_CERT_SHARING,
         pages.EXCHANGE_SERVICES,
         pages.EXCHANGE_12013,
+        pages.ASSIGN_EXCHANGE_CERTIFICATE,
         pages.ENABLE_EXCHANGE_CERTIFICATE,
     )
 

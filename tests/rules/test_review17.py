@@ -85,3 +85,12 @@ def test_frontend_12014_restarts_the_frontend_transport_service() -> None:
 def test_exchange_12014_rule_names_microsofts_12014_page() -> None:
     assert pages.EXCHANGE_12014 in ExchangeNoCertificateForName.references
     assert "not enabled for SMTP" in (rule_module.__doc__ or "")
+
+
+def test_enable_exchange_certificate_step_says_what_microsoft_says_of_the_prompt() -> None:
+    """ "Assign certificates to Exchange Server services": assigning SMTP prompts to replace the
+    default SMTP certificate, "Typically, you don't need to"."""
+    texts = [s for p in _plans("mail.contoso.com") for s in p.steps]
+    [enable] = [s for s in texts if "Enable-ExchangeCertificate" in s.text]
+    assert "typically not needed" in enable.text
+    assert enable.reference == pages.ASSIGN_EXCHANGE_CERTIFICATE.url
