@@ -77,8 +77,11 @@ WANTED: dict[str, frozenset[int]] = {
     RDP_SERVICES: frozenset({1057, 1058}),
     # 133: "During processing of the Federation Service configuration, the element '...' was
     # found to have invalid data. The private key for the certificate that was configured could
-    # not be accessed." (AD FS 2.0 and later); AD FS 1.x wrote 601 ("Event ID 601 - Trust Policy
-    # and Configuration", https://technet.microsoft.com/library/cc734911(v=ws.10).aspx).
+    # not be accessed." (AD FS 2.0 and later; the text as the AD FS/Admin log holds it: no
+    # Microsoft page listing 133 was found, issue 17 review); AD FS 1.x wrote 601 ("Event ID 601
+    # - Trust Policy and Configuration", https://technet.microsoft.com/library/cc734911(v=ws.10).aspx),
+    # whose "Federation Service identity" was the IIS application pool's (ADFSAppPool, "Federation
+    # Service Auditing"), not an adfssrv account: no key ACL of adfssrv explains a 601.
     # 387: "AD FS detected that one or more of the certificates that are specified in the
     # Federation Service weren't accessible to the service account that the AD FS Windows
     # Service uses" ("AD FS troubleshooting - certificates",

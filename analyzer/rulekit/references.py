@@ -266,6 +266,12 @@ ADFS_TS_TD_CERTS = Page(
     "Obtain and configure TS and TD certificates for AD FS",
     "https://learn.microsoft.com/windows-server/identity/ad-fs/operations/configure-ts-td-certs-ad-fs",
 )
+# "sharing the private keys of certificates that AD FS generates and manages": what the
+# AutoCertificateRollover certificates' keys are, as far as a Microsoft page says (issue 17 review).
+ADFS_CERT_SHARING = Page(
+    "Set-AdfsCertSharingContainer (AD FS PowerShell)",
+    "https://learn.microsoft.com/powershell/module/adfs/set-adfscertsharingcontainer",
+)
 
 # --------------------------------------------------------------------------- Exchange (issue 17)
 # Security context per Exchange service: Microsoft Exchange Transport (MSExchangeTransport)
@@ -277,9 +283,22 @@ EXCHANGE_SERVICES = Page(
 # 12013's text: "If the certificate with this thumbprint still exists in the personal store, run
 # Enable-ExchangeCertificate <thumbprint> -Services SMTP"; 12014's text (the same advice) is
 # quoted from the event itself.
+# 12014, Exchange 2007's troubleshooting page: no certificate on the server holds the FQDN a
+# connector uses, or one that holds it is not enabled for SMTP (issue 17 review).
+EXCHANGE_12014 = Page(
+    "How to Troubleshoot STARTTLS Certificate Error 12014 (Exchange Server 2007)",
+    "https://technet.microsoft.com/library/bb510128(v=exchg.80)",
+)
 EXCHANGE_12013 = Page(
     "MSExchangeTransport 12013 (Exchange Server 2010 events)",
     "https://technet.microsoft.com/library/ff985435(v=exchg.141)",
+)
+# Enable-ExchangeCertificate's syntax, and for SMTP: "you're prompted to replace the default
+# Exchange self-signed certificate ... Typically, you don't need to replace the default SMTP
+# certificate" (issue 17 review).
+ASSIGN_EXCHANGE_CERTIFICATE = Page(
+    "Assign certificates to Exchange Server services",
+    "https://learn.microsoft.com/exchange/architecture/client-access/assign-certificates-to-services",
 )
 ENABLE_EXCHANGE_CERTIFICATE = Page(
     "Enable-ExchangeCertificate (Exchange PowerShell)",

@@ -29,6 +29,7 @@ from analyzer.knowledge.access import (
     can_read_sddl,
 )
 from analyzer.knowledge.acl_defaults import key_file_name
+from analyzer.knowledge.eventfields import ADFS_1
 from analyzer.knowledge.quoting import cmd_arg, ps_literal
 from analyzer.knowledge.tokens import Token, service_sid, token_for
 from analyzer.model import (
@@ -246,15 +247,19 @@ MATCHED_EVENT_SERVICES = frozenset({known.ADFS, known.EXCHANGE})
 
 
 def matched_events(case: Case, service: str, cert: Certificate) -> tuple[Event, ...]:
-    """The service's failure events that name this certificate: AD FS 133 / 387 / 601 by
-    thumbprint; Exchange's Transport service (Network Service) 12014 for a name the certificate
+    """The service's failure events that name this certificate: AD FS 133 / 387 by thumbprint
+    (not AD FS 1.x's 601: its Federation Service ran in IIS's ADFSAppPool, whose identity must
+    read the key, "Event ID 601" and "Federation Service Auditing" pages; the adfssrv account a
+    denial is about does not explain it); Exchange's Transport service (Network Service) 12014 for a name the certificate
     holds, 12013 for its thumbprint. A 12014 for a name no certificate holds is the other
     meaning of that event and is never matched (`analyzer.servicemap.exchange`)."""
     if not cert.thumbprint:
         return ()
     if service == known.ADFS:
         return tuple(
-            e for e in failure_events(case, service) if cert.thumbprint in event_thumbprints(e)
+            e
+            for e in failure_events(case, service)
+            if e.provider != ADFS_1 and cert.thumbprint in event_thumbprints(e)
         )
     if service == known.EXCHANGE:
         return tuple(transport_events(case, cert))
@@ -356,14 +361,22 @@ def sql_finish_steps(case: Case, cert: Certificate, new: bool) -> list[FixStep] 
     return [*steps, restart_step(known.SQL_SERVER, instance)]
 
 
-def restart_step(service: str, instance: str | None = None) -> FixStep:
-    """Restart the service so that it opens its key again (by hand: it may end sessions)."""
+def restart_step(service: str, instance: str | None = None, frontend: bool = False) -> FixStep:
+    """Restart the service so that it opens its key again (by hand: it may end sessions).
+    ``instance``: SQL Server's instance; ``frontend``: Exchange's Frontend Transport service
+    (MSExchangeFrontEndTransport), when its own 12014 is what the step answers."""
     if service == known.SQL_SERVER:
         name = ps_literal(known.sql_service_name(instance), "service name")
         return remedies.manual(
             f"In an elevated PowerShell: Restart-Service -Name {name} -Force   (in a quiet "
             "moment: every connection to this instance drops; then look for 26013 in the new "
             "ERRORLOG)",
+            pages.RESTART_SERVICE,
+        )
+    if service == known.EXCHANGE and frontend:
+        return remedies.manual(
+            "In an elevated PowerShell: Restart-Service MSExchangeFrontEndTransport   (inbound "
+            "mail through this server pauses while it restarts)",
             pages.RESTART_SERVICE,
         )
     if service == known.RDP:
@@ -457,9 +470,9 @@ def exchange_plans(denial: KeyDenial) -> tuple[FixPlan, ...]:
         *save,
         remedies.manual(
             f"In the Exchange Management Shell: Enable-ExchangeCertificate -Thumbprint "
-            f"{thumbprint} -Services SMTP   (answer the prompt about the default SMTP "
-            "certificate as fits this server)",
-            pages.ENABLE_EXCHANGE_CERTIFICATE,
+            f"{thumbprint} -Services SMTP   (it asks whether to replace the default SMTP "
+            "certificate: Microsoft says that is typically not needed)",
+            pages.ASSIGN_EXCHANGE_CERTIFICATE,
         ),
         *(
             [

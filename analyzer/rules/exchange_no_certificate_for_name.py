@@ -1,19 +1,23 @@
 """`exchange-no-certificate-for-name`: a transport 12014 names a domain that no certificate of
 the server holds: the first meaning of 12014, not a key that cannot be read.
 
-12014's text covers two causes: "Microsoft Exchange could not find a certificate that contains
+12014's text covers more than one cause: "Microsoft Exchange could not find a certificate that contains
 the domain name <name> in the personal store on the local computer ... Verify the connector
 configuration and the installed certificates to make sure that there is a certificate with a
 domain name for that FQDN. If this certificate exists, run Enable-ExchangeCertificate -Services
 SMTP to make sure that the Microsoft Exchange Transport service has access to the certificate
-key." When a listed or dumped certificate holds the name, the key is the question
-(`machinekeys-permissions`, service ``exchange``). When none does, this rule says so, and only
+key." Microsoft's "How to Troubleshoot STARTTLS Certificate Error 12014" (Exchange 2007) names
+two conditions: no certificate on the server holds the FQDN, or a certificate that holds it is
+not enabled for SMTP; the event's own text adds a key the Transport service cannot read. When a
+listed or dumped certificate holds the name, the key (`machinekeys-permissions`, service
+``exchange``) or its services are the question, not this rule. When none does, this rule says so, and only
 when ``Get-ExchangeCertificate`` was attached: it lists every certificate of the server's
 personal store, so "none holds it" is then a fact and not a gap in what was sent.
 """
 
 from __future__ import annotations
 
+from analyzer.knowledge.eventfields import EXCHANGE_FRONTEND
 from analyzer.knowledge.quoting import ps_literal
 from analyzer.knowledge.services import EXCHANGE
 from analyzer.model import (
@@ -43,7 +47,9 @@ class ExchangeNoCertificateForName(Rule):
         "`*.` one label deep) holds; without a Get-ExchangeCertificate listing it is not said"
     )
     references = (
+        pages.EXCHANGE_12014,
         pages.EXCHANGE_12013,
+        pages.ASSIGN_EXCHANGE_CERTIFICATE,
         pages.ENABLE_EXCHANGE_CERTIFICATE,
         pages.GET_RECEIVE_CONNECTOR,
         pages.SET_RECEIVE_CONNECTOR,
@@ -86,7 +92,7 @@ class ExchangeNoCertificateForName(Rule):
                     ),
                     events=tuple(e.source for e in events[:10]),
                     evidence=evidence,
-                    plans=_plans(fqdn),
+                    plans=_plans(fqdn, all(e.provider == EXCHANGE_FRONTEND for e in events)),
                     explains_events=True,
                     summary=(
                         f"The transport service looks for a certificate holding {fqdn} (the "
@@ -99,9 +105,10 @@ class ExchangeNoCertificateForName(Rule):
         return out
 
 
-def _plans(fqdn: str) -> tuple[FixPlan, ...]:
+def _plans(fqdn: str, frontend: bool = False) -> tuple[FixPlan, ...]:
     """Find the connector, then give it a certificate that holds its name or a name a
-    certificate holds; nothing is removed."""
+    certificate holds; nothing is removed. The restart names the service that logged the
+    12014 (``frontend``: only MSExchangeFrontEndTransport did)."""
     name = ps_literal(fqdn, "host name")
     look = remedies.manual(
         "In the Exchange Management Shell: Get-ReceiveConnector | Where-Object { $_.Fqdn -eq "
@@ -117,10 +124,11 @@ def _plans(fqdn: str) -> tuple[FixPlan, ...]:
             remedies.manual(
                 "In the Exchange Management Shell: Enable-ExchangeCertificate -Thumbprint "
                 f"'{remedies.NEW_THUMBPRINT}' -Services SMTP   (the certificate that holds "
-                f"{fqdn})",
-                pages.ENABLE_EXCHANGE_CERTIFICATE,
+                f"{fqdn}; it asks whether to replace the default SMTP certificate: Microsoft "
+                "says that is typically not needed)",
+                pages.ASSIGN_EXCHANGE_CERTIFICATE,
             ),
-            restart_step(EXCHANGE),
+            restart_step(EXCHANGE, frontend=frontend),
         ),
         remedies.plan(
             "Give the connector a name a certificate holds",
@@ -132,6 +140,6 @@ def _plans(fqdn: str) -> tuple[FixPlan, ...]:
                 "Get-ExchangeCertificate shows in the SMTP certificate's CertificateDomains)",
                 pages.SET_RECEIVE_CONNECTOR,
             ),
-            restart_step(EXCHANGE),
+            restart_step(EXCHANGE, frontend=frontend),
         ),
     )

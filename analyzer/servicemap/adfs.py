@@ -12,8 +12,14 @@ not use one.
 - With AutoCertificateRollover on, AD FS generates and renews the token-signing and
   token-decrypting certificates itself ("Obtain and configure TS and TD certificates for AD FS",
   https://learn.microsoft.com/windows-server/identity/ad-fs/operations/configure-ts-td-certs-ad-fs)
-  and keeps them in its configuration, not as a certificate with a key file in the machine's My
-  store: the key ACL reasoning does not apply to them, and what is not checked says so.
+  and shares their private keys between the farm's servers itself ("Set-AdfsCertSharingContainer":
+  the account "used for sharing the private keys of certificates that AD FS generates and
+  manages"). Where such a key is kept on the server no Microsoft page checked says, so its ACL
+  is not judged and what is not checked says so. The same page also shows an administrator
+  adding a certificate from the machine's personal store and turning AutoCertificateRollover on
+  again, with the warning that the AD FS service account must be able to read its private key:
+  AutoCertificateRollover alone does not make a certificate AD FS's own. A token certificate that
+  a machine-store dump shows is therefore checked like any other (`managed_by_adfs`).
 
 Failure events (AD FS/Admin): 133 (the private key of the certificate configured for an element
 such as ``signingToken`` could not be accessed; its text lists the thumbprint), 387 (a
@@ -49,8 +55,14 @@ def auto_rollover(case: Case) -> bool | None:
 
 
 def managed_by_adfs(case: Case, cert: AdfsCertificate) -> bool:
-    """A token certificate AD FS generates itself (AutoCertificateRollover on)."""
-    return cert.certificate_type.casefold() in ROLLOVER_ROLES and auto_rollover(case) is True
+    """A token certificate taken to be one AD FS generates itself: AutoCertificateRollover on,
+    and no machine-store dump of the case shows it (one that a dump shows sits in the machine's
+    personal store with a key file, as an administrator's certificate added while rollover was
+    off does: its key is checked)."""
+    if cert.certificate_type.casefold() not in ROLLOVER_ROLES or auto_rollover(case) is not True:
+        return False
+    shown = case.certificates_with(cert.thumbprint) if cert.thumbprint else []
+    return not any(c.user_store is not True for c in shown)
 
 
 def configured(case: Case) -> list[ConfiguredCertificate]:
@@ -90,9 +102,11 @@ def configured(case: Case) -> list[ConfiguredCertificate]:
                 ),
                 role=cert.certificate_type,
                 not_checked=(
-                    f"AD FS generates its {cert.certificate_type} certificates itself "
-                    "(AutoCertificateRollover is True) and keeps them in its configuration, not "
-                    "as a key file in the machine store: their key permissions are not checked"
+                    f"AutoCertificateRollover is True and no machine-store dump shows this "
+                    f"{cert.certificate_type} certificate: taken to be one AD FS generated and "
+                    "keeps itself (it shares such keys through Active Directory), whose key "
+                    "permissions are not checked; a dump of the machine's personal store that "
+                    "holds it would let them be checked"
                 )
                 if managed
                 else None,

@@ -11,6 +11,8 @@ from analyzer.inputs.files import InputFile
 from analyzer.model import ReadResult
 from analyzer.readers import ReadOptions, detect
 from analyzer.readers.evidence import (
+    adfs,
+    exchange,
     getacl,
     icacls,
     iisconfig,
@@ -82,7 +84,7 @@ def test_fixture_is_detected_as_its_kind(name: str) -> None:
 
 READERS = [
     *(getacl.SPEC, icacls.SPEC, procmon.SPEC_CSV, netsh.SPEC, iisconfig.SPEC, pslist.SPEC),
-    *(registry.SPEC, service_config.SPEC, winrm.SPEC),
+    *(registry.SPEC, service_config.SPEC, winrm.SPEC, adfs.SPEC, exchange.SPEC),
 ]
 HOSTILE_LINES = st.lists(
     st.one_of(
@@ -119,6 +121,19 @@ HOSTILE_LINES = st.lists(
                 "Container       {Transport=HTTPS, Address=*}        Listener_1",
                 "Error number:  -2144108267 0x80338115",
                 '<f:WSManFault Code="2150859029"><f:Message>x',
+                "CertificateType : Token-Signing",
+                "CertificateType : \u202e\x1b[31m",
+                "Certificate     : [Subject]",
+                "                    CN=fs.contoso.com",
+                "HostName   PortNumber CertificateHash",
+                "--------   ---------- ---------------",
+                "fs.contoso.com 443 ZZ...",
+                "AutoCertificateRollover : True",
+                "Services           : IMAP, POP, IIS, SMTP...",
+                "CertificateDomains : {mail.contoso.com,",
+                "Thumbprint                                Services   Subject",
+                "----------                                --------   -------",
+                "1234...                                   IP.WS..    CN=x",
             ]
         ),
     ),

@@ -36,7 +36,10 @@ from analyzer.model import (
 from analyzer.readers import ReaderSpec, ReadOptions, Sample, register
 from analyzer.readers.evidence.paste import clean_lines, read_text, sniff_lines
 from analyzer.readers.evidence.pslisting import (
+    MAX_OBJECTS,
+    Limits,
     Listed,
+    Warnings,
     bool_of,
     is_cut,
     list_objects,
@@ -50,6 +53,9 @@ MESSAGE_CODES = {
     "adfs.bad-thumbprint": "a thumbprint that is not 40 hex digits (cut or retyped): kept as text",
     "adfs.unknown-type": "a CertificateType this reader does not know: kept as printed",
     "adfs.no-thumbprint": "a listed certificate without its thumbprint: skipped",
+    "adfs.too-many": "more listed objects than are read: the rest of the file is not read",
+    "adfs.too-long": "a value continued on more lines than are read: the rest of it is not read",
+    "adfs.more-warnings": "more warnings of one kind than are listed: counted",
 }
 
 KIND = "adfs"
@@ -105,28 +111,50 @@ def sniff_adfs(sample: Sample) -> int:
 def read_adfs(file: InputFile, options: ReadOptions) -> ReadResult:
     result = ReadResult(file.display, KIND)
     lines = clean_lines(read_text(file, result).text, result).lines
+    warnings = Warnings(result)
+    limits = Limits()
     certificates: list[AdfsCertificate] = []
     bindings: list[AdfsSslCertificate] = []
     properties: list[AdfsProperty] = []
     listed = [
-        *list_objects(lines, CERTIFICATE_PROPERTIES),
-        *table_objects(lines, CERTIFICATE_PROPERTIES, frozenset({"certificatetype", "thumbprint"})),
+        *list_objects(lines, CERTIFICATE_PROPERTIES, limits),
+        *table_objects(
+            lines, CERTIFICATE_PROPERTIES, frozenset({"certificatetype", "thumbprint"}), limits
+        ),
     ]
     for item in sorted(listed, key=lambda x: x.line):
         if item.get("certificatetype") is None:
             continue
-        record = _certificate(file, item, result)
+        record = _certificate(file, item, warnings)
         if record is not None:
             certificates.append(record)
     ssl = [
-        *list_objects(lines, SSL_PROPERTIES),
-        *table_objects(lines, SSL_PROPERTIES, frozenset({"hostname", "certificatehash"})),
+        *list_objects(lines, SSL_PROPERTIES, limits),
+        *table_objects(lines, SSL_PROPERTIES, frozenset({"hostname", "certificatehash"}), limits),
     ]
     for item in sorted(ssl, key=lambda x: x.line):
         if item.get("certificatehash") is None or item.get("hostname") is None:
             continue
-        bindings.append(_binding(file, item, result))
+        bindings.append(_binding(file, item, warnings))
+    for item in [*listed, *ssl]:
+        for value in item.values.values():
+            if value.dropped:
+                warnings.warn(
+                    f"a value continued on {value.dropped:,} more lines than are read; "
+                    "the rest of it is not read",
+                    value.line,
+                    code="adfs.too-long",
+                )
+    if limits.objects_from_line is not None:
+        result.warn(
+            f"more than {MAX_OBJECTS:,} listed objects: from here on the listing is not read",
+            limits.objects_from_line,
+            code="adfs.too-many",
+        )
+    warnings.close("adfs.more-warnings")
     for line in lines:
+        if len(properties) >= MAX_OBJECTS:
+            break
         if match := _ROLLOVER.match(line.text):
             properties.append(
                 AdfsProperty(
@@ -174,7 +202,7 @@ def _certificate_thumbprint(item: Listed) -> str | None:
     return None
 
 
-def _certificate(file: InputFile, item: Listed, result: ReadResult) -> AdfsCertificate | None:
+def _certificate(file: InputFile, item: Listed, result: Warnings) -> AdfsCertificate | None:
     kind = (item.get("certificatetype") or "").strip()
     known = next((t for t in CERTIFICATE_TYPES if t.casefold() == kind.casefold()), None)
     if known is None:
@@ -186,7 +214,7 @@ def _certificate(file: InputFile, item: Listed, result: ReadResult) -> AdfsCerti
     printed = item.get("thumbprint") or _certificate_thumbprint(item)
     if not printed:
         result.warn(
-            f"a {kind[:60]} certificate listed without its thumbprint; skipped",
+            f"a {kind[:60]!r} certificate listed without its thumbprint; skipped",
             item.line,
             code="adfs.no-thumbprint",
         )
@@ -212,7 +240,7 @@ def _certificate(file: InputFile, item: Listed, result: ReadResult) -> AdfsCerti
     )
 
 
-def _binding(file: InputFile, item: Listed, result: ReadResult) -> AdfsSslCertificate:
+def _binding(file: InputFile, item: Listed, result: Warnings) -> AdfsSslCertificate:
     printed = item.get("certificatehash") or ""
     thumbprint, valid = normalise_hash(printed)
     if not valid:

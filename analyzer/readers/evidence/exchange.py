@@ -25,7 +25,10 @@ from analyzer.model import ExchangeCertificate, ReadResult, RecordType, Source
 from analyzer.readers import ReaderSpec, ReadOptions, Sample, register
 from analyzer.readers.evidence.paste import clean_lines, read_text, sniff_lines
 from analyzer.readers.evidence.pslisting import (
+    MAX_OBJECTS,
+    Limits,
     Listed,
+    Warnings,
     bool_of,
     braced_list,
     is_cut,
@@ -39,6 +42,9 @@ MESSAGE_CODES = {
     "exchange.none": "no Get-ExchangeCertificate listing found",
     "exchange.bad-thumbprint": "a thumbprint that is not 40 hex digits (cut or retyped): kept",
     "exchange.services-cut": "a Services or CertificateDomains value cut: what is missing is not known",
+    "exchange.too-many": "more listed certificates than are read: the rest of the file is not read",
+    "exchange.too-long": "a value continued on more lines than are read: the rest is not read",
+    "exchange.more-warnings": "more warnings of one kind than are listed: counted",
 }
 
 KIND = "exchange-certs"
@@ -92,16 +98,34 @@ def sniff_exchange(sample: Sample) -> int:
 def read_exchange(file: InputFile, options: ReadOptions) -> ReadResult:
     result = ReadResult(file.display, KIND)
     lines = clean_lines(read_text(file, result).text, result).lines
+    warnings = Warnings(result)
+    limits = Limits()
     listed = [
-        *list_objects(lines, LIST_PROPERTIES),
-        *table_objects(lines, TABLE_PROPERTIES, frozenset({"thumbprint", "services"})),
+        *list_objects(lines, LIST_PROPERTIES, limits),
+        *table_objects(lines, TABLE_PROPERTIES, frozenset({"thumbprint", "services"}), limits),
     ]
     records = [
         record
         for item in sorted(listed, key=lambda x: x.line)
         if item.get("thumbprint") is not None
-        and (record := _certificate(file, item, result)) is not None
+        and (record := _certificate(file, item, warnings)) is not None
     ]
+    for item in listed:
+        for name, value in sorted(item.values.items()):
+            if value.dropped:
+                warnings.warn(
+                    f"{name} continues on {value.dropped:,} more lines than are read; the rest "
+                    "of it is not read",
+                    value.line,
+                    code="exchange.too-long",
+                )
+    if limits.objects_from_line is not None:
+        result.warn(
+            f"more than {MAX_OBJECTS:,} listed certificates: from here on the listing is not read",
+            limits.objects_from_line,
+            code="exchange.too-many",
+        )
+    warnings.close("exchange.more-warnings")
     result.store.put(ExchangeCertificate, records)
     if not records:
         result.fail(
@@ -111,7 +135,7 @@ def read_exchange(file: InputFile, options: ReadOptions) -> ReadResult:
     return result
 
 
-def _services(item: Listed, result: ReadResult) -> tuple[str, ...]:
+def _services(item: Listed, result: Warnings) -> tuple[str, ...]:
     text = (item.get("services") or "").strip()
     if item.form == "table" and _LETTERS.match(text) and "," not in text:
         return tuple(
@@ -127,7 +151,7 @@ def _services(item: Listed, result: ReadResult) -> tuple[str, ...]:
     return tuple(s.upper() for s in items if s.casefold() != "none")
 
 
-def _certificate(file: InputFile, item: Listed, result: ReadResult) -> ExchangeCertificate | None:
+def _certificate(file: InputFile, item: Listed, result: Warnings) -> ExchangeCertificate | None:
     printed = item.get("thumbprint") or ""
     thumbprint, valid = normalise_hash(printed)
     if not valid:

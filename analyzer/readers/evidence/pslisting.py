@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from analyzer.model import ReadResult
 from analyzer.readers.evidence.paste import Line
 
 _LIST_LINE = re.compile(
@@ -22,6 +23,7 @@ _DASHES = re.compile(r"^[\s-]*-[\s-]*$")
 CUT_MARKS = ("...", "…")
 MAX_OBJECTS = 5000  # a listing of a server's certificates holds tens
 MAX_CONTINUATION = 200  # lines of one multi-line value
+MAX_WARNINGS = 50  # of one code per file: the rest are counted (`Warnings`)
 
 
 @dataclass
@@ -31,6 +33,7 @@ class Value:
     first: str
     more: list[str] = field(default_factory=list)
     line: int = 0
+    dropped: int = 0  # continuation lines past MAX_CONTINUATION, not read
 
     @property
     def text(self) -> str:
@@ -43,6 +46,14 @@ class Value:
                 continue
             out += (" " if out.endswith((",", ";")) or not out else "") + piece
         return out
+
+
+@dataclass
+class Limits:
+    """What a listing held beyond what is read: objects past MAX_OBJECTS (the line of the first
+    one not read), so that the reader can say so instead of dropping them silently."""
+
+    objects_from_line: int | None = None
 
 
 @dataclass
@@ -63,10 +74,14 @@ class Listed:
         return value.line if value is not None else self.line
 
 
-def list_objects(lines: Sequence[Line], names: frozenset[str]) -> list[Listed]:
+def list_objects(
+    lines: Sequence[Line], names: frozenset[str], limits: Limits | None = None
+) -> list[Listed]:
     """Format-List objects whose properties are among ``names`` (folded). An object starts at a
     property the current object already has; lines that are no property continue the last
-    property (a wrapped or multi-line value), blank lines included."""
+    property (a wrapped or multi-line value), blank lines included. At most MAX_OBJECTS
+    objects (``limits`` tells where the rest began) and MAX_CONTINUATION lines per value
+    (`Value.dropped` counts the rest)."""
     out: list[Listed] = []
     current: Listed | None = None
     last: Value | None = None
@@ -76,6 +91,8 @@ def list_objects(lines: Sequence[Line], names: frozenset[str]) -> list[Listed]:
         if match and name in names:
             if current is None or name in current.values:
                 if len(out) >= MAX_OBJECTS:
+                    if limits is not None:
+                        limits.objects_from_line = line.number
                     break
                 current = Listed({}, line.number, "list")
                 out.append(current)
@@ -84,28 +101,36 @@ def list_objects(lines: Sequence[Line], names: frozenset[str]) -> list[Listed]:
         elif last is not None and current is not None:
             if not line.text.strip() and not last.more and not last.first.strip():
                 continue
-            if len(last.more) < MAX_CONTINUATION and (
-                not line.text.strip() or line.text[:1].isspace()
-            ):
-                last.more.append(line.text)
+            if not line.text.strip() or line.text[:1].isspace():
+                if len(last.more) < MAX_CONTINUATION:
+                    last.more.append(line.text)
+                elif line.text.strip():
+                    last.dropped += 1
             elif line.text.strip() and not line.text[:1].isspace():
                 last = None  # text at column 0 that is no property: the object's listing ended
     return out
 
 
 def table_objects(
-    lines: Sequence[Line], names: frozenset[str], required: frozenset[str]
+    lines: Sequence[Line],
+    names: frozenset[str],
+    required: frozenset[str],
+    limits: Limits | None = None,
 ) -> list[Listed]:
     """Format-Table rows under a header naming only properties of ``names`` (at least those of
-    ``required``) and a dash line; cells placed by the dashes."""
+    ``required``) and a dash line; cells placed by the dashes. At most MAX_OBJECTS rows
+    (``limits`` tells where the rest began)."""
     out: list[Listed] = []
     index = 0
     while index < len(lines) - 1:
+        dashes_line = lines[index + 1].text
+        if "-" not in dashes_line or not _DASHES.match(dashes_line):  # cheap test first
+            index += 1
+            continue
         header = lines[index].text
         words = [(m.group(0).casefold(), m.start()) for m in re.finditer(r"\S+", header)]
         folded = {w for w, _ in words}
-        dashes_line = lines[index + 1].text
-        if not (words and required <= folded <= names and _DASHES.match(dashes_line)):
+        if not (words and required <= folded <= names):
             index += 1
             continue
         spans = [(m.start(), m.end()) for m in re.finditer(r"-+", dashes_line)]
@@ -113,8 +138,12 @@ def table_objects(
             index += 1
             continue
         index += 2
-        while index < len(lines) and lines[index].text.strip() and len(out) < MAX_OBJECTS:
+        while index < len(lines) and lines[index].text.strip():
             row = lines[index]
+            if len(out) >= MAX_OBJECTS:
+                if limits is not None and limits.objects_from_line is None:
+                    limits.objects_from_line = row.number
+                return out
             if _DASHES.match(row.text):
                 break
             listed = Listed({}, row.number, "table")
@@ -128,6 +157,29 @@ def table_objects(
             out.append(listed)
             index += 1
     return out
+
+
+class Warnings:
+    """A reader's warnings, at most MAX_WARNINGS of each code per file; `close` says how many
+    more there were (one line each code), so that a 100,000-row listing gives a readable list."""
+
+    def __init__(self, result: ReadResult) -> None:
+        self.result = result
+        self.counts: dict[str, int] = {}
+
+    def warn(self, text: str, line: int | None, *, code: str) -> None:
+        count = self.counts.get(code, 0) + 1
+        self.counts[code] = count
+        if count <= MAX_WARNINGS:
+            self.result.warn(text, line, code=code)
+
+    def close(self, more_code: str) -> None:
+        for code, count in sorted(self.counts.items()):
+            if count > MAX_WARNINGS:
+                self.result.warn(
+                    f"{count - MAX_WARNINGS:,} more warnings like the above ({code}) not listed",
+                    code=more_code,
+                )
 
 
 def is_cut(text: str | None) -> bool:
