@@ -257,10 +257,9 @@ function Save-CmdletOutput {
     # characters are kept. A failure is recorded, never thrown.
     param([string]$Output, [string]$Command, [scriptblock]$Block)
     try {
-        $text = (& $Block | Out-String -Width 4096)
+        $text = [string](& $Block | Out-String -Width 4096)
         if ($text.Length -gt $MaxTextChars) { $text = $text.Substring(0, $MaxTextChars) }
-        $path = Join-Path $Work $Output
-        [System.IO.File]::AppendAllText($path, $text, [System.Text.Encoding]::Unicode)
+        [System.IO.File]::WriteAllText((Join-Path $Work $Output), $text, [System.Text.Encoding]::Unicode)
         Add-Entry $Command $Output 0 '' $false
     } catch {
         Add-Entry $Command $Output 1 $_.Exception.Message $false
@@ -350,6 +349,10 @@ function Get-AdfsEvidence {
     # AD FS's certificates and its Admin log, when the ADFS module (Server 2012 R2 and later) is
     # installed here. Get-* cmdlets only: they read the configuration, never change it.
     $command = 'Import-Module ADFS'
+    if ($PSVersionTable.PSVersion.Major -ge 6) {
+        Add-Skipped $command 'PowerShell 6 and later load the ADFS module only through Windows PowerShell compatibility: run this script with powershell.exe'
+        return
+    }
     if (-not (Get-Module -ListAvailable -Name 'ADFS')) {
         Add-Skipped $command 'the ADFS PowerShell module is not installed (no AD FS role here)'
         return
@@ -372,6 +375,10 @@ function Get-ExchangeEvidence {
     # Exchange's certificates, when the Exchange Management Shell's snap-in is registered here
     # (Microsoft.Exchange.Management.PowerShell.SnapIn on Exchange 2013 and later, .E2010 on
     # 2010): Get-ExchangeCertificate only reads.
+    if ($PSVersionTable.PSVersion.Major -ge 6) {
+        Add-Skipped 'Add-PSSnapin Microsoft.Exchange.Management.PowerShell.SnapIn' 'PowerShell 6 and later have no snap-ins: run this script with powershell.exe'
+        return
+    }
     $candidates = @('Microsoft.Exchange.Management.PowerShell.SnapIn', 'Microsoft.Exchange.Management.PowerShell.E2010')
     $registered = @(Get-PSSnapin -Registered -ErrorAction SilentlyContinue | ForEach-Object { [string]$_.Name })
     $found = @($candidates | Where-Object { $registered -contains $_ })
@@ -497,9 +504,11 @@ if (@($Services | Where-Object { $_ -like 'MSSQL*' }).Count -gt 0) {
     Add-Skipped 'SQL Server certificate values and ERRORLOG' 'no SQL Server service (MSSQLSERVER, MSSQL$*) is installed'
 }
 
-# WinRM's listeners and the thumbprint of the HTTPS one (winrm.cmd runs winrm.vbs in cscript;
-# it fails when the WinRM service is stopped: "not configured here").
-Invoke-Tool 'winrm-listeners.txt' 'winrm.cmd' 'enumerate winrm/config/listener' $true
+# WinRM's listeners and the thumbprint of the HTTPS one: what winrm.cmd runs ("cscript //nologo
+# winrm.vbs"), started directly (a .cmd file is not an executable for CreateProcess). It fails
+# when the WinRM service is stopped: "not configured here".
+$WinRmScript = Join-Path $SystemDir 'winrm.vbs'
+Invoke-Tool 'winrm-listeners.txt' 'cscript.exe' "//nologo `"$WinRmScript`" enumerate winrm/config/listener" $true
 
 # AD FS and Exchange, where their role is installed: their own cmdlets name their certificates.
 Get-AdfsEvidence

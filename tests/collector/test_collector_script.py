@@ -265,6 +265,9 @@ def test_skipped_steps_are_recorded_not_thrown(script: bytes) -> None:
     ):
         assert guard in source, guard
     assert "skipped   = $true" in source
+    # The registry is opened read-only: OpenSubKey(name) never OpenSubKey(name, $true).
+    opened = re.findall(r"OpenSubKey\(([^()]*(?:\([^()]*\))?[^()]*)\)", source)
+    assert len(opened) == 2 and all("," not in args for args in opened), opened
 
 
 def test_what_the_script_says_and_never_does(script: bytes) -> None:
