@@ -330,7 +330,8 @@ function Get-SqlErrorLogs {
             if ($null -ne $parameters) {
                 foreach ($value in @($parameters.GetValueNames() | Sort-Object)) {
                     $argument = [string]$parameters.GetValue($value)
-                    if ($argument -like '-e*') { $errorLog = $argument.Substring(2).Trim() }
+                    # -clike: -e is the error log; -E (upper case) is another option.
+                    if ($argument -clike '-e*') { $errorLog = $argument.Substring(2).Trim() }
                 }
             }
             if (-not $errorLog) {

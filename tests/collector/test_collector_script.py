@@ -265,6 +265,8 @@ def test_skipped_steps_are_recorded_not_thrown(script: bytes) -> None:
     ):
         assert guard in source, guard
     assert "skipped   = $true" in source
+    # SQL Server's -e (error log path) is told from -E (another option) case-sensitively.
+    assert "$argument -clike '-e*'" in source and "-like '-e*'" not in source
     # The registry is opened read-only: OpenSubKey(name) never OpenSubKey(name, $true).
     opened = re.findall(r"OpenSubKey\(([^()]*(?:\([^()]*\))?[^()]*)\)", source)
     assert len(opened) == 2 and all("," not in args for args in opened), opened
