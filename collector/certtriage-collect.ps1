@@ -5,8 +5,10 @@ Gathers, in one zip, what certtriage needs to tell why a Windows service cannot 
 key of its TLS certificate (IIS "0x80070520", Schannel event 36870).
 
 * It CHANGES NOTHING on this server. It only reads: certutil -store, wevtutil epl (a copy of
-  the last days of the System and Application logs), icacls (display only), netsh http show,
-  reg query, sc qc. It writes one zip (and, while it runs, a temporary folder it removes).
+  the last days of the System, Application and AD FS/Admin logs), icacls (display only), netsh
+  http show, reg query, sc qc, winrm enumerate, a copy of SQL Server's ERRORLOG, and the Get-
+  cmdlets of AD FS and Exchange where those roles are installed. It writes one zip (and, while
+  it runs, a temporary folder it removes).
 * It NEVER collects private keys or PFX files. certutil -store lists certificates and the name
   and permissions of each key, never key material; no key file is copied or exported.
   applicationHost.config is not copied: only its <sites> section, with every password
@@ -70,6 +72,9 @@ $ZipPath = Join-Path $OutputDirectory "$BaseName.zip"
 New-Item -ItemType Directory -Path $Work -Force | Out-Null
 
 $Commands = New-Object System.Collections.ArrayList
+# Bounds: a copied log keeps its last 16 MB; a cmdlet's text its first 4 million characters.
+$MaxLogBytes = [long]16 * 1024 * 1024
+$MaxTextChars = 4000000
 
 # --------------------------------------------------------------------------- running commands
 
@@ -229,6 +234,173 @@ function Get-OsFacts {
     return $facts
 }
 
+function Add-Skipped {
+    # A step that does not apply here (no such role, module, snap-in or instance): recorded in
+    # the manifest with its reason, never an error.
+    param([string]$Command, [string]$Reason)
+    $entry = [ordered]@{
+        command   = $Command
+        output    = ''
+        exit_code = $null
+        error     = $Reason
+        absent_ok = $true
+        skipped   = $true
+    }
+    [void]$Commands.Add($entry)
+    Write-Host "  skipped $Command ($Reason)"
+}
+
+function Save-CmdletOutput {
+    # Runs a read-only cmdlet of a role's module in this session and writes what it prints
+    # (Format-List text, Out-String at 4096 columns so that nothing wraps) as UTF-16LE with a
+    # byte-order mark, as Windows PowerShell's "> file" writes it. At most $MaxTextChars
+    # characters are kept. A failure is recorded, never thrown.
+    param([string]$Output, [string]$Command, [scriptblock]$Block)
+    try {
+        $text = [string](& $Block | Out-String -Width 4096)
+        if ($text.Length -gt $MaxTextChars) { $text = $text.Substring(0, $MaxTextChars) }
+        [System.IO.File]::WriteAllText((Join-Path $Work $Output), $text, [System.Text.Encoding]::Unicode)
+        Add-Entry $Command $Output 0 '' $false
+    } catch {
+        Add-Entry $Command $Output 1 $_.Exception.Message $false
+    }
+}
+
+function Copy-LogTail {
+    # Copies a log file byte for byte, or only its last $MaxLogBytes bytes (a UTF-16LE byte-order
+    # mark put in front, the cut made at an even offset), opened for reading while its service
+    # keeps writing it.
+    param([string]$Source, [string]$Output, [bool]$AbsentOk = $false)
+    $command = "copy of $Source"
+    if (-not (Test-Path -LiteralPath $Source)) {
+        Add-Entry $command $Output 2 "not found: $Source" $AbsentOk
+        return
+    }
+    try {
+        $share = [System.IO.FileShare]::ReadWrite -bor [System.IO.FileShare]::Delete
+        $reader = New-Object System.IO.FileStream($Source, [System.IO.FileMode]::Open, [System.IO.FileAccess]::Read, $share)
+        try {
+            $writer = New-Object System.IO.FileStream((Join-Path $Work $Output), [System.IO.FileMode]::Create, [System.IO.FileAccess]::Write)
+            try {
+                $length = $reader.Length
+                if ($length -gt $MaxLogBytes) {
+                    $start = $length - $MaxLogBytes
+                    if (($start % 2) -eq 1) { $start += 1 }
+                    [void]$reader.Seek($start, [System.IO.SeekOrigin]::Begin)
+                    $writer.WriteByte(255)
+                    $writer.WriteByte(254)
+                    $command = "$command (the last $($length - $start) of $length bytes)"
+                }
+                $reader.CopyTo($writer)
+            } finally {
+                $writer.Dispose()
+            }
+        } finally {
+            $reader.Dispose()
+        }
+        Add-Entry $command $Output 0 '' $false
+    } catch {
+        Add-Entry $command $Output 1 $_.Exception.Message $false
+    }
+}
+
+function Get-SqlErrorLogs {
+    # For each Database Engine instance (HKLM\SOFTWARE\Microsoft\Microsoft SQL Server\Instance
+    # Names\SQL: instance name -> instance id), the error log its service writes: the -e startup
+    # parameter (SQLArg0, SQLArg1, ... under <instance id>\MSSQLServer\Parameters) is the full
+    # path of ERRORLOG; ERRORLOG.1 is the start before. Read from the 64-bit registry view.
+    $root = 'SOFTWARE\Microsoft\Microsoft SQL Server'
+    $command = "read HKLM\$root\Instance Names\SQL and each instance's MSSQLServer\Parameters -e"
+    $view = [Microsoft.Win32.RegistryView]::Default
+    if ([Environment]::Is64BitOperatingSystem) { $view = [Microsoft.Win32.RegistryView]::Registry64 }
+    try {
+        $machine = [Microsoft.Win32.RegistryKey]::OpenBaseKey([Microsoft.Win32.RegistryHive]::LocalMachine, $view)
+        $names = $machine.OpenSubKey("$root\Instance Names\SQL")
+        if ($null -eq $names) {
+            Add-Skipped $command 'no SQL Server Database Engine instance is installed'
+            return
+        }
+        $instances = @($names.GetValueNames() | Sort-Object)
+        Add-Entry $command '' 0 '' $false
+        foreach ($instance in $instances) {
+            $id = [string]$names.GetValue($instance)
+            $safe = $instance -replace '[^A-Za-z0-9_-]', '_'
+            $parameters = $machine.OpenSubKey("$root\$id\MSSQLServer\Parameters")
+            $errorLog = ''
+            if ($null -ne $parameters) {
+                foreach ($value in @($parameters.GetValueNames() | Sort-Object)) {
+                    $argument = [string]$parameters.GetValue($value)
+                    # -clike: -e is the error log; -E (upper case) is another option.
+                    if ($argument -clike '-e*') { $errorLog = $argument.Substring(2).Trim() }
+                }
+            }
+            if (-not $errorLog) {
+                Add-Skipped "ERRORLOG of SQL Server instance $instance ($id)" "no -e startup parameter under HKLM\$root\$id\MSSQLServer\Parameters"
+                continue
+            }
+            Copy-LogTail $errorLog "sql-errorlog-$safe.txt"
+            Copy-LogTail "$errorLog.1" "sql-errorlog-$safe-1.txt" $true
+        }
+    } catch {
+        Add-Entry $command '' 1 $_.Exception.Message $false
+    }
+}
+
+function Get-AdfsEvidence {
+    # AD FS's certificates and its Admin log, when the ADFS module (Server 2012 R2 and later) is
+    # installed here. Get-* cmdlets only: they read the configuration, never change it.
+    $command = 'Import-Module ADFS'
+    if ($PSVersionTable.PSVersion.Major -ge 6) {
+        Add-Skipped $command 'PowerShell 6 and later load the ADFS module only through Windows PowerShell compatibility: run this script with powershell.exe'
+        return
+    }
+    if (-not (Get-Module -ListAvailable -Name 'ADFS')) {
+        Add-Skipped $command 'the ADFS PowerShell module is not installed (no AD FS role here)'
+        return
+    }
+    try {
+        Import-Module -Name 'ADFS' -ErrorAction Stop
+        Add-Entry $command '' 0 '' $false
+    } catch {
+        Add-Entry $command '' 1 $_.Exception.Message $true
+        return
+    }
+    Save-CmdletOutput 'adfs-certificates.txt' 'Get-AdfsCertificate | Format-List *' { Get-AdfsCertificate -ErrorAction Stop | Format-List * }
+    Save-CmdletOutput 'adfs-ssl-certificates.txt' 'Get-AdfsSslCertificate | Format-List' { Get-AdfsSslCertificate -ErrorAction Stop | Format-List }
+    Save-CmdletOutput 'adfs-properties.txt' 'Get-AdfsProperties | Select-Object AutoCertificateRollover | Format-List' { Get-AdfsProperties -ErrorAction Stop | Select-Object AutoCertificateRollover | Format-List }
+    $adfsLog = Join-Path $Work 'ADFS-Admin.evtx'
+    Invoke-Tool 'ADFS-Admin.evtx' 'wevtutil.exe' "epl `"AD FS/Admin`" `"$adfsLog`" `"/q:$TimeQuery`" /ow:true" $true $true
+}
+
+function Get-ExchangeEvidence {
+    # Exchange's certificates, when the Exchange Management Shell's snap-in is registered here
+    # (Microsoft.Exchange.Management.PowerShell.SnapIn on Exchange 2013 and later, .E2010 on
+    # 2010): Get-ExchangeCertificate only reads.
+    if ($PSVersionTable.PSVersion.Major -ge 6) {
+        Add-Skipped 'Add-PSSnapin Microsoft.Exchange.Management.PowerShell.SnapIn' 'PowerShell 6 and later have no snap-ins: run this script with powershell.exe'
+        return
+    }
+    $candidates = @('Microsoft.Exchange.Management.PowerShell.SnapIn', 'Microsoft.Exchange.Management.PowerShell.E2010')
+    $registered = @(Get-PSSnapin -Registered -ErrorAction SilentlyContinue | ForEach-Object { [string]$_.Name })
+    $found = @($candidates | Where-Object { $registered -contains $_ })
+    if ($found.Count -eq 0) {
+        Add-Skipped 'Add-PSSnapin Microsoft.Exchange.Management.PowerShell.SnapIn' 'the Exchange Management Shell snap-in is not registered (no Exchange server here)'
+        return
+    }
+    $name = $found[0]
+    $command = "Add-PSSnapin $name"
+    try {
+        if (-not (Get-PSSnapin -Name $name -ErrorAction SilentlyContinue)) {
+            Add-PSSnapin -Name $name -ErrorAction Stop
+        }
+        Add-Entry $command '' 0 '' $false
+    } catch {
+        Add-Entry $command '' 1 $_.Exception.Message $true
+        return
+    }
+    Save-CmdletOutput 'exchange-certificates.txt' 'Get-ExchangeCertificate | Format-List' { Get-ExchangeCertificate -ErrorAction Stop | Format-List }
+}
+
 # --------------------------------------------------------------------------- JSON without ConvertTo-Json
 
 function ConvertTo-JsonString {
@@ -327,7 +499,21 @@ foreach ($name in $Services) {
 Invoke-Tool 'rdp-certificate.txt' 'reg.exe' 'query "HKLM\SYSTEM\CurrentControlSet\Control\Terminal Server\WinStations\RDP-Tcp" /v SSLCertificateSHA1Hash' $true
 if (@($Services | Where-Object { $_ -like 'MSSQL*' }).Count -gt 0) {
     Invoke-Tool 'sql-certificate.txt' 'reg.exe' 'query "HKLM\SOFTWARE\Microsoft\Microsoft SQL Server" /s /v Certificate' $true
+    Invoke-Tool 'sql-certificate.txt' 'reg.exe' 'query "HKLM\SOFTWARE\Microsoft\Microsoft SQL Server" /s /v ForceEncryption' $true
+    Get-SqlErrorLogs
+} else {
+    Add-Skipped 'SQL Server certificate values and ERRORLOG' 'no SQL Server service (MSSQLSERVER, MSSQL$*) is installed'
 }
+
+# WinRM's listeners and the thumbprint of the HTTPS one: what winrm.cmd runs ("cscript //nologo
+# winrm.vbs"), started directly (a .cmd file is not an executable for CreateProcess). It fails
+# when the WinRM service is stopped: "not configured here".
+$WinRmScript = Join-Path $SystemDir 'winrm.vbs'
+Invoke-Tool 'winrm-listeners.txt' 'cscript.exe' "//nologo `"$WinRmScript`" enumerate winrm/config/listener" $true
+
+# AD FS and Exchange, where their role is installed: their own cmdlets name their certificates.
+Get-AdfsEvidence
+Get-ExchangeEvidence
 
 $Os = Get-OsFacts
 

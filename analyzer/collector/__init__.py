@@ -10,6 +10,7 @@ CLI) may use it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from analyzer import __version__
@@ -21,6 +22,9 @@ MANIFEST_NAME = "manifest.json"
 DEFAULT_DAYS = 7
 MAX_DAYS = 365
 # The one line the customer runs, from an elevated prompt (cmd or PowerShell), beside the script.
+# In a file name of the table: the SQL Server instance's name, characters other than A-Z, a-z,
+# 0-9, _ and - replaced by _ (the script's `$safe`).
+INSTANCE = "<instance>"
 RUN_LINE = f"powershell.exe -NoProfile -ExecutionPolicy Bypass -File .\\{SCRIPT_NAME}"
 
 
@@ -34,6 +38,14 @@ class CollectedFile:
     name: str
     kind: str | None
     what: str
+
+    @property
+    def per_instance(self) -> bool:
+        """One file per SQL Server instance: ``<instance>`` in the name stands for its name."""
+        return INSTANCE in self.name
+
+    def name_for(self, instance: str) -> str:
+        return self.name.replace(INSTANCE, re.sub(r"[^A-Za-z0-9_-]", "_", instance))
 
 
 COLLECTED_FILES: tuple[CollectedFile, ...] = (
@@ -67,6 +79,30 @@ COLLECTED_FILES: tuple[CollectedFile, ...] = (
     CollectedFile("rdp-certificate.txt", "registry", "reg query RDP-Tcp SSLCertificateSHA1Hash"),
     CollectedFile(
         "sql-certificate.txt", "registry", "reg query SQL Server SuperSocketNetLib Certificate"
+    ),
+    CollectedFile(
+        "winrm-listeners.txt", "winrm", "winrm enumerate winrm/config/listener (WinRM's listeners)"
+    ),
+    CollectedFile(
+        f"sql-errorlog-{INSTANCE}.txt",
+        "sql-errorlog",
+        "a copy of each SQL Server instance's ERRORLOG (its -e startup parameter), the last 16 MB",
+    ),
+    CollectedFile(
+        f"sql-errorlog-{INSTANCE}-1.txt",
+        "sql-errorlog",
+        "a copy of each SQL Server instance's ERRORLOG.1 (the start before), the last 16 MB",
+    ),
+    CollectedFile("adfs-certificates.txt", "adfs", "Get-AdfsCertificate | Format-List *"),
+    CollectedFile("adfs-ssl-certificates.txt", "adfs", "Get-AdfsSslCertificate | Format-List"),
+    CollectedFile(
+        "adfs-properties.txt",
+        "adfs",
+        "Get-AdfsProperties | Select-Object AutoCertificateRollover | Format-List",
+    ),
+    CollectedFile("ADFS-Admin.evtx", "evtx", 'wevtutil epl "AD FS/Admin", the last N days'),
+    CollectedFile(
+        "exchange-certificates.txt", "exchange-certs", "Get-ExchangeCertificate | Format-List"
     ),
     CollectedFile(MANIFEST_NAME, "collection-manifest", "what ran, its exit codes, file hashes"),
 )

@@ -51,6 +51,9 @@ MESSAGE_CODES = {
         "a command of the collector found nothing to read on the customer's side"
     ),
     "collection.command-failed": "a command of the collector failed on the customer's side",
+    "collection.command-skipped": (
+        "a step of the collector did not apply on the customer's side (no such role or instance)"
+    ),
     "collection.bad-files": (
         "the manifest's `files` member, or one file record, is malformed: not checked"
     ),
@@ -135,6 +138,12 @@ def _commands(value: Any, result: ReadResult) -> None:
         command = clean(entry.get("command"))
         code = entry.get("exit_code")
         error = clean(entry.get("error")) or "no error text"
+        if entry.get("skipped") is True:
+            result.note(
+                f"on the customer's side, `{command}` was skipped: {error}",
+                code="collection.command-skipped",
+            )
+            continue
         if code == 0 and not isinstance(code, bool):
             continue
         shown = code if isinstance(code, int) and not isinstance(code, bool) else "unknown"

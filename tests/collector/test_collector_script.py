@@ -20,17 +20,24 @@ tree_sitter_powershell = pytest.importorskip("tree_sitter_powershell")
 # .Utility, .Security and CimCmdlets, all 3.0 or older). Compress-Archive (5.0) is not here.
 PS4_CMDLETS = frozenset(
     {
+        "Add-PSSnapin",
         "Add-Type",
         "ForEach-Object",
+        "Format-List",
         "Get-ChildItem",
         "Get-CimInstance",
         "Get-Date",
         "Get-Location",
+        "Get-Module",
+        "Get-PSSnapin",
+        "Import-Module",
         "Join-Path",
         "New-Item",
         "New-Object",
         "Out-Null",
+        "Out-String",
         "Remove-Item",
+        "Select-Object",
         "Set-StrictMode",
         "Sort-Object",
         "Test-Path",
@@ -48,11 +55,15 @@ PS4_TYPES = frozenset(
         "int",
         "long",
         "ordered",
+        "scriptblock",
         "string",
         "void",
         "Environment",
         "Math",
         "TimeSpan",
+        "Microsoft.Win32.RegistryHive",
+        "Microsoft.Win32.RegistryKey",
+        "Microsoft.Win32.RegistryView",
         "System.BitConverter",
         "System.Collections.ArrayList",
         "System.Collections.IDictionary",
@@ -64,8 +75,10 @@ PS4_TYPES = frozenset(
         "System.IO.File",
         "System.IO.FileAccess",
         "System.IO.FileMode",
+        "System.IO.FileShare",
         "System.IO.FileStream",
         "System.IO.Path",
+        "System.IO.SeekOrigin",
         "System.Security.Cryptography.SHA256",
         "System.Security.Principal.WindowsBuiltInRole",
         "System.Security.Principal.WindowsIdentity",
@@ -77,6 +90,17 @@ PS4_TYPES = frozenset(
         "System.Xml.XmlDocument",
         "System.Xml.XmlWriter",
         "System.Xml.XmlWriterSettings",
+    }
+)
+# The roles' own cmdlets (the ADFS module, Exchange's snap-in): present only where the role is;
+# the script may call them only inside the script block it gives Save-CmdletOutput, which runs
+# after the module or snap-in was found and loaded, and records a failure instead of stopping.
+ROLE_CMDLETS = frozenset(
+    {
+        "Get-AdfsCertificate",
+        "Get-AdfsSslCertificate",
+        "Get-AdfsProperties",
+        "Get-ExchangeCertificate",
     }
 )
 # Syntax PowerShell 4.0 does not have: classes and enums (5.0), && and || (7.0).
@@ -157,10 +181,39 @@ def types_used(tree) -> set[str]:  # type: ignore[no-untyped-def]
 
 
 def test_every_cmdlet_is_in_windows_powershell_4(tree) -> None:  # type: ignore[no-untyped-def]
-    used = commands_used(tree) - defined_functions(tree)
+    # `& $Block`: Save-CmdletOutput runs the script block it is given (checked below)
+    used = commands_used(tree) - defined_functions(tree) - ROLE_CMDLETS - {"$Block"}
     assert used, "no command found: the extraction is broken"
     assert used <= PS4_CMDLETS, sorted(used - PS4_CMDLETS)
     assert "Compress-Archive" not in used
+
+
+def guarded_role_calls(tree) -> tuple[set[str], set[str]]:  # type: ignore[no-untyped-def]
+    """(role cmdlets called inside a script block given to Save-CmdletOutput, those called
+    anywhere else)."""
+    guarded: set[str] = set()
+    unguarded: set[str] = set()
+    for node in nodes(tree.root_node):
+        name = node.child_by_field_name("command_name") if node.type == "command" else None
+        if name is None or text(name) not in ROLE_CMDLETS:
+            continue
+        parent, inside = node.parent, False
+        while parent is not None:
+            if parent.type == "command":
+                outer = parent.child_by_field_name("command_name")
+                if outer is not None and text(outer) == "Save-CmdletOutput":
+                    inside = True
+                    break
+            parent = parent.parent
+        (guarded if inside else unguarded).add(text(name))
+    return guarded, unguarded
+
+
+def test_role_cmdlets_run_only_behind_their_guard(tree) -> None:  # type: ignore[no-untyped-def]
+    guarded, unguarded = guarded_role_calls(tree)
+    assert guarded == ROLE_CMDLETS and not unguarded
+    bare, elsewhere = guarded_role_calls(parse(b"Get-ExchangeCertificate | Format-List\n"))
+    assert not bare and elsewhere == {"Get-ExchangeCertificate"}  # the check can fail
 
 
 def test_every_dotnet_type_is_on_the_allow_list(tree) -> None:  # type: ignore[no-untyped-def]
@@ -192,7 +245,31 @@ def test_the_script_writes_exactly_the_files_of_the_table(tree) -> None:  # type
         if n.type in ("verbatim_string_characters", "expandable_string_literal", "string_literal")
     }
     written = {name for name in literals if WRITTEN_FILE.fullmatch(name)}
-    assert written == {f.name for f in COLLECTED_FILES}
+    assert written == {f.name for f in COLLECTED_FILES if not f.per_instance}
+    # One file per SQL Server instance: the name built from the instance's cleaned name.
+    per_instance = {
+        f.name.replace("<instance>", "$safe") for f in COLLECTED_FILES if f.per_instance
+    }
+    assert per_instance == {"sql-errorlog-$safe.txt", "sql-errorlog-$safe-1.txt"}
+    assert per_instance <= literals
+    assert "$safe = $instance -replace '[^A-Za-z0-9_-]', '_'" in text(tree.root_node)
+
+
+def test_skipped_steps_are_recorded_not_thrown(script: bytes) -> None:
+    source = script.decode("ascii")
+    for guard in (
+        "Add-Skipped $command 'the ADFS PowerShell module is not installed",
+        "'the Exchange Management Shell snap-in is not registered",
+        "Add-Skipped $command 'no SQL Server Database Engine instance is installed'",
+        "Add-Skipped 'SQL Server certificate values and ERRORLOG'",
+    ):
+        assert guard in source, guard
+    assert "skipped   = $true" in source
+    # SQL Server's -e (error log path) is told from -E (another option) case-sensitively.
+    assert "$argument -clike '-e*'" in source and "-like '-e*'" not in source
+    # The registry is opened read-only: OpenSubKey(name) never OpenSubKey(name, $true).
+    opened = re.findall(r"OpenSubKey\(([^()]*(?:\([^()]*\))?[^()]*)\)", source)
+    assert len(opened) == 2 and all("," not in args for args in opened), opened
 
 
 def test_what_the_script_says_and_never_does(script: bytes) -> None:
@@ -203,7 +280,10 @@ def test_what_the_script_says_and_never_does(script: bytes) -> None:
     assert "IsInRole" in source and "elevated" in source
     lowered = source.lower()
     for never in ("-exportpfx", "-privatekey", "export-pfxcertificate", "-delstore",
-                  "/grant", "/reset", "reg.exe add", "reg.exe delete", "compress-archive"):  # fmt: skip
+                  "/grant", "/reset", "reg.exe add", "reg.exe delete", "compress-archive",
+                  "export-exchangecertificate", "set-adfs", "enable-exchangecertificate",
+                  "winrm set", "winrm create", "winrm delete", "setvalue(", "createsubkey(",
+                  "deletevalue(", "openSubKey($name, $true)".lower()):  # fmt: skip
         assert never not in lowered, never
     assert "timediff(@SystemTime) <= ' + $Milliseconds" in source
     assert "@DAYS@" not in source and "@VERSION@" not in source
