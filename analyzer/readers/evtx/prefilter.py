@@ -18,11 +18,9 @@ from __future__ import annotations
 import importlib
 import re
 import struct
-import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any
 
 from analyzer.readers.evtx.layout import (
     CHUNK_HEADER_SIZE,
@@ -142,12 +140,15 @@ def finding_search(capi2_log: bool) -> FindingSearch:
 class ChunkHits:
     """``boots`` holds the chunks where the pass saw a boot marker before any finding name; a
     finding chunk is skipped after its first finding, so a marker later in it is not seen:
-    ask ``may_hold_boot``."""
+    ask ``may_hold_boot``. ``boots`` None: the pass did not look (the native scan: a chunk is
+    asked when the last-boot walk comes to it)."""
 
     findings: set[int]  # chunks that can hold a finding
-    boots: set[int]  # chunks seen to hold a boot marker (Kernel-General 12, EventLog 6009)
+    boots: set[int] | None  # chunks seen to hold a boot marker (Kernel-General 12, EventLog 6009)
 
     def may_hold_boot(self, buf: bytes, chunk: Chunk) -> bool:
+        if self.boots is None:
+            return holds(buf, chunk, BOOT_MARKERS)
         if chunk.index in self.boots:
             return True
         return chunk.index in self.findings and holds(buf, chunk, BOOT_MARKERS)
@@ -155,87 +156,58 @@ class ChunkHits:
 
 def chunks_with(buf: bytes, layout: Layout, search: FindingSearch) -> ChunkHits:
     """Physical indexes of chunks whose record area holds a finding's provider name, and of
-    those that hold a boot marker, from one pass over the buffer: Hyperscan's multi-literal
-    scan where it is installed and the log is not dense with findings, else the regex pass."""
+    those that hold a boot marker: StringZilla's SIMD substring search where it is installed,
+    else the regex pass (the same answer, tests/readers/test_evtx_scan.py)."""
     hits = native_chunks_with(buf, layout, search)
     return hits if hits is not None else regex_chunks_with(buf, layout, search)
 
 
-# Hyperscan calls back into Python on every hit: past this many finding hits per chunk scanned
-# (a Schannel-heavy log has hundreds) the regex pass, which leaves a chunk at its first finding,
-# is the faster one, and the scan stops.
-NATIVE_MAX_HITS_PER_CHUNK = 4
-NATIVE_MIN_HITS = 256
-# Importing Hyperscan and compiling the names costs about 20 ms of CPU once per process; its pass
-# saves about 0.35 ms per MB over the regex pass (bench/bench_full.py). Below this size a process
-# that has not loaded it yet does better without it.
-NATIVE_MIN_BYTES = 48 * 1024 * 1024
-
-
-@lru_cache(maxsize=4)
-def _native_database(literals: tuple[tuple[bytes, bool], ...]) -> tuple[Any, Any, Any] | None:
-    """Hyperscan, a compiled database of ``literals`` and its scratch space, or None when the
-    optional `hyperscan` wheel is missing (Windows, other machines): the regex pass is used."""
+@lru_cache(maxsize=1)
+def native_find() -> Callable[..., int] | None:
+    """``stringzilla.find(view, needle, start, end)``, or None when the optional `stringzilla`
+    wheel is missing (a platform without one): the regex pass is used."""
     try:
-        hyperscan = importlib.import_module("hyperscan")
-        database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        database.compile(
-            expressions=[b"".join(b"\\x%02x" % byte for byte in name) for name, _ in literals],
-            ids=list(range(len(literals))),
-            elements=len(literals),
-        )
-        return hyperscan, database, hyperscan.Scratch(database)
+        module = importlib.import_module("stringzilla")
+        find: Callable[..., int] = module.find
+        find(memoryview(b"ab\0"), b"b\0", 0, 3)  # a library that cannot run here fails now
     except Exception:  # ImportError, or a library that cannot run on this processor
         return None
+    return find
 
 
-def native_chunks_with(
-    buf: bytes, layout: Layout, search: FindingSearch, min_bytes: int = NATIVE_MIN_BYTES
-) -> ChunkHits | None:
-    """``chunks_with`` by one Hyperscan pass over every hit of every name; None when Hyperscan
-    is not there or the log is dense with findings. A hit counts where the whole name starts in
-    a chunk's record area (after the header, before the free-space offset), as in the regex
-    pass; a boot marker anywhere there marks the chunk (``may_hold_boot`` gives the same answer
-    as after the regex pass, which stops looking in a chunk at its first finding). Used for a
-    buffer of ``min_bytes`` or more, or once Hyperscan is loaded (a triage worker)."""
-    if not search.literals or (len(buf) < min_bytes and "hyperscan" not in sys.modules):
-        return None
-    native = _native_database(search.literals)
-    if native is None:
-        return None
-    hyperscan, database, scratch = native
-    sizes = [len(name) for name, _ in search.literals]
-    boot_ids = {i for i, (_, boot) in enumerate(search.literals) if boot}
-    findings: list[int] = []  # start offsets of finding names
-    boots: list[int] = []
-    base = layout.base
-
-    def on_hit(pattern: int, _start: int, end: int, _flags: int, _context: object) -> bool:
-        if pattern in boot_ids:
-            boots.append(end - sizes[pattern])
-            return False
-        findings.append(end - sizes[pattern])
-        too_many = NATIVE_MIN_HITS + NATIVE_MAX_HITS_PER_CHUNK * ((end - base) // CHUNK_SIZE + 1)
-        return len(findings) > too_many  # True stops the scan
-
-    try:
-        database.scan(buf, match_event_handler=on_hit, scratch=scratch)
-    except hyperscan.ScanTerminated:  # dense with findings: the regex pass does better
-        return None
-    except hyperscan.error:  # any other failure of the native library: the regex pass
+def native_chunks_with(buf: bytes, layout: Layout, search: FindingSearch) -> ChunkHits | None:
+    """``chunks_with`` by StringZilla, one needle at a time, hopping to the next chunk slot at
+    each hit (so a log dense with findings costs at most one search per chunk and name); None
+    when StringZilla is not there. A hit counts where the whole name starts in a chunk's record
+    area (after the header, before the free-space offset), as in the regex pass; ``boots`` holds
+    every chunk with a boot marker (``may_hold_boot`` gives the same answer as after the regex
+    pass, which stops looking in a chunk at its first finding)."""
+    find = native_find()
+    if find is None or not search.literals:
         return None
     by_index = {chunk.index: chunk for chunk in layout.chunks}
-
-    def chunks_of(starts: list[int]) -> set[int]:
-        out = set()
-        for start in starts:
-            index = (start - base) // CHUNK_SIZE
-            chunk = by_index.get(index)
-            if chunk is not None and CHUNK_HEADER_SIZE <= start - chunk.offset < chunk.end:
-                out.add(index)
-        return out
-
-    return ChunkHits(chunks_of(findings), chunks_of(boots))
+    findings: set[int] = set()
+    base = layout.base
+    view = memoryview(buf)
+    try:
+        for name, boot in search.literals:
+            if boot:  # asked chunk by chunk, newest first, by the last-boot walk
+                continue
+            at = find(view, name, base)
+            while at >= 0:
+                index = (at - base) // CHUNK_SIZE
+                slot = base + index * CHUNK_SIZE
+                if at - slot < CHUNK_HEADER_SIZE:  # in a chunk header: its record area next
+                    at = find(view, name, slot + CHUNK_HEADER_SIZE)
+                    continue
+                chunk = by_index.get(index)
+                if chunk is not None and at - slot < chunk.end:
+                    findings.add(index)
+                # Found, slack past the free-space offset, or no chunk here: the next slot.
+                at = find(view, name, slot + CHUNK_SIZE)
+    finally:
+        view.release()
+    return ChunkHits(findings, None)
 
 
 def regex_chunks_with(buf: bytes, layout: Layout, search: FindingSearch) -> ChunkHits:
@@ -313,5 +285,14 @@ def _in_template_text(buf: bytes, name: int) -> bool:
 
 
 def holds(buf: bytes, chunk: Chunk, needles: Sequence[bytes]) -> bool:
+    """Whether the record area of ``chunk`` holds any of ``needles`` (StringZilla where it is
+    installed: ``bytes.find`` is slow on UTF-16 text, whose every other byte is NUL)."""
     start, end = chunk.offset + CHUNK_HEADER_SIZE, chunk.offset + chunk.end
-    return any(buf.find(needle, start, end) >= 0 for needle in needles)
+    find = native_find()
+    if find is None:
+        return any(buf.find(needle, start, end) >= 0 for needle in needles)
+    view = memoryview(buf)
+    try:
+        return any(find(view, needle, start, end) >= 0 for needle in needles)
+    finally:
+        view.release()
