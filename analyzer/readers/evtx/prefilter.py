@@ -15,12 +15,13 @@ long log (the daily 6013) cost nothing and a boot far back costs no extra scan.
 
 from __future__ import annotations
 
+import bisect
 import importlib
 import re
 import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from analyzer.readers.evtx.layout import (
     CHUNK_HEADER_SIZE,
@@ -241,42 +242,192 @@ def regex_chunks_with(buf: bytes, layout: Layout, search: FindingSearch) -> Chun
     return ChunkHits(found, boots)
 
 
-# A chunk with few finding names is read only up to the record that holds the last of them:
-# the engines render records one after another, so the records after it are work for nothing.
-MAX_TRIM_HITS = 8  # more hits: the names are all over the chunk, there is little to leave out
+# A chunk with few finding names is read record by record: only the records that can hold a
+# finding (and the one before each run of records left out, which the `evtx` engine must step
+# over), and nothing after the last of them. With more names than this the names are all over
+# the chunk and it is read whole.
+MAX_PICK_HITS = 32
+MAX_TRIM_HITS = 8  # more finding names: the chunk was read whole before (its boot events too)
 # Binary XML template text: value text (token, type 0x01 string, length, text) and CDATA (token,
 # length, text). Real logs do hold finding names so (HttpEvent, RemoteConnectionManager, CAPI2).
 VALUE_TEXT_TOKENS = (0x05, 0x45)
 CDATA_TOKENS = (0x07, 0x47)
+_RECORD_HEAD = struct.Struct("<4sIQQ")
+MAX_FILETIME = 2650467743999999999  # 9999-12-31T23:59:59.9999999Z
+TEMPLATE_INSTANCE = 0x0C
 
 
-def trimmed(buf: bytes, chunk: Chunk, search: FindingSearch) -> Chunk:
-    """``chunk`` ending after the record that holds its last finding name, or ``chunk`` itself.
+# Names of the other wanted events (the boot events), whose records a chunk's plan keeps too:
+# the events of every record before the last finding are read, as when the chunk is read whole.
+OTHER_WANTED = ("EventLog".encode("utf-16-le"), "Kernel-General".encode("utf-16-le"))
 
-    Safe only when each name is a substitution value of the record it is in. A name in template
-    text (a value-text token) may name the provider of later records using that template, so
-    such a chunk is read whole; so is one whose records cannot be walked."""
+
+def finding_starts(buf: bytes, chunk: Chunk, search: FindingSearch, limit: int) -> list[int] | None:
+    """Where each finding name starts in the record area of ``chunk`` (absolute offsets, in
+    order), or None when there are more than ``limit``. StringZilla where installed, else the
+    regex; the same answer (tests/readers/test_evtx_scan.py)."""
     start, end = chunk.offset + CHUNK_HEADER_SIZE, chunk.offset + chunk.end
-    last = -1
-    findings = (m for m in search.pattern.finditer(buf, start, end) if not search.is_boot(m))
-    for count, match in enumerate(findings):
-        name = search.name_start(buf, match)
-        if count == MAX_TRIM_HITS or (name is not None and _in_template_text(buf, name)):
-            return chunk
-        if name is not None:
-            last = match.end()
-    at = CHUNK_HEADER_SIZE
-    while last >= 0 and at + RECORD_HEADER_SIZE <= chunk.end:
-        size, record_id = struct.unpack_from("<IQ", buf, chunk.offset + at + 4)
-        magic = buf[chunk.offset + at : chunk.offset + at + 4]
-        if magic != RECORD_MAGIC or size < RECORD_HEADER_SIZE + 4 or at + size > chunk.end:
-            return chunk
-        if chunk.offset + at + size >= last:
-            if at + size == chunk.end:  # the last record holds it: nothing to leave out
-                return chunk
-            return replace(chunk, end=at + size, last_record=at, last_id=record_id, trimmed=True)
+    starts: list[int] = []
+    find = native_find()
+    if find is not None:
+        view = memoryview(buf)
+        try:
+            for name, boot in search.literals:
+                at = -1 if boot else find(view, name, start, end)
+                while at >= 0:
+                    starts.append(at)
+                    if len(starts) > limit:
+                        return None
+                    at = find(view, name, at + len(name), end)
+        finally:
+            view.release()
+        return sorted(starts)
+    for match in search.pattern.finditer(buf, start, end):
+        hit = None if search.is_boot(match) else search.name_start(buf, match)
+        if hit is not None:
+            starts.append(hit)
+            if len(starts) > limit:
+                return None
+    return starts
+
+
+def other_starts(buf: bytes, chunk: Chunk, until: int) -> list[int]:
+    """Where the names of ``OTHER_WANTED`` start in the record area of ``chunk`` before
+    absolute offset ``until``."""
+    start, end = chunk.offset + CHUNK_HEADER_SIZE, min(chunk.offset + chunk.end, until)
+    starts: list[int] = []
+    find = native_find()
+    view = memoryview(buf)
+    try:
+        for name in OTHER_WANTED:
+            at = find(view, name, start, end) if find else buf.find(name, start, end)
+            while at >= 0:
+                starts.append(at)
+                at = (
+                    find(view, name, at + len(name), end)
+                    if find
+                    else buf.find(name, at + len(name), end)
+                )
+    finally:
+        view.release()
+    return starts
+
+
+def _walk(buf: bytes, chunk: Chunk, upto: int) -> list[tuple[int, int, int]] | None:
+    """(absolute offset, size, id) of the chunk's records, from the first to the one holding
+    absolute offset ``upto`` (or to the last); None when a record on the way is damaged."""
+    records = []
+    at, end = chunk.offset + CHUNK_HEADER_SIZE, chunk.offset + chunk.end
+    unpack = _RECORD_HEAD.unpack_from
+    while at + RECORD_HEADER_SIZE <= end and at <= upto:
+        magic, size, record_id, ticks = unpack(buf, at)
+        if magic != RECORD_MAGIC or size < RECORD_HEADER_SIZE + 4 or at + size > end:
+            return None
+        if ticks > MAX_FILETIME:  # a time the `evtx` engine refuses: its failure is reported
+            return None
+        records.append((at, size, record_id))
         at += size
-    return chunk
+    return records
+
+
+def _outer_template(buf: bytes, chunk: Chunk, at: int) -> tuple[int, int] | None:
+    """The chunk-relative span of the template definition the record at ``at`` instantiates
+    (its outer template: the one that holds the System element), or None when the record is
+    not a template instance (a plain element tree) or the offset is implausible."""
+    pos = at + RECORD_HEADER_SIZE
+    if buf[pos] == 0x0F:  # fragment header
+        pos += 4
+    if buf[pos] & 0x0F != TEMPLATE_INSTANCE:
+        return None
+    template: int = struct.unpack_from("<I", buf, pos + 6)[0]
+    if not CHUNK_HEADER_SIZE <= template <= chunk.end - 24:
+        return None
+    size: int = struct.unpack_from("<I", buf, chunk.offset + template + 20)[0]
+    return template, template + 24 + size
+
+
+def planned(buf: bytes, chunk: Chunk, search: FindingSearch, *, keep_last: bool = False) -> Chunk:
+    """``chunk`` with the records the engines must parse: the records holding a finding name,
+    and the records using a template whose text holds one (a manifest provider's name is template
+    text, serving every later record of that template); nothing after the last of them
+    (``trimmed``) and the records between them left out (``picks``, ``gaps``). ``keep_last``:
+    the chunk's last record too (the newest chunk's gives the log's channel and computer).
+
+    The chunk is read whole when that cannot be told: many names, a damaged record, a name in
+    template text of a template that is not a record's outer one."""
+    starts = finding_starts(buf, chunk, search, MAX_PICK_HITS)
+    if starts is None or not (starts or keep_last):
+        return chunk
+    base = chunk.offset
+    # The records read before: up to the one holding the last finding name, or all of them (a
+    # name in template text, more than a few names, the newest chunk). Every wanted event of
+    # those records is read now too, the boot events included.
+    whole = (
+        keep_last
+        or len(starts) > MAX_TRIM_HITS
+        or any(map(partial(_in_template_text, buf), starts))
+    )
+    upto = base + chunk.end if whole else starts[-1]
+    starts = sorted(starts + other_starts(buf, chunk, upto + 1))
+    if len(starts) > MAX_PICK_HITS:
+        return chunk
+    records = _walk(buf, chunk, upto)
+    if not records:
+        return chunk
+    offsets = [at for at, _, _ in records]
+    picked: set[int] = set()
+    named: set[int] = set()  # templates (chunk-relative offsets) whose text holds a name
+    for name in starts:
+        index = bisect.bisect_right(offsets, name) - 1
+        at, size, _ = records[max(index, 0)]
+        if index < 0 or name >= at + size:
+            return chunk
+        picked.add(index)
+        template = _outer_template(buf, chunk, at)
+        if template is not None and template[0] <= name - base < template[1]:
+            named.add(template[0])
+        elif _in_template_text(buf, name):
+            return chunk
+    if named:  # every later record using those templates
+        records = _walk(buf, chunk, base + chunk.end)
+        if records is None:
+            return chunk
+        for index, (at, _, _) in enumerate(records):
+            template = _outer_template(buf, chunk, at)
+            if template is None and index > min(picked):
+                return chunk
+            if template is not None and template[0] in named:
+                picked.add(index)
+    if keep_last:
+        if records[-1][0] + records[-1][1] != base + chunk.end or records[-1][2] != chunk.last_id:
+            return chunk
+        picked.add(len(records) - 1)
+    return _with_picks(chunk, records, sorted(picked))
+
+
+def _with_picks(chunk: Chunk, records: list[tuple[int, int, int]], order: list[int]) -> Chunk:
+    base = chunk.offset
+    gaps = []
+    before = 0  # index of the first record not yet accounted for
+    for index in order:
+        if index > before:
+            start, _, first_id = records[before]
+            last_id = records[index - 1][2]
+            gaps.append((start - base, records[index][0] - base, first_id, last_id, index - before))
+        before = index + 1
+    at, size, record_id = records[order[-1]]
+    end = at + size - base
+    if not gaps and end == chunk.end:
+        return chunk
+    return replace(
+        chunk,
+        end=end,
+        last_record=at - base,
+        last_id=record_id,
+        trimmed=end != chunk.end,
+        picks=tuple(records[index][0] - base for index in order) if gaps else None,
+        gaps=tuple(gaps),
+    )
 
 
 def _in_template_text(buf: bytes, name: int) -> bool:

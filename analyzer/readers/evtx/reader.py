@@ -42,7 +42,7 @@ from analyzer.readers.evtx.prefilter import (
     chunks_with,
     finding_search,
     holds,
-    trimmed,
+    planned,
 )
 from analyzer.readers.evtx.values import RawEvent
 
@@ -171,7 +171,7 @@ class _Run:
             return
         self.events.extend(events)
         # Channel and computer as the newest record has them (a host may have been renamed).
-        if self.meta == (None, None) or any(chunk is self.newest for chunk in batch):
+        if self.meta == (None, None) or any(chunk.index == self.newest.index for chunk in batch):
             self.meta = meta
         for chunk in batch:
             self._check(chunk, counts.get(chunk.index, 0))
@@ -299,13 +299,11 @@ def read_evtx_bytes(buf: bytes, result: ReadResult, engine: str, *, prefilter: b
         run.last_boot(hits)
         run.parse(
             [
-                chunk if chunk is run.newest else trimmed(buf, chunk, search)
+                planned(buf, chunk, search, keep_last=chunk is run.newest)
                 for chunk in layout.chunks
-                if chunk.index in wanted
+                if chunk.index in wanted or chunk is run.newest  # its channel and computer
             ]
         )
-        if run.newest.index not in run.parsed:  # for the log's channel and computer
-            run.parse([run.newest])
     else:
         run.parse(layout.chunks)
     events = sorted(

@@ -53,13 +53,19 @@ def _header(count: int) -> bytes:
 
 def _chunk_bytes(buf: bytes, chunk: Chunk) -> bytes:
     raw = bytes(buf[chunk.offset : chunk.offset + CHUNK_SIZE])
-    if not chunk.truncated and not chunk.trimmed and len(raw) == CHUNK_SIZE:
+    if not chunk.truncated and not chunk.trimmed and not chunk.gaps and len(raw) == CHUNK_SIZE:
         return raw
     # Cut by the file's end: zero padding after the whole records. Trimmed by the pre-filter:
     # only the header says the records end earlier (templates past that point stay intact).
     fixed = bytearray(raw[: chunk.end].ljust(CHUNK_SIZE, b"\x00") if chunk.truncated else raw)
     struct.pack_into("<QQ", fixed, 24, chunk.first_id, chunk.last_id)
     struct.pack_into("<II", fixed, 44, chunk.last_record, chunk.end)
+    # Records the pre-filter leaves out: the first of each run is given the size of the whole
+    # run, so the parser steps over the run after that one record (which it still parses: the
+    # bytes after its end-of-stream token are not looked at). Nothing else moves: templates and
+    # names defined in the records left out stay where later records point at them.
+    for start, end, _, _, _ in chunk.gaps:
+        struct.pack_into("<I", fixed, start + 4, end - start)
     return bytes(fixed)
 
 
@@ -166,6 +172,12 @@ def read_chunks(
     last_read: dict[int, int] = {}  # chunk index -> the last record id read in it
     records = parser.records_json()
     decided: dict[tuple[str, int], bool] = {}
+    # (chunk index, id of the first record of a run left out) -> (records in it, last id)
+    runs = {
+        (chunk.index, first): (count, last)
+        for chunk in chunks
+        for _, _, first, last, count in chunk.gaps
+    }
     while True:
         try:
             record = next(records)
@@ -179,6 +191,14 @@ def read_chunks(
         if not current[0] <= record_id <= current[1]:  # records come chunk by chunk
             at = bisect.bisect_right(firsts, record_id) - 1
             current = ranges[at] if at >= 0 and record_id <= ranges[at][1] else (1, 0, -1)
+        run = runs.get((current[2], record_id)) if runs else None
+        if run is not None:  # stands for a run of records the pre-filter left out
+            counts[current[2]] = counts.get(current[2], 0) + run[0]
+            last_read[current[2]] = last_id = run[1]
+            if meta == (None, None):
+                system = json.loads(record["data"])["Event"]["System"]
+                meta = (system.get("Channel"), system.get("Computer"))
+            continue
         counts[current[2]] = counts.get(current[2], 0) + 1
         last_read[current[2]] = record_id
         text = record["data"]
