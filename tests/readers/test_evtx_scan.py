@@ -73,3 +73,26 @@ def test_both_scanners_agree_on_names_at_chunk_edges_and_in_slack() -> None:
 def test_a_log_dense_with_findings_agrees_too() -> None:
     events = [schannel_36870(f"2024-03-01T10:{i // 60:02d}:{i % 60:02d}Z") for i in range(3000)]
     _same(build_evtx(events))
+
+
+@needs_native
+@pytest.mark.parametrize("path", LOGS, ids=lambda path: path.name)
+def test_the_reader_gives_the_same_result_without_the_native_scan(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chunk plans (which chunks, which records) from StringZilla and from the regex pass and
+    ``bytes.find`` give the same events, coverage and messages."""
+    from analyzer.model import ReadResult
+    from analyzer.readers.evtx import prefilter
+    from analyzer.readers.evtx.reader import default_engine, read_evtx_bytes
+    from analyzer.render.json import plain
+
+    buf = path.read_bytes()
+    native = ReadResult(path.name, "evtx")
+    read_evtx_bytes(buf, native, default_engine())
+    monkeypatch.setattr(prefilter, "native_find", lambda: None)
+    fallback = ReadResult(path.name, "evtx")
+    read_evtx_bytes(buf, fallback, default_engine())
+    assert [plain(e) for e in native.events] == [plain(e) for e in fallback.events]
+    assert native.coverage == fallback.coverage
+    assert [str(m) for m in native.messages] == [str(m) for m in fallback.messages]
