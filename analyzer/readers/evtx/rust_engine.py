@@ -172,6 +172,7 @@ def read_chunks(
     last_read: dict[int, int] = {}  # chunk index -> the last record id read in it
     records = parser.records_json()
     decided: dict[tuple[str, int], bool] = {}
+    shapes: dict[tuple[str, int, str, str], RawEvent] = {}
     # (chunk index, id of the first record of a run left out) -> (records in it, last id)
     runs = {
         (chunk.index, first): (count, last)
@@ -221,7 +222,7 @@ def read_chunks(
             wanted = decided[(name, number)] = want(name, number)
         if not wanted:
             continue
-        raw = None if event else _fast_event(text, name, number, record_id)
+        raw = None if event else _fast_event(text, name, number, record_id, shapes)
         if raw is None:
             event = event or json.loads(text)["Event"]
             system = event["System"]
@@ -259,10 +260,23 @@ def read_chunks(
     return events, counts, meta
 
 
-def _fast_event(text: str, name: str, number: int, record_id: int) -> RawEvent | None:
+# Wanted records of one kind repeat their System part but for the time, the record id and the
+# process: a Schannel-heavy log has tens of thousands of them. Up to this many kinds are kept.
+MAX_SHAPES = 4096
+
+
+def _fast_event(
+    text: str,
+    name: str,
+    number: int,
+    record_id: int,
+    shapes: dict[tuple[str, int, str, str], RawEvent] | None = None,
+) -> RawEvent | None:
     """A wanted record without decoding its System part: the few System values are read with
     ``str.find`` and only the EventData / UserData value is decoded (a Schannel-heavy log has
-    ~60,000 wanted records, so this is written flat). None when the text is not in the
+    ~60,000 wanted records, so this is written flat). A record whose text from ``Level`` to the
+    time and from ``Channel`` to its end is one seen before (``shapes``) shares that record's
+    values and data (the same object: nobody changes it). None when the text is not in the
     expected shape."""
     time = text.find('"SystemTime":"')
     level = text.find('"Level":')
@@ -272,6 +286,15 @@ def _fast_event(text: str, name: str, number: int, record_id: int) -> RawEvent |
         return None
     time += 14
     time_end = text.find('"', time)
+    when = text[time:time_end]
+    if "\\" in when:
+        return None
+    key = (name, number, text[level:time], text[channel:])
+    seen = shapes.get(key) if shapes is not None else None
+    if seen is not None:
+        return RawEvent(
+            name, number, record_id, when, seen.level, seen.channel, seen.computer, seen.data
+        )
     channel += 11
     channel_end = text.find('"', channel)
     computer = text.find('"Computer":"', channel_end)
@@ -280,25 +303,28 @@ def _fast_event(text: str, name: str, number: int, record_id: int) -> RawEvent |
     computer += 12
     computer_end = text.find('"', computer)
     level_digits = _DIGITS.match(text, level + 8)
-    strings = text[time:time_end], text[channel:channel_end], text[computer:computer_end]
+    strings = text[channel:channel_end], text[computer:computer_end]
     if level_digits is None or "\\" in "".join(strings):
         return None
     event: dict[str, Any] = {}
-    for key in ("EventData", "UserData"):
-        at = text.find(f',"{key}":', computer_end)
+    for part in ("EventData", "UserData"):
+        at = text.find(f',"{part}":', computer_end)
         if at >= 0:
             try:
-                event[key] = _DECODER.raw_decode(text, at + len(key) + 4)[0]
+                event[part] = _DECODER.raw_decode(text, at + len(part) + 4)[0]
             except ValueError:
                 return None
             break
-    return RawEvent(
+    raw = RawEvent(
         name,
         number,
         record_id,
-        strings[0],
+        when,
         int(level_digits.group()),
+        strings[0],
         strings[1],
-        strings[2],
         _data_of(event),
     )
+    if shapes is not None and len(shapes) < MAX_SHAPES:
+        shapes[key] = raw
+    return raw
