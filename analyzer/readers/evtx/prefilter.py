@@ -20,7 +20,7 @@ import importlib
 import re
 import struct
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache, partial
 
 from analyzer.readers.evtx.layout import (
@@ -313,10 +313,12 @@ def other_starts(buf: bytes, chunk: Chunk, until: int) -> list[int]:
     return starts
 
 
-def _walk(buf: bytes, chunk: Chunk, upto: int) -> list[tuple[int, int, int]] | None:
-    """(absolute offset, size, id) of the chunk's records, from the first to the one holding
-    absolute offset ``upto`` (or to the last); None when a record on the way is damaged."""
-    records = []
+def _walk(buf: bytes, chunk: Chunk, upto: int) -> tuple[list[int], list[int]] | None:
+    """(absolute offsets, ids) of the chunk's records, from the first to the one holding
+    absolute offset ``upto`` (or to the last), the offsets followed by the end of the last
+    record; None when a record on the way is damaged."""
+    offsets: list[int] = []
+    ids: list[int] = []
     at, end = chunk.offset + CHUNK_HEADER_SIZE, chunk.offset + chunk.end
     unpack = _RECORD_HEAD.unpack_from
     while at + RECORD_HEADER_SIZE <= end and at <= upto:
@@ -325,9 +327,11 @@ def _walk(buf: bytes, chunk: Chunk, upto: int) -> list[tuple[int, int, int]] | N
             return None
         if ticks > MAX_FILETIME:  # a time the `evtx` engine refuses: its failure is reported
             return None
-        records.append((at, size, record_id))
+        offsets.append(at)
+        ids.append(record_id)
         at += size
-    return records
+    offsets.append(at)
+    return offsets, ids
 
 
 def _outer_template(buf: bytes, chunk: Chunk, at: int) -> tuple[int, int] | None:
@@ -371,61 +375,64 @@ def planned(buf: bytes, chunk: Chunk, search: FindingSearch, *, keep_last: bool 
     starts = sorted(starts + other_starts(buf, chunk, upto + 1))
     if len(starts) > MAX_PICK_HITS:
         return chunk
-    records = _walk(buf, chunk, upto)
-    if not records:
+    walked = _walk(buf, chunk, upto)
+    if walked is None or not walked[1]:
         return chunk
-    offsets = [at for at, _, _ in records]
+    offsets, ids = walked
     picked: set[int] = set()
     named: set[int] = set()  # templates (chunk-relative offsets) whose text holds a name
     for name in starts:
         index = bisect.bisect_right(offsets, name) - 1
-        at, size, _ = records[max(index, 0)]
-        if index < 0 or name >= at + size:
+        if index < 0 or index >= len(ids):
             return chunk
         picked.add(index)
-        template = _outer_template(buf, chunk, at)
+        template = _outer_template(buf, chunk, offsets[index])
         if template is not None and template[0] <= name - base < template[1]:
             named.add(template[0])
         elif _in_template_text(buf, name):
             return chunk
     if named:  # every later record using those templates
-        records = _walk(buf, chunk, base + chunk.end)
-        if records is None:
+        walked = _walk(buf, chunk, base + chunk.end)
+        if walked is None:
             return chunk
-        for index, (at, _, _) in enumerate(records):
-            template = _outer_template(buf, chunk, at)
-            if template is None and index > min(picked):
+        offsets, ids = walked
+        for index in range(min(picked) + 1, len(ids)):
+            template = _outer_template(buf, chunk, offsets[index])
+            if template is None:
                 return chunk
-            if template is not None and template[0] in named:
+            if template[0] in named:
                 picked.add(index)
     if keep_last:
-        if records[-1][0] + records[-1][1] != base + chunk.end or records[-1][2] != chunk.last_id:
+        if offsets[-1] != base + chunk.end or ids[-1] != chunk.last_id:
             return chunk
-        picked.add(len(records) - 1)
-    return _with_picks(chunk, records, sorted(picked))
+        picked.add(len(ids) - 1)
+    return _with_picks(chunk, offsets, ids, sorted(picked))
 
 
-def _with_picks(chunk: Chunk, records: list[tuple[int, int, int]], order: list[int]) -> Chunk:
+def _with_picks(chunk: Chunk, offsets: list[int], ids: list[int], order: list[int]) -> Chunk:
     base = chunk.offset
     gaps = []
     before = 0  # index of the first record not yet accounted for
     for index in order:
         if index > before:
-            start, _, first_id = records[before]
-            last_id = records[index - 1][2]
-            gaps.append((start - base, records[index][0] - base, first_id, last_id, index - before))
+            start, end = offsets[before] - base, offsets[index] - base
+            gaps.append((start, end, ids[before], ids[index - 1], index - before))
         before = index + 1
-    at, size, record_id = records[order[-1]]
-    end = at + size - base
+    last = order[-1]
+    end = offsets[last + 1] - base
     if not gaps and end == chunk.end:
         return chunk
-    return replace(
-        chunk,
-        end=end,
-        last_record=at - base,
-        last_id=record_id,
+    return Chunk(
+        chunk.index,
+        chunk.offset,
+        chunk.first_id,
+        ids[last],
+        end,
+        offsets[last] - base,
+        chunk.flags,
+        chunk.truncated,
         trimmed=end != chunk.end,
-        picks=tuple(records[index][0] - base for index in order) if gaps else None,
+        picks=tuple(offsets[index] - base for index in order) if gaps else None,
         gaps=tuple(gaps),
     )
 

@@ -51,22 +51,35 @@ def _header(count: int) -> bytes:
     return bytes(head)
 
 
-def _chunk_bytes(buf: bytes, chunk: Chunk) -> bytes:
-    raw = bytes(buf[chunk.offset : chunk.offset + CHUNK_SIZE])
-    if not chunk.truncated and not chunk.trimmed and not chunk.gaps and len(raw) == CHUNK_SIZE:
-        return raw
-    # Cut by the file's end: zero padding after the whole records. Trimmed by the pre-filter:
-    # only the header says the records end earlier (templates past that point stay intact).
-    fixed = bytearray(raw[: chunk.end].ljust(CHUNK_SIZE, b"\x00") if chunk.truncated else raw)
-    struct.pack_into("<QQ", fixed, 24, chunk.first_id, chunk.last_id)
-    struct.pack_into("<II", fixed, 44, chunk.last_record, chunk.end)
+def _image(buf: bytes, chunks: Sequence[Chunk]) -> bytearray:
+    """A small EVTX of ``chunks``: a file header, then each chunk (copied once, into place)."""
+    image = bytearray(FILE_HEADER_SIZE + CHUNK_SIZE * len(chunks))
+    image[:FILE_HEADER_SIZE] = _header(len(chunks))
+    view = memoryview(buf)
+    try:
+        for position, chunk in enumerate(chunks):
+            at = FILE_HEADER_SIZE + position * CHUNK_SIZE
+            size = chunk.end if chunk.truncated else min(CHUNK_SIZE, len(buf) - chunk.offset)
+            image[at : at + size] = view[chunk.offset : chunk.offset + size]
+            if chunk.truncated or chunk.trimmed or chunk.gaps:
+                _fix(image, at, chunk)
+    finally:
+        view.release()
+    return image
+
+
+def _fix(image: bytearray, at: int, chunk: Chunk) -> None:
+    """The header of a chunk cut by the file's end (zero padding after its whole records) or
+    trimmed by the pre-filter (only the header says the records end earlier: templates past
+    that point stay intact)."""
+    struct.pack_into("<QQ", image, at + 24, chunk.first_id, chunk.last_id)
+    struct.pack_into("<II", image, at + 44, chunk.last_record, chunk.end)
     # Records the pre-filter leaves out: the first of each run is given the size of the whole
     # run, so the parser steps over the run after that one record (which it still parses: the
     # bytes after its end-of-stream token are not looked at). Nothing else moves: templates and
     # names defined in the records left out stay where later records point at them.
     for start, end, _, _, _ in chunk.gaps:
-        struct.pack_into("<I", fixed, start + 4, end - start)
-    return bytes(fixed)
+        struct.pack_into("<I", image, at + start + 4, end - start)
 
 
 def _data_of(event: dict[str, Any]) -> dict[str, Any] | list[Any]:
@@ -160,8 +173,7 @@ def read_chunks(
     ``on_failure`` with the id after the last good record; the rest of its chunk is read by
     python-evtx."""
     evtx = importlib.import_module("evtx")
-    image = _header(len(chunks)) + b"".join(_chunk_bytes(buf, chunk) for chunk in chunks)
-    parser = evtx.PyEvtxParser(io.BytesIO(image), number_of_threads=1)
+    parser = evtx.PyEvtxParser(io.BytesIO(_image(buf, chunks)), number_of_threads=1)
     ranges = sorted((chunk.first_id, chunk.last_id, chunk.index) for chunk in chunks)
     firsts = [first for first, _, _ in ranges]
     current = (1, 0, -1)  # (first id, last id, chunk index) of the chunk being read
