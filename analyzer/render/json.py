@@ -197,12 +197,14 @@ def dumps(document: dict[str, Any]) -> str:
     members = []
     for key in sorted(document):
         value = document[key]
+        # Escaped piece by piece (the same as the whole: one character at a time), so that one
+        # record with a non-ASCII character costs the escape pass only that record.
         if isinstance(value, list) and value:
-            items = ",\n".join(_compact(item) for item in value)
-            members.append(f"{_compact(key)}:[\n{items}\n]")
+            items = ",\n".join(_escaped(_compact(item)) for item in value)
+            members.append(f"{_escaped(_compact(key))}:[\n{items}\n]")
         else:
-            members.append(f"{_compact(key)}:{_compact(value)}")
-    return _escaped("{\n" + ",\n".join(members) + "\n}\n")
+            members.append(f"{_escaped(_compact(key))}:{_escaped(_compact(value))}")
+    return "{\n" + ",\n".join(members) + "\n}\n"
 
 
 def _escaped(text: str) -> str:
