@@ -301,4 +301,8 @@ def test_events_built_once_per_kind_equal_build_event(path: Path) -> None:
         )
         for raw in raws
     ]
-    assert [plain(e) for e in _events(path.name, raws)] == [plain(e) for e in expected]
+    events = _events(path.name, raws)
+    assert [plain(e) for e in events] == [plain(e) for e in expected]
+    assert events == expected
+    assert [e.source for e in events] == [e.source for e in expected]
+    assert [vars(e) for e in events] == [vars(e) for e in expected]
