@@ -12,7 +12,6 @@ import gc
 import mmap
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import fields
 from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any
@@ -344,7 +343,7 @@ def _events(path: str, raws: list[RawEvent]) -> list[Event]:
     """`build_event` of each raw event. Raw events that share their data object (the `evtx`
     engine gives records of one kind the same one) and their other values but the time and the
     record are built once; the others are what `build_event` gives for them (``same_kind``)."""
-    built: dict[tuple[Any, ...], dict[str, Any]] = {}
+    built: dict[tuple[Any, ...], Event] = {}
     events = []
     for raw in raws:
         kind = (id(raw.data), raw.provider, raw.event_id, raw.level, raw.channel, raw.computer)
@@ -361,35 +360,29 @@ def _events(path: str, raws: list[RawEvent]) -> list[Event]:
                 level=raw.level,
                 channel=raw.channel,
             )
-            built[kind] = {name: getattr(event, name) for name in _EVENT_FIELDS}
+            built[kind] = event
         else:
-            event = same_kind(first, raw.time, raw.record_id, path)
+            event = same_kind(first, raw.time, raw.record_id, Source(path, record=raw.record_id))
         events.append(event)
     return events
 
 
-_EVENT_FIELDS = tuple(field.name for field in fields(Event))
-
-
-def same_kind(first: dict[str, Any], time: str | None, record_id: int, path: str) -> Event:
-    """What `build_event` gives for the fields ``first`` of an event built by it from a binary
-    log (a UTC time, no message) at another ``time`` and record: the same fields, with that time
-    (normalised as `build_event` does), record and source, and a copy of the data.
-
-    Made without the dataclasses' ``__init__``: `Event` and `Source` are frozen, and their
-    ``__init__`` sets each field through ``object.__setattr__`` (about 15 µs an event, the most
-    of building a Schannel-heavy log's events); the instance's state is the same dict of fields
-    (tests/readers/test_evtx_reader.py compares the events with `build_event`'s)."""
-    source = object.__new__(Source)
-    source.__dict__.update(path=path, line=None, record=record_id)
-    event = object.__new__(Event)
-    state = event.__dict__
-    state.update(first)
-    state["time"] = None if time is None else utc_iso(time) or time
-    state["record_id"] = record_id
-    state["data"] = dict(first["data"])
-    state["source"] = source
-    return event
+def same_kind(first: Event, time: str | None, record_id: int | None, source: Source) -> Event:
+    """What `build_event` gives for ``first``'s provider, id, data, computer, level and channel
+    at another ``time`` and record (``first`` built by it from a binary log: a UTC time, no
+    message; tests/readers/test_evtx_reader.py compares the two)."""
+    return Event(
+        provider=first.provider,
+        event_id=first.event_id,
+        time=None if time is None else utc_iso(time) or time,
+        record_id=record_id,
+        computer=first.computer,
+        level=first.level,
+        role=first.role,
+        data=dict(first.data),
+        channel=first.channel,
+        source=source,
+    )
 
 
 def _coverage(buf: bytes, layout: Layout, run: _Run, events: list[Event]) -> Coverage:
