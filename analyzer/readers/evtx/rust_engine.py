@@ -68,6 +68,35 @@ def _image(buf: bytes, chunks: Sequence[Chunk]) -> bytearray:
     return image
 
 
+class _ImageFile(io.RawIOBase):
+    """The in-memory log as a file the parser reads, without ``io.BytesIO``'s copy of it."""
+
+    def __init__(self, image: bytearray) -> None:
+        super().__init__()
+        self.image = image
+        self.at = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, target: Any) -> int:
+        count = max(min(len(target), len(self.image) - self.at), 0)
+        target[:count] = self.image[self.at : self.at + count]
+        self.at += count
+        return count
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.at, io.SEEK_END: len(self.image)}[whence]
+        self.at = max(base + offset, 0)
+        return self.at
+
+    def tell(self) -> int:
+        return self.at
+
+
 def _fix(image: bytearray, at: int, chunk: Chunk) -> None:
     """The header of a chunk cut by the file's end (zero padding after its whole records) or
     trimmed by the pre-filter (only the header says the records end earlier: templates past
@@ -173,7 +202,7 @@ def read_chunks(
     ``on_failure`` with the id after the last good record; the rest of its chunk is read by
     python-evtx."""
     evtx = importlib.import_module("evtx")
-    parser = evtx.PyEvtxParser(io.BytesIO(_image(buf, chunks)), number_of_threads=1)
+    parser = evtx.PyEvtxParser(_ImageFile(_image(buf, chunks)), number_of_threads=1)
     ranges = sorted((chunk.first_id, chunk.last_id, chunk.index) for chunk in chunks)
     firsts = [first for first, _, _ in ranges]
     current = (1, 0, -1)  # (first id, last id, chunk index) of the chunk being read
