@@ -11,15 +11,24 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from analyzer.case import Case
+from analyzer.knowledge import services as known_services
 from analyzer.knowledge.eventfields import EVENTLOG, HTTP_EVENT, RDP_SERVICES, SCHANNEL
-from analyzer.model import Certificate, Event, Evidence, InScope, OsInfo
-from analyzer.servicemap import SERVICE_FAILURE_EVENTS, failure_events, services_in_case
+from analyzer.model import Certificate, Event, Evidence, InScope, OsInfo, Source
+from analyzer.servicemap import (
+    SERVICE_FAILURE_EVENTS,
+    configured_certificates,
+    failure_events,
+    logged_failures,
+    services_in_case,
+)
 
 SERVER_AUTH = "1.3.6.1.5.5.7.3.1"
 ANY_PURPOSE = "2.5.29.37.0"
 SERVER_STORES = frozenset({"my", "webhosting"})
 # Certificate dates are local time without a zone, events are UTC: a day covers every offset.
 VALIDITY_SLACK = timedelta(days=1)
+# The services HTTP.sys serves, as the 36870 of "SYSTEM (PID: 4)" names them.
+HTTP_SYS_HOSTED = {"iis": "IIS", "winrm": "WinRM"}
 # With --at, the 36870 events of the binding attempt are those this close to it.
 AT_WINDOW = timedelta(minutes=30)
 
@@ -99,8 +108,12 @@ class Correlation:
     os_source: str | None
     local_offset: str | None = None  # the customer's UTC offset, when an export reveals it
     services: tuple[str, ...] = ()  # ids of the services the evidence names (servicemap)
-    # Failure events of a known service other than 36870 (Remote Desktop 1057/1058).
+    # Failure events of a known service other than 36870 (Remote Desktop 1057/1058, SQL Server
+    # 26010 / 26014 / 26015 / 33565 in the Application log).
     service_failures: tuple[Event, ...] = ()
+    # Failures a service wrote to its own log file (SQL Server's ERRORLOG lines of those
+    # numbers): counted with service_failures for exit code 4.
+    service_log_failures: tuple[Source, ...] = ()
     # reference_time as a moment (aware), taken from the --at option or the event it names.
     reference_moment: datetime | None = field(default=None, compare=False)
 
@@ -166,6 +179,7 @@ def correlate(case: Case) -> Correlation:
                 key=_event_order,
             )
         ),
+        service_log_failures=tuple(line.source for line in logged_failures(case)),
     )
 
 
@@ -259,10 +273,13 @@ def _service(case: Case, failures: tuple[Event, ...]) -> tuple[str, tuple[Eviden
     """Name the service only where an event says so."""
     names: set[str] = set()
     evidence: list[Evidence] = []
+    # HTTP.sys serves IIS unless the configuration names other HTTP.sys services (WinRM HTTPS).
+    hosted = sorted({c.service for c in configured_certificates(case)} & HTTP_SYS_HOSTED.keys())
+    http_sys = f"HTTP.sys ({', '.join(HTTP_SYS_HOSTED[s] for s in hosted) or 'IIS'})"
     for event in failures:
         if event.sspi_process:
             process = event.sspi_process
-            name = "HTTP.sys (IIS)" if re.match(r"SYSTEM \(PID: 4\)", process) else process
+            name = http_sys if re.match(r"SYSTEM \(PID: 4\)", process) else process
             names.add(name)
             evidence.append(
                 Evidence(
@@ -275,6 +292,21 @@ def _service(case: Case, failures: tuple[Event, ...]) -> tuple[str, tuple[Eviden
         names.add("Remote Desktop Services")
         evidence.append(
             Evidence(f"Remote Desktop event {event.event_id} at {event.time}", event.source)
+        )
+    for event in failure_events(case, known_services.SQL_SERVER):
+        names.add(f"SQL Server ({event.provider})")
+        evidence.append(
+            Evidence(f"SQL Server event {event.event_id} at {event.time}", event.source)
+        )
+    for line in logged_failures(case):
+        service_name = known_services.sql_service_name(line.instance) if line.instance else None
+        names.add(f"SQL Server ({service_name})" if service_name else "SQL Server")
+        evidence.append(
+            Evidence(
+                f"SQL Server ERRORLOG error {line.number} at {line.time} (server local time)",
+                line.source,
+                line.text.splitlines()[0][:300] if line.text else None,
+            )
         )
     for event in case.events_of(HTTP_EVENT, 15021):
         endpoint = event.data.get("Endpoint")

@@ -414,6 +414,91 @@ class ServiceConfig:
     source: Source = field(default=Source(""), compare=False)
 
 
+@dataclass(frozen=True)
+class WinRmListener:
+    """One WinRM listener as ``winrm enumerate winrm/config/listener`` (``winrm e``, ``winrm get
+    winrm/config/listener?...``), ``Get-WSManInstance ... -Enumerate`` or the ``WSMan:`` drive
+    (``Get-ChildItem WSMan:\\localhost\\Listener\\Listener_<n>``) prints it."""
+
+    address: str | None  # "*", "IP:10.0.0.4"
+    transport: str | None  # "HTTP" | "HTTPS", upper case
+    port: int | None
+    hostname: str | None  # None: empty (the listener answers any name)
+    enabled: bool | None
+    certificate_thumbprint: str | None  # 40 lower-case hex; None when empty
+    # The text as printed when it is not a thumbprint (cut, or another value): shown, never used.
+    thumbprint_text: str | None = None
+    listening_on: tuple[str, ...] = ()
+    origin: str | None = None  # [Source="GPO"] / [Source="Compatibility"], as printed
+    form: str = "winrm"  # "winrm" | "get-wsmaninstance" | "wsman-drive"
+    source: Source = field(default=Source(""), compare=False)
+
+
+@dataclass(frozen=True)
+class WinRmCommandError:
+    """A WSManFault a pasted ``winrm`` command printed (``winrm quickconfig -transport:https``,
+    ``winrm create ...``): its error number and message as printed."""
+
+    code: str  # "0x80338115", lower-case hex digits after 0x
+    message: str | None  # the fault's Message text, joined from its wrapped lines
+    command: str | None = None  # the winrm command of the prompt line before it, when pasted
+    hostname: str | None = None  # a host name the output names (Hostname="..."), when it does
+    source: Source = field(default=Source(""), compare=False)
+
+
+# --------------------------------------------------------------------------- AD FS, Exchange
+
+
+@dataclass(frozen=True)
+class AdfsCertificate:
+    """One certificate AD FS is configured with, as ``Get-AdfsCertificate`` lists it."""
+
+    certificate_type: str  # "Token-Signing" | "Token-Decrypting" | "Service-Communications" | ...
+    thumbprint: str | None  # 40 lower-case hex; the text as given when not ``hash_valid``
+    hash_valid: bool = True
+    is_primary: bool | None = None
+    store_location: str | None = None  # "LocalMachine" as printed; None: empty or not shown
+    store_name: str | None = None  # "My" as printed; None: empty or not shown
+    subject: str | None = None  # from the Certificate property's [Subject] part
+    source: Source = field(default=Source(""), compare=False)
+
+
+@dataclass(frozen=True)
+class AdfsSslCertificate:
+    """One HTTP.sys binding AD FS made for itself, as ``Get-AdfsSslCertificate`` lists it."""
+
+    host_name: str
+    port: int | None
+    certificate_hash: str | None  # 40 lower-case hex; the text as given when not ``hash_valid``
+    hash_valid: bool = True
+    source: Source = field(default=Source(""), compare=False)
+
+
+@dataclass(frozen=True)
+class AdfsProperty:
+    """One property of ``Get-AdfsProperties`` that the rules read (AutoCertificateRollover)."""
+
+    name: str
+    value: str
+    source: Source = field(default=Source(""), compare=False)
+
+
+@dataclass(frozen=True)
+class ExchangeCertificate:
+    """One certificate as ``Get-ExchangeCertificate`` lists it (Format-List or its table)."""
+
+    thumbprint: str | None  # 40 lower-case hex; the text as given when not ``hash_valid``
+    services: tuple[str, ...]  # upper case: "IIS", "SMTP", "IMAP", "POP", "UM", ...; () = None
+    hash_valid: bool = True
+    has_private_key: bool | None = None
+    status: str | None = None  # "Valid", "Invalid", "RevocationCheckFailure", ...
+    not_after: str | None = None  # as printed
+    subject: str | None = None
+    domains: tuple[str, ...] = ()  # CertificateDomains, lower case
+    form: str = "list"  # "list" | "table"
+    source: Source = field(default=Source(""), compare=False)
+
+
 # --------------------------------------------------------------------------- records
 
 
@@ -868,7 +953,7 @@ class Account:
 
     name: str
     sid: str | None
-    source: str  # "event" | "service-config" | "evidence" | "default"
+    source: str  # "event" | "service-config" | "evidence" | "service-log" | "default"
     assumed: bool
 
 
@@ -881,4 +966,43 @@ class ProcessOwner:
     process: str  # image or process name as listed ("sqlservr.exe", "sqlservr")
     pid: int
     user: str  # as listed, in the machine's language ("NT Service\MSSQLSERVER")
+    source: Source = field(default=Source(""), compare=False)
+
+
+# --------------------------------------------------------------------------- SQL Server ERRORLOG
+
+
+@dataclass(frozen=True)
+class SqlServerStart:
+    """What one start of SQL Server wrote about itself at the top of its ERRORLOG: the version
+    banner, the server name ("Server name is 'HOST\\SALES'"), the instance (from that name, or the
+    instance id in the log's own path), the service account ("The service account is '...'") and
+    the process id. A field the log does not show (a cut file) is None."""
+
+    version: str | None  # the banner's first line: "Microsoft SQL Server 2019 (RTM-CU25) ..."
+    server_name: str | None  # "SQL01\SALES" as logged
+    instance: str | None  # instance name: "MSSQLSERVER" (default instance), "SALES"
+    service_account: str | None  # as logged: "NT Service\MSSQLSERVER"
+    process_id: int | None
+    time: str | None  # the banner's timestamp as logged (server local time, no zone)
+    source: Source = field(default=Source(""), compare=False)
+
+
+@dataclass(frozen=True)
+class SqlCertificateEvent:
+    """A line of SQL Server's ERRORLOG about its TLS certificate or the start it stopped: 26013
+    (loaded), 26014 / 26015 (user-specified certificate not loaded), 26010 (could not load, with
+    an error code), 33565 (found but the service account has no access), and 17182 / 17826 /
+    17120 (the network library did not start). ``number`` from the ``Error: N, Severity: S,
+    State: T.`` header or a message text Microsoft publishes; None when neither says."""
+
+    number: int | None
+    time: str | None  # as logged (server local time, no zone): "2024-05-14 10:21:33.45"
+    process: str  # the source column: "Server", "spid12s"
+    text: str  # the message, continuation lines joined by "\n" (bounded)
+    thumbprint: str | None = None  # Cert Hash(sha1), 40 lower-case hex digits
+    error_code: str | None = None  # 0x8009030d (26010, 17182), lower case
+    severity: int | None = None
+    state: int | None = None
+    instance: str | None = None  # as the log's start lines say (SqlServerStart.instance)
     source: Source = field(default=Source(""), compare=False)

@@ -76,7 +76,7 @@ def correlation_context(case: Case, correlation: Correlation) -> CorrelationSumm
         notes=correlation.notes,
         service=correlation.service,
         services=tuple(correlation.services),
-        service_failures=len(correlation.service_failures),
+        service_failures=len(correlation.service_failures) + len(correlation.service_log_failures),
         service_evidence=tuple(
             EvidenceNote(e.text, str(e.source), e.quote) for e in correlation.service_evidence
         ),

@@ -22,6 +22,7 @@ from analyzer.correlate import Correlation
 from analyzer.model import AskFor, Confidence, Diagnosis, Kind, NotChecked
 from analyzer.rulekit.key_access import account_can_read, non_elevated_dumps
 from analyzer.rulekit.registry import Question, rule_of
+from analyzer.servicemap import key_not_checked
 
 _CONFIDENCE = {confidence: rank for rank, confidence in enumerate(Confidence)}
 CAPI2_CHANNEL = "Microsoft-Windows-CAPI2/Operational"
@@ -103,6 +104,7 @@ def not_checked(case: Case, correlation: Correlation) -> list[NotChecked]:
         case, correlation, tuple(s.thumbprint for s in correlation.in_scope)
     ):
         out.append(NotChecked("key folder and key file permissions", "no icacls listing"))
+    out.extend(NotChecked(what, why) for what, why in key_not_checked(case))
     if not case.file_access:
         out.append(NotChecked("file access during the failure", "no Process Monitor capture"))
     if not correlation.in_use:

@@ -21,6 +21,22 @@ KERNEL_GENERAL = "Microsoft-Windows-Kernel-General"
 CAPI2 = "Microsoft-Windows-CAPI2"
 W3SVC = "Microsoft-Windows-IIS-W3SVC"
 RDP_SERVICES = "Microsoft-Windows-TerminalServices-RemoteConnectionManager"
+# AD FS (Windows Server 2012 R2 and later) logs as "AD FS" in the "AD FS/Admin" channel; AD FS
+# 2.0 as "AD FS 2.0" ("AD FS 2.0/Admin"); AD FS 1.x (Windows Server 2008) as
+# Microsoft-Windows-ADFS.
+ADFS = "AD FS"
+ADFS_2 = "AD FS 2.0"
+ADFS_1 = "Microsoft-Windows-ADFS"
+ADFS_CHANNELS = ("AD FS/Admin", "AD FS 2.0/Admin")
+# Exchange's transport services log to the Application log under these classic sources.
+EXCHANGE_TRANSPORT = "MSExchangeTransport"
+EXCHANGE_FRONTEND = "MSExchangeFrontEndTransport"
+# SQL Server's Database Engine logs to the Application log under its service name: MSSQLSERVER
+# for the default instance, MSSQL$<instance> for a named one; the event id is the error number
+# ("MSSQLSERVER_26014": Event Source MSSQLSERVER, Event ID 26014; "Event ID 33565 and SQL Server
+# doesn't start" shows Source MSSQLSERVER, Event ID 26010 and 33565). Wanted under one name.
+SQL_SERVER = "MSSQLSERVER"
+SQL_SERVER_NAMED = "MSSQL$"
 
 # Provider names as logs spell them -> canonical name. Classic providers log under a short
 # "event source" name (HttpEvent logs as "HTTP" in EventSourceName, W3SVC as "W3SVC"; Windows
@@ -40,6 +56,12 @@ PROVIDER_ALIASES: dict[str, str] = {
     "w3svc": W3SVC,
     "microsoft-windows-terminalservices-remoteconnectionmanager": RDP_SERVICES,
     "termservice": RDP_SERVICES,
+    "ad fs": ADFS,
+    "ad fs 2.0": ADFS_2,
+    "microsoft-windows-adfs": ADFS_1,
+    "adfs": ADFS_1,
+    "msexchangetransport": EXCHANGE_TRANSPORT,
+    "msexchangefrontendtransport": EXCHANGE_FRONTEND,
 }
 
 # Wanted (provider, event id). Provider and id together, never the id alone.
@@ -53,6 +75,28 @@ WANTED: dict[str, frozenset[int]] = {
     # 1057: failed to create a self-signed RDP certificate; 1058: failed to replace it
     # (https://learn.microsoft.com/troubleshoot/azure/virtual-machines/windows/event-id-troubleshoot-vm-rdp-connecton).
     RDP_SERVICES: frozenset({1057, 1058}),
+    # 133: "During processing of the Federation Service configuration, the element '...' was
+    # found to have invalid data. The private key for the certificate that was configured could
+    # not be accessed." (AD FS 2.0 and later); AD FS 1.x wrote 601 ("Event ID 601 - Trust Policy
+    # and Configuration", https://technet.microsoft.com/library/cc734911(v=ws.10).aspx).
+    # 387: "AD FS detected that one or more of the certificates that are specified in the
+    # Federation Service weren't accessible to the service account that the AD FS Windows
+    # Service uses" ("AD FS troubleshooting - certificates",
+    # https://learn.microsoft.com/windows-server/identity/ad-fs/troubleshooting/ad-fs-tshoot-certs).
+    ADFS: frozenset({133, 387}),
+    ADFS_2: frozenset({133, 387}),
+    ADFS_1: frozenset({601}),
+    # 12014: "Microsoft Exchange could not find a certificate that contains the domain name %1
+    # in the personal store on the local computer. ... If this certificate exists, run
+    # Enable-ExchangeCertificate -Services SMTP to make sure that the Microsoft Exchange
+    # Transport service has access to the certificate key." 12013: "could not load the
+    # certificate with thumbprint of %1 from the personal store" ("MSExchangeTransport 12013",
+    # https://technet.microsoft.com/library/ff985435(v=exchg.141)).
+    EXCHANGE_TRANSPORT: frozenset({12013, 12014}),
+    EXCHANGE_FRONTEND: frozenset({12013, 12014}),
+    # 26010 / 26014 / 26015 / 33565: the certificate not loaded; 26013: loaded; 17182 / 17826 /
+    # 17120: the network library did not start after it.
+    SQL_SERVER: frozenset({26010, 26013, 26014, 26015, 33565, 17182, 17826, 17120}),
     EVENTLOG: frozenset({6005, 6006, 6008, 6009}),
     KERNEL_GENERAL: frozenset({12, 13}),
 }
@@ -109,6 +153,24 @@ POSITIONAL_NAMES: dict[tuple[str, int], tuple[str, ...]] = {
     # Access is denied."; Microsoft's RDP troubleshooting page); the name is ours.
     (RDP_SERVICES, 1057): ("Status",),
     (RDP_SERVICES, 1058): ("Status",),
+    # The values event 133's message lists after "The following are the values of the
+    # certificate:" (Element, Thumbprint, storeName, storeLocation, Federation Service identity);
+    # the names are ours. 601: "Section: %1 Parameter: %2 Thumbprint: %3" (its Microsoft page).
+    (ADFS, 133): ("Element", "Thumbprint", "StoreName", "StoreLocation", "ServiceIdentity"),
+    (ADFS_2, 133): ("Element", "Thumbprint", "StoreName", "StoreLocation", "ServiceIdentity"),
+    (ADFS_1, 601): ("Section", "Parameter", "Thumbprint"),
+    # 12014's insertion strings in its message's order: the domain name, the connector, the
+    # connector's FQDN parameter; 12013's one: the thumbprint (the names are ours).
+    (EXCHANGE_TRANSPORT, 12014): ("DomainName", "Connector", "Fqdn"),
+    (EXCHANGE_FRONTEND, 12014): ("DomainName", "Connector", "Fqdn"),
+    (EXCHANGE_TRANSPORT, 12013): ("Thumbprint",),
+    (EXCHANGE_FRONTEND, 12013): ("Thumbprint",),
+    # Classic events whose insertion strings are the message's: the certificate hash (%hs) or
+    # the error code (%#x) (the texts of the "Errors 26000 - 26999" table; names are ours).
+    (SQL_SERVER, 26010): ("ErrorCode",),
+    (SQL_SERVER, 26013): ("CertHash",),
+    (SQL_SERVER, 26014): ("CertHash",),
+    (SQL_SERVER, 33565): ("CertHash",),
     (W3SVC, 1003): ("UrlPrefix", "SiteId"),
     (W3SVC, 1004): ("UrlPrefix", "SiteId"),
     (W3SVC, 1007): ("UrlPrefix", "SiteId"),
@@ -164,14 +226,32 @@ SSPI_MARKERS: tuple[str, ...] = ("SSPI client process is ",)
 
 def canonical_provider(name: str) -> str:
     """The provider's full name. Event Viewer's Source column drops the ``Microsoft-Windows-``
-    prefix (``Kernel-General``, ``HttpEvent``), so that spelling is accepted too."""
+    prefix (``Kernel-General``, ``HttpEvent``), so that spelling is accepted too. SQL Server's
+    sources keep their instance, upper case: ``MSSQLSERVER``, ``MSSQL$SALES``."""
     key = name.strip().lower()
+    if key == "mssqlserver" or (key.startswith("mssql$") and len(key) > 6):
+        return name.strip().upper()
     found = PROVIDER_ALIASES.get(key) or PROVIDER_ALIASES.get("microsoft-windows-" + key)
     return found or name.strip()
 
 
+def provider_family(provider: str) -> str:
+    """The name WANTED and POSITIONAL_NAMES know a provider by: every ``MSSQL$<instance>`` is
+    ``MSSQLSERVER``; any other provider is its canonical name."""
+    canonical = canonical_provider(provider)
+    return SQL_SERVER if canonical.startswith(SQL_SERVER_NAMED) else canonical
+
+
+def sql_instance_of_provider(provider: str) -> str | None:
+    """``MSSQL$SALES`` -> ``SALES``, ``MSSQLSERVER`` -> ``MSSQLSERVER``; None for any other."""
+    canonical = canonical_provider(provider)
+    if canonical == SQL_SERVER:
+        return SQL_SERVER
+    return canonical[len(SQL_SERVER_NAMED) :] if canonical.startswith(SQL_SERVER_NAMED) else None
+
+
 def is_wanted(provider: str, event_id: int) -> bool:
-    return event_id in WANTED.get(canonical_provider(provider), frozenset())
+    return event_id in WANTED.get(provider_family(provider), frozenset())
 
 
 def normalise_hex(value: Any) -> Any:
@@ -269,7 +349,7 @@ def name_data(
     if isinstance(data, Mapping):
         named = dict(data)
     else:
-        names = POSITIONAL_NAMES.get((canonical_provider(provider), event_id), ())
+        names = POSITIONAL_NAMES.get((provider_family(provider), event_id), ())
         named = {}
         for i, value in enumerate(data):
             named[names[i] if i < len(names) else f"param{i + 1}"] = value

@@ -26,6 +26,7 @@ _ACCOUNT_SOURCES = {
     "event": "named by the 36870 events",
     "service-config": "from the service's configuration",
     "evidence": "from a process listing",
+    "service-log": 'from the service\'s own log (SQL Server ERRORLOG: "The service account is")',
     "default": "assumed: HTTP.sys has Schannel open the key as LocalSystem",
 }
 
@@ -36,6 +37,8 @@ def account_text(account: Account) -> str:
     where = _ACCOUNT_SOURCES.get(account.source, account.source)
     if account.sid is None and account.source == "event":
         where = "not known: no process listing (tasklist /v) names it"
+    if account.source == "default" and account.sid != "S-1-5-18":
+        where = "assumed: the service's documented default account"
     return _short(f"{account.name}{sid}, {where}")
 
 

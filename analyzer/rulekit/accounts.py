@@ -19,11 +19,15 @@ from dataclasses import replace
 
 from analyzer.case import Case
 from analyzer.correlate import Correlation
-from analyzer.knowledge import services as known
 from analyzer.knowledge.tokens import LOCAL_SYSTEM_TOKEN, Token, token_for
 from analyzer.knowledge.wellknown import SYSTEM, fold
 from analyzer.model import Account, Certificate, Event, ProcessOwner
-from analyzer.servicemap import service_account, services_of
+from analyzer.servicemap import (
+    configured_certificates,
+    opened_by_http_sys,
+    service_account,
+    services_of,
+)
 
 LOCAL_SYSTEM = LOCAL_SYSTEM_TOKEN.account
 SYSTEM_PID = 4  # the kernel's System process: HTTP.sys
@@ -101,11 +105,20 @@ def account_for(case: Case, correlation: Correlation, cert: Certificate) -> Acco
 
 
 def service_opener(case: Case, cert: Certificate) -> Account | None:
-    """The account of the one non-HTTP.sys service ``cert`` is configured for, if that is all."""
+    """The account of the one non-HTTP.sys service ``cert`` is configured for, if that is all
+    (SQL Server: of the one instance configured with it)."""
     services = set(services_of(case, cert.thumbprint)) if cert.thumbprint else set()
-    if not services or services & {known.IIS, known.HTTP_SYS} or len(services) > 1:
+    if not services or len(services) > 1 or opened_by_http_sys(case, cert.thumbprint or ""):
         return None
-    return service_account(case, services.pop())
+    service = services.pop()
+    instances = {
+        c.instance
+        for c in configured_certificates(case)
+        if c.thumbprint == cert.thumbprint and c.service == service
+    }
+    if len(instances) > 1:
+        return None
+    return service_account(case, service, instances.pop() if instances else None)
 
 
 def account_known(account: Account) -> bool:
@@ -118,7 +131,7 @@ def token_of(account: Account) -> Token | None:
     if not account_known(account):
         return None
     token = token_for(account.name, account.sid)
-    if account.source == "evidence" and token == LOCAL_SYSTEM_TOKEN:
+    if account.source in ("evidence", "service-log") and token == LOCAL_SYSTEM_TOKEN:
         # A service process running as LocalSystem also holds SERVICE, Users and its service
         # SID, which no listing shows: only what lsass's token holds is certain.
         return replace(token, complete=False, basis=f"{token.basis}; other groups not known")

@@ -215,3 +215,108 @@ REG_ADD = Page(
     "reg add (Windows commands)",
     "https://learn.microsoft.com/windows-server/administration/windows-commands/reg-add",
 )
+# WinRM over HTTPS (issue 17). Support article (KB 2019527): WinRM HTTPS needs a local computer
+# Server Authentication certificate with a CN matching the host name, not expired, revoked or
+# self-signed; 0x80338115 ("Cannot create a WinRM listener on HTTPS because this machine does not
+# have an appropriate certificate...") and what to check in the certificate (Valid from / To, the
+# host name as Issued to or a SAN exactly, Server authentication EKU, This certificate is OK);
+# `winrm quickconfig -transport:https`, `winrm enumerate winrm/config/listener`.
+WINRM_HTTPS = Page(
+    "How to configure WINRM for HTTPS",
+    "https://learn.microsoft.com/troubleshoot/windows-client/system-management-components/configure-winrm-for-https",
+)
+# The listener's settings (Address, Transport, Port, Hostname, Enabled, URLPrefix,
+# CertificateThumbprint, ListeningOn); `winrm quickconfig -transport:https` makes the HTTPS
+# listener (port 5986).
+WINRM_CONFIGURATION = Page(
+    "Installation and configuration for Windows Remote Management",
+    "https://learn.microsoft.com/windows/win32/winrm/installation-and-configuration-for-windows-remote-management",
+)
+# The WSMan: drive's listener parameters of New-Item: Address, Transport, HostName, Port,
+# CertificateThumbPrint, Enabled, URLPrefix.
+WSMAN_LISTENER_PARAMETERS = Page(
+    "WSManProvidersListenerParameters Class (Microsoft.WSMan.Management)",
+    "https://learn.microsoft.com/dotnet/api/microsoft.wsman.management.wsmanproviderslistenerparameters",
+)
+# Creating an HTTPS listener for a given certificate: `winrm create
+# winrm/config/Listener?Address=*+Transport=HTTPS @{Hostname="...";CertificateThumbprint="..."}`
+# (Hostname: the name as it appears in the certificate; the thumbprint without spaces).
+WINRM_LISTENER_CREATE = Page(
+    "Configuration and Security (Windows Remote Management)",
+    "https://learn.microsoft.com/previous-versions/windows/it-pro/windows-server-2003/cc782312(v=ws.10)",
+)
+
+# --------------------------------------------------------------------------- AD FS (issue 17)
+# Event 387 / 249: "Ensure that the AD FS service account has read permission to the private key
+# of all configured certificates"; the token-signing / token-decrypting certificates' keys are
+# read by the AD FS service account.
+ADFS_CERT_TROUBLESHOOTING = Page(
+    "AD FS troubleshooting - certificates",
+    "https://learn.microsoft.com/windows-server/identity/ad-fs/troubleshooting/ad-fs-tshoot-certs",
+)
+# AD FS's application id on its HTTP.sys bindings ({5d89a20c-...}); read access for
+# `NT SERVICE\adfssrv` on the service-communications certificate's private key.
+ADFS_CORPNET = Page(
+    "AD FS troubleshooting - users can't sign in from inside the corporate network",
+    "https://learn.microsoft.com/windows-server/identity/ad-fs/troubleshooting/ad-fs-tshoot-corpnet",
+)
+# AutoCertificateRollover: AD FS generates and renews the token-signing and token-decrypting
+# certificates itself; Get-AdfsProperties shows whether it does.
+ADFS_TS_TD_CERTS = Page(
+    "Obtain and configure TS and TD certificates for AD FS",
+    "https://learn.microsoft.com/windows-server/identity/ad-fs/operations/configure-ts-td-certs-ad-fs",
+)
+
+# --------------------------------------------------------------------------- Exchange (issue 17)
+# Security context per Exchange service: Microsoft Exchange Transport (MSExchangeTransport)
+# Network Service, Frontend Transport (MSExchangeFrontEndTransport) Local System.
+EXCHANGE_SERVICES = Page(
+    "Overview of Exchange services on Exchange servers",
+    "https://learn.microsoft.com/exchange/plan-and-deploy/deployment-ref/services-overview",
+)
+# 12013's text: "If the certificate with this thumbprint still exists in the personal store, run
+# Enable-ExchangeCertificate <thumbprint> -Services SMTP"; 12014's text (the same advice) is
+# quoted from the event itself.
+EXCHANGE_12013 = Page(
+    "MSExchangeTransport 12013 (Exchange Server 2010 events)",
+    "https://technet.microsoft.com/library/ff985435(v=exchg.141)",
+)
+ENABLE_EXCHANGE_CERTIFICATE = Page(
+    "Enable-ExchangeCertificate (Exchange PowerShell)",
+    "https://learn.microsoft.com/powershell/module/exchange/enable-exchangecertificate",
+)
+# The receive connectors and their Fqdn (the name 12014 says no certificate holds).
+GET_RECEIVE_CONNECTOR = Page(
+    "Get-ReceiveConnector (Exchange PowerShell)",
+    "https://learn.microsoft.com/powershell/module/exchange/get-receiveconnector",
+)
+SET_RECEIVE_CONNECTOR = Page(
+    "Set-ReceiveConnector (Exchange PowerShell)",
+    "https://learn.microsoft.com/powershell/module/exchange/set-receiveconnector",
+)
+
+# SQL Server (issue 16). The 26014 message and its causes (certificate moved or deleted, the
+# service account without permission, expired); 33565 with 26010 0x8009030d: the service account
+# has no access to the certificate's key, and the fix grants it; where the instance's certificate
+# is configured (SuperSocketNetLib Certificate) and that the service account needs read access
+# to the key; the default virtual account NT SERVICE\MSSQLSERVER / NT SERVICE\MSSQL$<instance>.
+SQL_26014 = Page(
+    "MSSQLSERVER_26014",
+    "https://learn.microsoft.com/sql/relational-databases/errors-events/"
+    "mssqlserver-26014-database-engine-error",
+)
+SQL_33565 = Page(
+    "Event ID 33565 and SQL Server doesn't start after you enable encryption",
+    "https://learn.microsoft.com/troubleshoot/sql/database-engine/startup-shutdown/"
+    "event-id-33565-start-sql-server",
+)
+SQL_CONFIGURE_ENCRYPTION = Page(
+    "Configure SQL Server Database Engine for encrypting connections",
+    "https://learn.microsoft.com/sql/database-engine/configure-windows/"
+    "configure-sql-server-encryption",
+)
+SQL_SERVICE_ACCOUNTS = Page(
+    "Configure Windows service accounts and permissions (SQL Server)",
+    "https://learn.microsoft.com/sql/database-engine/configure-windows/"
+    "configure-windows-service-accounts-and-permissions",
+)

@@ -54,6 +54,7 @@ UNIQUE_CONTAINER = "<Unique container name>"  # of the new key, from the dump af
 KEY_CONTAINER = "<Key Container>"
 HOST_NAME = "<host name>"
 ACCOUNT_SID = "<SID>"  # of an account to grant read access to a key
+CONNECTOR = "<connector>"  # an Exchange receive connector's identity (Get-ReceiveConnector)
 PLACEHOLDERS = (
     ACCOUNT_SID,
     THUMBPRINT,
@@ -64,6 +65,7 @@ PLACEHOLDERS = (
     UNIQUE_CONTAINER,
     KEY_CONTAINER,
     HOST_NAME,
+    CONNECTOR,
 )
 
 GONE_FOR_GOOD = (

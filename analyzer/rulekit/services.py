@@ -7,8 +7,10 @@ later at the handshake. It does not cause 0x80070520. Other services check for t
 Server refuses a certificate outside Valid from / Valid to or without the Server Authentication
 EKU (Microsoft's "Certificate requirements for SQL Server").
 
-This is the hook the validity and EKU rules ask; until the correlation names services reliably,
-a service it does not know is taken as HTTP.sys.
+This is the hook the validity and EKU rules ask: a service is strict when the correlation names
+it by id (``correlation.services``, from `analyzer.servicemap`: SQL Server's configuration, its
+Application log events or its ERRORLOG lines) and names no HTTP.sys service beside it, or when
+the failures' process or service name says so; a service it does not know is taken as HTTP.sys.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from dataclasses import replace
 
 from analyzer.case import Case
 from analyzer.correlate import Correlation
+from analyzer.knowledge import services as known
 from analyzer.model import Diagnosis
 from analyzer.rulekit import references as pages
 from analyzer.rulekit.references import Page
+from analyzer.rulekit.winrm import for_winrm
 from analyzer.servicemap import services_of
 
 # Services (as the correlation names them: an SSPI client process or a service name) that refuse
@@ -33,11 +37,20 @@ STRICT_SERVICES: tuple[tuple[re.Pattern[str], str, Page], ...] = (
     ),
 )
 STRICT_PAGES: tuple[Page, ...] = tuple(page for _, _, page in STRICT_SERVICES)
+# The same services by servicemap id.
+STRICT_IDS: dict[str, tuple[str, Page]] = {
+    known.SQL_SERVER: ("SQL Server", pages.SQL_CERTIFICATE_REQUIREMENTS),
+}
 
 
 def strict_service(correlation: Correlation) -> tuple[str, Page] | None:
     """The service of the failures when it requires a valid, server-authentication certificate
     (its name and the page that says so); None for HTTP.sys and for a service not known."""
+    named = set(correlation.services)
+    if not named & {known.IIS, known.HTTP_SYS}:
+        for service in sorted(named):
+            if service in STRICT_IDS:
+                return STRICT_IDS[service]
     for pattern, name, page in STRICT_SERVICES:
         if pattern.search(correlation.service):
             return name, page
@@ -72,5 +85,10 @@ def with_services(
         named = sorted({s for t in diagnosis.certificates for s in services_of(case, t)})
         if not named and diagnosis.explains_events and len(correlation.services) == 1:
             named = list(correlation.services)
-        out.extend([replace(diagnosis, service=s) for s in named] or [diagnosis])
+        out.extend([_for_service(replace(diagnosis, service=s)) for s in named] or [diagnosis])
     return out
+
+
+def _for_service(diagnosis: Diagnosis) -> Diagnosis:
+    """The fix steps of the service the diagnosis is about (WinRM: its listener, not IIS)."""
+    return for_winrm(diagnosis) if diagnosis.service == known.WINRM else diagnosis

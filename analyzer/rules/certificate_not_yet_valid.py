@@ -22,7 +22,9 @@ class CertificateNotYetValid(Rule):
     fires_when = (
         "a server certificate with a key whose NotBefore is more than a day after --at or the "
         "last 36870 (fault for the certificate in use of a service that refuses it, such as SQL "
-        "Server; advisory for HTTP.sys, a service not known, and other certificates)"
+        "Server; advisory for HTTP.sys, a service not known, and other certificates); a fault "
+        "for the certificate SQL Server is configured with when it logged a failure to load it "
+        "(26014 / 33565 / 26010 / 26015) at a time NotBefore after the certificate's date"
     )
     references = (pages.NETSH_HTTP, pages.SQL_CERTIFICATE_REQUIREMENTS, pages.CERTUTIL)
 

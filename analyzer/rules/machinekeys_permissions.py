@@ -16,8 +16,9 @@ such a certificate is never judged for LocalSystem.
 
 from __future__ import annotations
 
-from analyzer.knowledge.access import DENIED
-from analyzer.knowledge.services import display
+from analyzer.knowledge import services as known
+from analyzer.knowledge.access import DENIED, NOT_KNOWN
+from analyzer.knowledge.services import ADFS, EXCHANGE
 from analyzer.knowledge.wellknown import SYSTEM
 from analyzer.model import Confidence, Diagnosis, Kind
 from analyzer.rulekit import references as pages
@@ -36,10 +37,14 @@ from analyzer.rulekit.registry import Need, Question, Rule, RuleContext, registe
 from analyzer.rulekit.runner_up import contradicted
 from analyzer.rulekit.service_keys import (
     KeyDenial,
+    denial_events,
+    exchange_plans,
     grant_read_steps,
     key_denials,
     only_other_services,
-    service_failure_events,
+    service_failure_sources,
+    service_label,
+    service_pages,
 )
 
 # HTTP.sys's own diagnoses cite what they rest on; NETWORK SERVICE is the Remote Desktop half's.
@@ -54,6 +59,19 @@ HTTP_SYS_PAGES = (
 )
 
 
+# The pages each service's half rests on (Remote Desktop's are the default).
+SERVICE_PAGES = {
+    ADFS: (pages.ADFS_CERT_TROUBLESHOOTING, pages.ADFS_CORPNET, pages.ADFS_KEYSPEC, pages.ICACLS),
+    EXCHANGE: (
+        pages.EXCHANGE_SERVICES,
+        pages.EXCHANGE_12013,
+        pages.ENABLE_EXCHANGE_CERTIFICATE,
+        pages.NETWORK_SERVICE_ACCOUNT,
+        pages.ICACLS,
+    ),
+}
+
+
 @register
 class MachineKeysPermissions(Rule):
     id = "machinekeys-permissions"
@@ -66,11 +84,32 @@ class MachineKeysPermissions(Rule):
         "ACCESS DENIED on the key file for that process; low-confidence runner-up of "
         "`non-exportable-broken-keyset` while access is not known; for Remote Desktop (service "
         "`rdp`), the configured certificate's key ACL does not let TermService's account "
-        "(NETWORK SERVICE) read it"
+        "(NETWORK SERVICE) read it; for AD FS (service `adfs`), a token-signing, "
+        "token-decrypting or service-communications key its account (sc qc adfssrv) cannot "
+        "read: an ACL that denies it, or (medium) an ACL that names it nowhere and an AD FS "
+        "133 / 387 naming that thumbprint, with the CSP key present in the machine keyset; for "
+        "Exchange (service `exchange`), the key of a certificate enabled for SMTP that the "
+        "Transport service's account (NETWORK SERVICE) cannot read; it explains only the "
+        "Transport 12014 for a name the certificate holds and 12013 for its thumbprint; for SQL Server "
+        "(service `sqlserver`, per instance), the configured certificate's key ACL does not let "
+        "the instance's service account (by default NT SERVICE\\MSSQLSERVER / "
+        "NT SERVICE\\MSSQL$<instance>) read it"
     )
     needs = frozenset({Need.ELEVATION})
     asks = frozenset({Question.KEY_ACLS, Question.CAPI2_LOG, Question.PROCMON})
-    references = (*HTTP_SYS_PAGES, pages.NETWORK_SERVICE_ACCOUNT)
+    references = (
+        *HTTP_SYS_PAGES,
+        pages.NETWORK_SERVICE_ACCOUNT,
+        pages.ADFS_CERT_TROUBLESHOOTING,
+        pages.ADFS_CORPNET,
+        pages.ADFS_KEYSPEC,
+        pages.EXCHANGE_SERVICES,
+        pages.EXCHANGE_12013,
+        pages.ENABLE_EXCHANGE_CERTIFICATE,
+        pages.SQL_33565,
+        pages.SQL_CERTIFICATE_REQUIREMENTS,
+        pages.SQL_SERVICE_ACCOUNTS,
+    )
 
     def check(self, context: RuleContext) -> list[Diagnosis]:
         out = []
@@ -142,31 +181,55 @@ class MachineKeysPermissions(Rule):
     def service_denial(self, context: RuleContext, denial: KeyDenial) -> Diagnosis:
         """A service other than HTTP.sys whose account cannot read its certificate's key."""
         cert, account = denial.cert, denial.account
-        failures = service_failure_events(context.case, context.correlation, denial.service)
-        sources = tuple(e.source for e in failures[:10])
+        if denial.service == known.SQL_SERVER:  # its events, the 36870 and its ERRORLOG lines
+            sources = tuple(
+                service_failure_sources(context.case, context.correlation, denial.service)[:10]
+            )
+        else:
+            sources = tuple(
+                e.source for e in denial_events(context.case, context.correlation, denial)[:10]
+            )
         who = f"{account.name}" + (" (the service's documented default)" if account.assumed else "")
+        name = service_label(denial.service, denial.instance)
+        role = f" ({denial.role})" if denial.role else ""
+        if denial.answer.result == NOT_KNOWN:  # a membership decides; the service's event says no
+            confidence = Confidence.MEDIUM
+            reason = (
+                f"{denial.events[0].provider} {denial.events[0].event_id} says the service could "
+                f"not access this key, and no ACE of the key names {account.name}: "
+                f"{denial.answer.reason}"
+                + ("" if account.sid else f"; the SID of {account.name} is not known")
+                + " (a `whoami /groups` run as that account would settle it)"
+            )
+        else:
+            agree = (
+                "; the service's failure events or ERRORLOG lines agree"
+                if denial.service == known.SQL_SERVER
+                else "; the service's failure events agree"
+            )
+            confidence = Confidence.HIGH if sources else Confidence.MEDIUM
+            reason = f"the key's ACL does not let {account.name} read it" + (
+                agree
+                if sources
+                else "; no failure event of the service in the case names this certificate"
+            )
         return self.diagnosis(
             label(cert),
-            title=f"{display(denial.service)} cannot open the private key: {label(cert)}",
-            confidence=Confidence.HIGH if failures else Confidence.MEDIUM,
-            confidence_reason=(
-                f"the key's ACL does not let {account.name} read it"
-                + (
-                    "; the service's failure events agree"
-                    if failures
-                    else "; no failure event of the service in the case"
-                )
-            ),
+            title=f"{name} cannot open the private key: {label(cert)}",
+            confidence=confidence,
+            confidence_reason=reason,
             certificates=(cert.thumbprint or "",),
             events=sources,
             evidence=denial.evidence,
-            plans=remedies.single(*grant_read_steps(denial)),
-            explains_events=bool(failures),
+            plans=exchange_plans(denial)
+            if denial.service == EXCHANGE
+            else remedies.single(*grant_read_steps(denial)),
+            explains_events=bool(sources),
             summary=(
-                f"{display(denial.service)} runs as {who}, which cannot read the private key of "
-                f"{label(cert)}, the certificate it is configured with."
+                f"{name} runs as {who}, which cannot read the private key of "
+                f"{label(cert)}, the certificate it is configured with{role}."
             ),
             service=denial.service,
             account=account,
-            references=(pages.NETWORK_SERVICE_ACCOUNT, pages.SCHANNEL_EVENT_CAUSES, pages.ICACLS),
+            references=SERVICE_PAGES.get(denial.service) or service_pages(denial.service),
         )

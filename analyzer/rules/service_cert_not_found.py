@@ -12,17 +12,36 @@ usable certificate was found on the server. The default certificate will be used
 its self-signed certificate, which clients that check the server's identity refuse ("Remote
 Desktop Services Authentication and Encryption", Microsoft's event pages). Reported only when
 every store is covered by a machine-store dump: a store nobody dumped proves nothing.
+
+SQL Server (per instance) names its certificate in SuperSocketNetLib's ``Certificate`` (or, when
+that value is not attached, the hash of its ERRORLOG 26014): one it cannot find it does not load,
+and "the server will not accept a connection" ("MSSQLSERVER_26014": the certificate moved or
+deleted is the first cause it lists). SQL Server also takes a certificate from its service
+account's own store ("Certificate requirements for SQL Server"): a `-user` dump holding the
+thumbprint may be that store, so the diagnosis is then of medium confidence and says so.
 """
 
 from __future__ import annotations
 
-from analyzer.knowledge.services import display
+from analyzer.case import Case
+from analyzer.knowledge import services as known
+from analyzer.knowledge.services import RDP
 from analyzer.model import Confidence, Diagnosis, Evidence, FixPlan, Kind
 from analyzer.rulekit import references as pages
 from analyzer.rulekit import remedies
 from analyzer.rulekit.registry import Need, Rule, RuleContext, register
-from analyzer.rulekit.service_keys import restart_step, service_certificates, service_failure_events
-from analyzer.servicemap import failure_events
+from analyzer.rulekit.service_keys import (
+    restart_step,
+    service_certificates,
+    service_failure_sources,
+    service_label,
+    sql_select_certificate,
+)
+from analyzer.servicemap import service_account
+
+# The services whose stores, consequences and plans this rule describes: Remote Desktop (it falls
+# back to its self-signed certificate) and SQL Server (it cannot load one: 26014).
+FALLBACK_SERVICES = frozenset({RDP, known.SQL_SERVER})
 
 
 @register
@@ -33,7 +52,9 @@ class ServiceCertNotFound(Rule):
     fires_when = (
         "a service other than an HTTP.sys binding names a thumbprint (Remote Desktop: "
         "SSLCertificateSHA1Hash of RDP-Tcp) that the dumps of all its stores (My, Remote "
-        "Desktop) lack; HTTP.sys bindings are `binding-cert-missing`"
+        "Desktop) lack; SQL Server: an instance's SuperSocketNetLib Certificate (or its "
+        "ERRORLOG 26014 hash) that the My dump lacks; HTTP.sys bindings are "
+        "`binding-cert-missing`"
     )
     needs = frozenset({Need.ELEVATION})
     references = (
@@ -41,18 +62,24 @@ class ServiceCertNotFound(Rule):
         pages.RDS_AUTHENTICATION_EVENTS,
         pages.TS_GENERAL_SETTING,
         pages.CERTUTIL,
+        pages.SQL_26014,
+        pages.SQL_CERTIFICATE_REQUIREMENTS,
+        pages.SQL_CONFIGURE_ENCRYPTION,
     )
 
     def check(self, context: RuleContext) -> list[Diagnosis]:
         out = []
         for item in service_certificates(context.case):
             configured = item.configured
+            if configured.service not in FALLBACK_SERVICES:
+                continue  # its texts and plans are Remote Desktop's and SQL Server's
             thumbprint = configured.thumbprint
             if item.found or thumbprint is None or len(item.covered) < len(configured.stores):
                 continue
             service = configured.service
+            name = service_label(service, configured.instance)
             stores = " and ".join(s.title() for s in configured.stores)
-            own_failures = failure_events(context.case, service)
+            failures = service_failure_sources(context.case, context.correlation, service)
             evidence = [
                 configured.evidence,
                 Evidence(
@@ -61,26 +88,54 @@ class ServiceCertNotFound(Rule):
                 ),
             ]
             in_user = [c for c in context.case.certificates_with(thumbprint) if c.user_store]
+            confidence = Confidence.HIGH
+            reason = f"machine-store dumps of {stores} do not hold {thumbprint}"
             if in_user:
                 evidence.append(
                     Evidence(f"{thumbprint} is in a `-user` dump only", in_user[0].source)
                 )
-            failures = service_failure_events(context.case, context.correlation, service)
+                if service == known.SQL_SERVER:
+                    confidence = Confidence.MEDIUM
+                    reason += (
+                        "; a -user dump holds it, and SQL Server also takes its certificate from "
+                        "its service account's own store: if that dump is the service account's, "
+                        "this is not the cause"
+                    )
+            sql = service == known.SQL_SERVER
+            consequence = (
+                'it cannot load it, and then "will not accept a connection" (26014)'
+                if sql
+                else "it falls back to its self-signed certificate"
+            )
             out.append(
                 self.diagnosis(
                     thumbprint,
-                    title=f"{display(service)} is configured with a certificate that is not in "
-                    f"its stores: {thumbprint}",
-                    confidence=Confidence.HIGH,
-                    confidence_reason=f"machine-store dumps of {stores} do not hold {thumbprint}",
+                    title=f"{name} is configured with a certificate that is not in its stores: "
+                    f"{thumbprint}",
+                    confidence=confidence,
+                    confidence_reason=reason,
                     certificates=(thumbprint,),
-                    events=tuple(e.source for e in own_failures[:10]),
+                    events=tuple(failures[:10]),
                     evidence=tuple(evidence),
-                    plans=_plans(thumbprint, service),
+                    plans=(
+                        _sql_plans(context.case, thumbprint, configured.instance)
+                        if sql
+                        else _plans(thumbprint, service)
+                    ),
+                    references=(
+                        (pages.SQL_26014, pages.SQL_CERTIFICATE_REQUIREMENTS, pages.CERTUTIL)
+                        if sql
+                        else (
+                            pages.SCHANNEL_EVENT_CAUSES,
+                            pages.RDS_AUTHENTICATION_EVENTS,
+                            pages.TS_GENERAL_SETTING,
+                            pages.CERTUTIL,
+                        )
+                    ),
                     explains_events=bool(failures),
                     summary=(
-                        f"{display(service)} is configured with certificate {thumbprint}, which "
-                        f"none of {stores} holds: it falls back to its self-signed certificate."
+                        f"{name} is configured with certificate {thumbprint}, which none of "
+                        f"{stores} holds: {consequence}."
                     ),
                     service=service,
                 )
@@ -127,5 +182,44 @@ def _plans(thumbprint: str, service: str) -> tuple[FixPlan, ...]:
                 pages.SCHANNEL_EVENT_CAUSES,
             ),
             restart_step(service),
+        ),
+    )
+
+
+def _sql_plans(case: Case, thumbprint: str, instance: str | None) -> tuple[FixPlan, ...]:
+    """SQL Server: confirm it is not in My, then either import the PFX into My and let the
+    service account read its key, or select a certificate that is in My; then restart the
+    instance. Nothing is deleted."""
+    account = service_account(case, known.SQL_SERVER, instance)
+    who = account.name if account is not None else "the SQL Server service account"
+    confirm = (
+        remedies.check(
+            f"certutil -v -store my {thumbprint}   (confirm: not found)",
+            pages.CERTUTIL,
+        ),
+    )
+    return (
+        remedies.plan(
+            "Put the configured certificate into the machine's My store",
+            "the PFX of that certificate is at hand",
+            *confirm,
+            remedies.run(
+                f'certutil -p "{remedies.PFX_PASSWORD}" -importPFX my "{remedies.PFX_FILE}"',
+                pages.CERTUTIL,
+            ),
+            remedies.manual(
+                "In the Certificates snap-in (Computer account > Personal > Certificates): "
+                f"right-click the certificate > All Tasks > Manage Private Keys > add {who} "
+                "with Read.",
+                pages.SQL_33565,
+            ),
+            restart_step(known.SQL_SERVER, instance),
+        ),
+        remedies.plan(
+            "Configure a certificate that is in the machine's My store",
+            "the configured certificate is gone for good",
+            *confirm,
+            sql_select_certificate(instance, "a certificate that is in the list"),
+            restart_step(known.SQL_SERVER, instance),
         ),
     )

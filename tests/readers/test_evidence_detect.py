@@ -19,6 +19,7 @@ from analyzer.readers.evidence import (
     pslist,
     registry,
     service_config,
+    winrm,
 )
 from tests.readers.evidence_helpers import EVIDENCE
 
@@ -57,6 +58,19 @@ EXPECTED = {
     "services/win32-service-table.txt": "service-config",
     "services/win32-service-list.md": "service-config",
     "services/wmic-service.txt": "service-config",
+    **{
+        f"winrm/{name}": "winrm"
+        for name in (
+            "enumerate-en.txt",
+            "e-utf16.txt",
+            "get-cut-thumbprint.md",
+            "get-wsmaninstance.txt",
+            "wsman-drive.txt",
+            "quickconfig-https-0x80338115.txt",
+            "create-de-0x80338115.txt",
+            "set-wsmanquickconfig-usessl.txt",
+        )
+    },
 }
 
 
@@ -68,7 +82,7 @@ def test_fixture_is_detected_as_its_kind(name: str) -> None:
 
 READERS = [
     *(getacl.SPEC, icacls.SPEC, procmon.SPEC_CSV, netsh.SPEC, iisconfig.SPEC, pslist.SPEC),
-    *(registry.SPEC, service_config.SPEC),
+    *(registry.SPEC, service_config.SPEC, winrm.SPEC),
 ]
 HOSTILE_LINES = st.lists(
     st.one_of(
@@ -98,6 +112,13 @@ HOSTILE_LINES = st.lists(
                 "Name    StartName",
                 "----    ---------",
                 "[SC] QueryServiceConfig SUCCESS",
+                'Listener [Source="GPO"]',
+                "    CertificateThumbprint = 8828D424",
+                ":5e21:48ad%5",
+                "   WSManConfig: Microsoft.WSMan.Management\\WSMan::localhost\\Listener\\Listener_1",
+                "Container       {Transport=HTTPS, Address=*}        Listener_1",
+                "Error number:  -2144108267 0x80338115",
+                '<f:WSManFault Code="2150859029"><f:Message>x',
             ]
         ),
     ),

@@ -107,7 +107,10 @@ def test_the_account_comes_from_the_service_config_else_the_documented_default()
     assert service_account(empty, "iis") == Account(
         "NT AUTHORITY\\SYSTEM", "S-1-5-18", "default", True
     )
-    assert service_account(empty, "exchange") is None
+    assert service_account(empty, "adfs") is None  # no documented default (issue 17)
+    assert service_account(empty, "exchange") == Account(
+        "NT AUTHORITY\\NETWORK SERVICE", NETWORK_SERVICE, "default", True
+    )
     config = ServiceConfig("TermService", "CONTOSO\\svc-rdp", source=Source("ticket/sc.txt", 12))
     case = Case.from_results([ReadResult("ticket/sc.txt", "service-config", records=[config])])
     assert service_account(case, "rdp") == Account(

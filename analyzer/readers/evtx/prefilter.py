@@ -48,10 +48,23 @@ def _utf16(name: str) -> bytes:
 # "HTTP" sits beside it).
 SCHANNEL = "Schannel"
 MANIFEST_PREFIX = "Microsoft-Windows-"
-MANIFEST_PROVIDERS = ("HttpEvent", "IIS-W3SVC", "TerminalServices-RemoteConnectionManager")
+MANIFEST_PROVIDERS = ("HttpEvent", "IIS-W3SVC", "TerminalServices-RemoteConnectionManager", "ADFS")
 # CAPI2 70 is written only to the CAPI2 Operational log, whose channel name every chunk holds.
 CAPI2 = "CAPI2"
 CAPI2_CHANNEL = _needle("Microsoft-Windows-CAPI2/Operational")
+# Exchange's classic transport sources (Application log): "MSEx" before the pivot letter.
+EXCHANGE_PROVIDERS = ("MSExchangeTransport", "MSExchangeFrontEndTransport")
+EXCHANGE_HEAD = "MSEx"
+# AD FS's own logs ("AD FS/Admin", AD FS 2.0's "AD FS 2.0/Admin") hold only AD FS events, under
+# provider names without the pivot letter ("AD FS"): such a log is small and read whole.
+WHOLE_LOG_CHANNELS: tuple[bytes, ...] = (_needle("AD FS/Admin"), _needle("AD FS 2.0/Admin"))
+
+# SQL Server logs to the Application log under its service name, MSSQLSERVER or MSSQL$<instance>:
+# no pivot letter, and no fixed name. Chunks of the Application log (its channel name is in the
+# newest chunk) are searched for "MSSQL" on their own (`sql_server_chunks`); those chunks are read
+# whole. A hit is only a candidate, as for the other names.
+APPLICATION_CHANNEL = _needle("Application")
+SQL_SERVER_NEEDLE = _needle("MSSQL")
 
 # A boot writes Kernel-General 12 (Windows 7 / 2008 R2 on) and EventLog 6009, whose data
 # carries the kernel type "Multiprocessor Free" / "Uniprocessor Free".
@@ -121,6 +134,8 @@ def finding_search(capi2_log: bool) -> FindingSearch:
         + kernel
         + b"))|("
         + data_tail
+        + b")|("
+        + b"|".join(_utf16(name[len(EXCHANGE_HEAD) + 1 :]) for name in EXCHANGE_PROVIDERS)
         + b"))"
     )
     literals = (
@@ -128,10 +143,17 @@ def finding_search(capi2_log: bool) -> FindingSearch:
         *((f"{MANIFEST_PREFIX}{name}".encode("utf-16-le"), False) for name in names),
         (BOOT_PROVIDER.encode("utf-16-le"), True),
         (BOOT_DATA.encode("utf-16-le"), True),
+        *((name.encode("utf-16-le"), False) for name in EXCHANGE_PROVIDERS),
     )
     return FindingSearch(
         re.compile(pattern),
-        (schannel_head, manifest_head, manifest_head, data_head),
+        (
+            schannel_head,
+            manifest_head,
+            manifest_head,
+            data_head,
+            EXCHANGE_HEAD.encode("utf-16-le"),
+        ),
         frozenset({3, 4}),
         literals,
     )
@@ -257,9 +279,12 @@ MAX_FILETIME = 2650467743999999999  # 9999-12-31T23:59:59.9999999Z
 TEMPLATE_INSTANCE = 0x0C
 
 
-# Names of the other wanted events (the boot events), whose records a chunk's plan keeps too:
-# the events of every record before the last finding are read, as when the chunk is read whole.
-OTHER_WANTED = ("EventLog".encode("utf-16-le"), "Kernel-General".encode("utf-16-le"))
+# Names of the other wanted events' providers (the boot events; AD FS 2.0 and later, SQL Server,
+# both read whole in their own logs), whose records a chunk's plan keeps too: the events of
+# every record before the last finding are read, as when the chunk is read whole.
+OTHER_WANTED = tuple(
+    name.encode("utf-16-le") for name in ("EventLog", "Kernel-General", "AD FS", "MSSQL")
+)
 
 
 def finding_starts(buf: bytes, chunk: Chunk, search: FindingSearch, limit: int) -> list[int] | None:
@@ -454,3 +479,8 @@ def holds(buf: bytes, chunk: Chunk, needles: Sequence[bytes]) -> bool:
         return any(find(view, needle, start, end) >= 0 for needle in needles)
     finally:
         view.release()
+
+
+def sql_server_chunks(buf: bytes, layout: Layout) -> set[int]:
+    """Physical indexes of the chunks whose record area names a SQL Server source."""
+    return {chunk.index for chunk in layout.chunks if holds(buf, chunk, (SQL_SERVER_NEEDLE,))}

@@ -40,13 +40,16 @@ from analyzer.readers.evtx.layout import (
     record_time,
 )
 from analyzer.readers.evtx.prefilter import (
+    APPLICATION_CHANNEL,
     BOOT_COMPANION,
     CAPI2_CHANNEL,
+    WHOLE_LOG_CHANNELS,
     ChunkHits,
     chunks_with,
     finding_search,
     holds,
     planned,
+    sql_server_chunks,
 )
 from analyzer.readers.evtx.values import RawEvent
 
@@ -312,17 +315,21 @@ def _read_evtx_bytes(buf: bytes, result: ReadResult, engine: str, *, prefilter: 
         return
     _note_layout(result, layout)
     run = _Run(buf, layout, engine, result)
-    if prefilter:
+    if prefilter and not holds(buf, run.newest, WHOLE_LOG_CHANNELS):
         capi2_log = holds(buf, run.newest, (CAPI2_CHANNEL,))
         search = finding_search(capi2_log)
         hits = chunks_with(buf, layout, search)
-        wanted = hits.findings
+        application_log = holds(buf, run.newest, (APPLICATION_CHANNEL,))
+        sql = sql_server_chunks(buf, layout) if application_log else set()
+        wanted = hits.findings | sql
         # The last boot first: its chunks are read whole, so trimming the finding chunks (not
         # the newest: it gives channel and computer) loses none of its events.
         run.last_boot(hits)
         run.parse(
             [
-                planned(buf, chunk, search, keep_last=chunk is run.newest)
+                chunk
+                if chunk.index in sql  # read whole
+                else planned(buf, chunk, search, keep_last=chunk is run.newest)
                 for chunk in layout.chunks
                 if chunk.index in wanted or chunk is run.newest  # its channel and computer
             ]
