@@ -198,6 +198,41 @@ def native_find() -> Callable[..., int] | None:
     return find
 
 
+def _probes(search: FindingSearch) -> list[tuple[bytes, tuple[bytes, ...]]]:
+    """The needles the native scan searches for the finding names: each name, but one shared
+    prefix of at least 10 letters for names that have one (MSExchangeTransport and
+    MSExchangeFrontEndTransport: one pass, the whole name checked at each hit). Names under
+    ``Microsoft-Windows-`` keep their own needle: that prefix is in every manifest record."""
+    manifest = MANIFEST_PREFIX.encode("utf-16-le")
+    groups: dict[bytes, list[bytes]] = {}
+    for name, boot in search.literals:
+        if not boot:
+            key = name if name.startswith(manifest) else name[:20]
+            groups.setdefault(key, []).append(name)
+    probes: list[tuple[bytes, tuple[bytes, ...]]] = []
+    for names in groups.values():
+        if len(names) == 1:
+            probes.append((names[0], (names[0],)))
+        else:
+            probes.append((_common_prefix(names), tuple(names)))
+    return probes
+
+
+def _common_prefix(names: list[bytes]) -> bytes:
+    size = 0
+    while all(len(name) > size and name[size] == names[0][size] for name in names):
+        size += 1
+    return names[0][: size - size % 2]
+
+
+def _named_at(view: memoryview, at: int, names: tuple[bytes, ...]) -> int:
+    """The length of the name of ``names`` that starts at ``at``, or 0."""
+    for name in names:
+        if view[at : at + len(name)] == name:
+            return len(name)
+    return 0
+
+
 def native_chunks_with(buf: bytes, layout: Layout, search: FindingSearch) -> ChunkHits | None:
     """``chunks_with`` by StringZilla, one needle at a time, hopping to the next chunk slot at
     each hit (so a log dense with findings costs at most one search per chunk and name); None
@@ -213,15 +248,17 @@ def native_chunks_with(buf: bytes, layout: Layout, search: FindingSearch) -> Chu
     base = layout.base
     view = memoryview(buf)
     try:
-        for name, boot in search.literals:
-            if boot:  # asked chunk by chunk, newest first, by the last-boot walk
-                continue
+        # The boot markers are asked chunk by chunk, newest first, by the last-boot walk.
+        for name, names in _probes(search):
             at = find(view, name, base)
             while at >= 0:
                 index = (at - base) // CHUNK_SIZE
                 slot = base + index * CHUNK_SIZE
                 if at - slot < CHUNK_HEADER_SIZE:  # in a chunk header: its record area next
                     at = find(view, name, slot + CHUNK_HEADER_SIZE)
+                    continue
+                if len(names) > 1 and not _named_at(view, at, names):
+                    at = find(view, name, at + 2)
                     continue
                 chunk = by_index.get(index)
                 if chunk is not None and at - slot < chunk.end:
@@ -297,13 +334,15 @@ def finding_starts(buf: bytes, chunk: Chunk, search: FindingSearch, limit: int) 
     if find is not None:
         view = memoryview(buf)
         try:
-            for name, boot in search.literals:
-                at = -1 if boot else find(view, name, start, end)
+            for name, names in _probes(search):
+                at = find(view, name, start, end)
                 while at >= 0:
-                    starts.append(at)
-                    if len(starts) > limit:
-                        return None
-                    at = find(view, name, at + len(name), end)
+                    size = _named_at(view, at, names) if len(names) > 1 else len(name)
+                    if size and at + size <= end:
+                        starts.append(at)
+                        if len(starts) > limit:
+                            return None
+                    at = find(view, name, at + (size or 2), end)
         finally:
             view.release()
         return sorted(starts)
