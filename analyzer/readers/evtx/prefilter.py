@@ -198,6 +198,7 @@ def native_find() -> Callable[..., int] | None:
     return find
 
 
+@lru_cache(maxsize=8)
 def _probes(search: FindingSearch) -> list[tuple[bytes, tuple[bytes, ...]]]:
     """The needles the native scan searches for the finding names: each name, but one shared
     prefix of at least 10 letters for names that have one (MSExchangeTransport and
