@@ -7,10 +7,12 @@ Records are turned into plain data here (enums to their values, tuples to lists,
 from __future__ import annotations
 
 import dataclasses
+import gc
 import importlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import Enum
 from typing import Any
 
@@ -48,6 +50,61 @@ def _field_names(cls: type) -> tuple[str, ...]:
     return names
 
 
+_CONVERTERS: dict[type, Callable[[Any], dict[str, Any]]] = {}
+_SCALAR_TYPES = frozenset(_SCALARS)
+
+
+def _converter(cls: type) -> Callable[[Any], dict[str, Any]]:
+    """``plain()`` of one record class, made once per class: a function that reads each field
+    and keeps a scalar as it is (no call per field: tens of thousands of events), turns a
+    `Source` into its object and a dict of scalars into a copy, and hands anything else to
+    ``plain``. The same data as the generic walk, field by field."""
+    convert = _CONVERTERS.get(cls)
+    if convert is not None:
+        return convert
+    names = _field_names(cls)
+    lines = ["def convert(record):"]
+    for number, name in enumerate(names):
+        value = f"v{number}"
+        lines.append(f"    {value} = record.{name}")
+        lines.append(
+            f"    if type({value}) not in scalars: {value} = source({value}) "
+            f"if type({value}) is Source else flat({value}) if type({value}) is dict "
+            f"else plain({value})"
+        )
+    items = ", ".join(f"{name!r}: v{number}" for number, name in enumerate(names))
+    lines.append(f"    return {{{items}}}")
+    scope: dict[str, Any] = {
+        "scalars": _SCALAR_TYPES,
+        "Source": Source,
+        "source": _source,
+        "flat": _flat,
+        "plain": plain,
+    }
+    # Code made from the class's own field names (identifiers), nothing from input data.
+    exec("\n".join(lines), scope)
+    made: Callable[[Any], dict[str, Any]] = scope["convert"]
+    _CONVERTERS[cls] = made
+    return made
+
+
+def _source(value: Source) -> dict[str, Any]:
+    out: dict[str, Any] = {"path": value.path}
+    if value.line is not None:
+        out["line"] = value.line
+    if value.record is not None:
+        out["record"] = value.record
+    return out
+
+
+def _flat(value: dict[Any, Any]) -> dict[str, Any]:
+    """``plain()`` of a dict: a copy when its keys are text and its values scalars."""
+    for key, item in value.items():
+        if type(key) is not str or type(item) not in _SCALAR_TYPES:
+            return {str(k): plain(v) for k, v in value.items()}
+    return dict(value)
+
+
 def plain(value: Any) -> Any:
     """Turn records into JSON-ready data."""
     # Exact type checks first: this runs once per field of tens of thousands of events, and
@@ -57,18 +114,13 @@ def plain(value: Any) -> Any:
     if type(value) is float:
         return _Float(value)
     if isinstance(value, Source):
-        out: dict[str, Any] = {"path": value.path}
-        if value.line is not None:
-            out["line"] = value.line
-        if value.record is not None:
-            out["record"] = value.record
-        return out
+        return _source(value)
     if isinstance(value, Message):
         return str(value)
     if isinstance(value, Enum):
         return value.value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {name: plain(getattr(value, name)) for name in _field_names(type(value))}
+        return _converter(type(value))(value)
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -133,7 +185,7 @@ def _compact(value: Any) -> str:
             out = _ORJSON.dumps(value, option=_ORJSON.OPT_SORT_KEYS)
         except TypeError:  # orjson.JSONEncodeError is a TypeError
             return _stdlib_compact(value)
-        if not any(spelling in out for spelling in _FLOAT_SPELLINGS):
+        if _FLOAT_SPELLINGS[0] not in out and _FLOAT_SPELLINGS[1] not in out:
             return str(out, "utf-8")
     return _stdlib_compact(value)
 
@@ -145,17 +197,21 @@ def dumps(document: dict[str, Any]) -> str:
     members = []
     for key in sorted(document):
         value = document[key]
+        # Escaped piece by piece (the same as the whole: one character at a time), so that one
+        # record with a non-ASCII character costs the escape pass only that record.
         if isinstance(value, list) and value:
-            items = ",\n".join(_compact(item) for item in value)
-            members.append(f"{_compact(key)}:[\n{items}\n]")
+            items = ",\n".join(_escaped(_compact(item)) for item in value)
+            members.append(f"{_escaped(_compact(key))}:[\n{items}\n]")
         else:
-            members.append(f"{_compact(key)}:{_compact(value)}")
-    return _escaped("{\n" + ",\n".join(members) + "\n}\n")
+            members.append(f"{_escaped(_compact(key))}:{_escaped(_compact(value))}")
+    return "{\n" + ",\n".join(members) + "\n}\n"
 
 
 def _escaped(text: str) -> str:
     """json escapes C0 controls itself; the rest of what a terminal would act on is escaped
     here (one character at a time: any piece of a document can be escaped on its own)."""
+    if text.isascii() and "\x7f" not in text:  # the common case, at C speed
+        return text
     return _RAW_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
@@ -197,12 +253,26 @@ def certutil_document(results: list[ReadResult]) -> dict[str, Any]:
 
 def events_document(results: list[ReadResult]) -> dict[str, Any]:
     events = sorted((e for r in results for e in r.events), key=event_sort_key)
-    return {
-        "schema": EVENTS_SCHEMA,
-        "tool": TOOL,
-        "inputs": [input_entry(r) for r in results],
-        "events": [plain(e) for e in events],
-    }
+    with _gc_paused():  # tens of thousands of small dicts, none in a cycle
+        return {
+            "schema": EVENTS_SCHEMA,
+            "tool": TOOL,
+            "inputs": [input_entry(r) for r in results],
+            "events": [plain(e) for e in events],
+        }
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while records become data: each collection would walk
+    every object made so far again (as analyzer.readers.evtx.reader.gc_paused)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 # The analysis document's own members; a record type's json_key may be none of these.

@@ -263,3 +263,46 @@ def test_positional_schannel_data_gets_manifest_names(engine: str) -> None:
         "KernelType": "Multiprocessor Free",
         "Revision": 0,
     }
+
+
+@pytest.mark.skipif(not rust_available(), reason="evtx not installed")
+@pytest.mark.parametrize(
+    "path",
+    [
+        *sorted((SHARED_SAMPLES / "evtx").glob("*.evtx")),
+        *sorted((FIXTURE_ROOT / "evtx").glob("*.evtx")),
+        *sorted((FIXTURE_ROOT / "real" / "evtx").glob("*.evtx")),
+    ],
+    ids=lambda path: path.name,
+)
+def test_events_built_once_per_kind_equal_build_event(path: Path) -> None:
+    """The `evtx` engine gives records of one kind one data object, and the reader builds each
+    kind once (`same_kind`): the events are those `build_event` gives record by record."""
+    from analyzer.knowledge.eventfields import build_event, is_wanted
+    from analyzer.model import Source
+    from analyzer.readers.evtx import rust_engine
+    from analyzer.readers.evtx.reader import _events
+    from analyzer.render.json import plain
+
+    buf = path.read_bytes()
+    layout = read_layout(buf)
+    raws, _, _ = rust_engine.read_chunks(buf, layout.chunks, is_wanted, lambda *_: None)
+    expected = [
+        build_event(
+            provider=raw.provider,
+            event_id=raw.event_id,
+            time=raw.time,
+            record_id=raw.record_id,
+            source=Source(path.name, record=raw.record_id),
+            data=raw.data,
+            computer=raw.computer,
+            level=raw.level,
+            channel=raw.channel,
+        )
+        for raw in raws
+    ]
+    events = _events(path.name, raws)
+    assert [plain(e) for e in events] == [plain(e) for e in expected]
+    assert events == expected
+    assert [e.source for e in events] == [e.source for e in expected]
+    assert [vars(e) for e in events] == [vars(e) for e in expected]

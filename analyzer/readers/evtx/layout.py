@@ -57,6 +57,11 @@ class Chunk:
     flags: int
     truncated: bool = False
     trimmed: bool = False
+    # Set by the pre-filter's plan (prefilter.planned): the chunk-relative offsets of the only
+    # records to parse, and the runs of records left out before them: (start, end, ids of the
+    # first and the last record, how many records).
+    picks: tuple[int, ...] | None = None
+    gaps: tuple[tuple[int, int, int, int, int], ...] = ()
 
     @property
     def records(self) -> int:

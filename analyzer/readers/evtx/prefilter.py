@@ -15,14 +15,13 @@ long log (the daily 6013) cost nothing and a boot far back costs no extra scan.
 
 from __future__ import annotations
 
+import bisect
 import importlib
 import re
 import struct
-import sys
-from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from functools import lru_cache
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache, partial
 
 from analyzer.readers.evtx.layout import (
     CHUNK_HEADER_SIZE,
@@ -164,12 +163,15 @@ def finding_search(capi2_log: bool) -> FindingSearch:
 class ChunkHits:
     """``boots`` holds the chunks where the pass saw a boot marker before any finding name; a
     finding chunk is skipped after its first finding, so a marker later in it is not seen:
-    ask ``may_hold_boot``."""
+    ask ``may_hold_boot``. ``boots`` None: the pass did not look (the native scan: a chunk is
+    asked when the last-boot walk comes to it)."""
 
     findings: set[int]  # chunks that can hold a finding
-    boots: set[int]  # chunks seen to hold a boot marker (Kernel-General 12, EventLog 6009)
+    boots: set[int] | None  # chunks seen to hold a boot marker (Kernel-General 12, EventLog 6009)
 
     def may_hold_boot(self, buf: bytes, chunk: Chunk) -> bool:
+        if self.boots is None:
+            return holds(buf, chunk, BOOT_MARKERS)
         if chunk.index in self.boots:
             return True
         return chunk.index in self.findings and holds(buf, chunk, BOOT_MARKERS)
@@ -177,87 +179,96 @@ class ChunkHits:
 
 def chunks_with(buf: bytes, layout: Layout, search: FindingSearch) -> ChunkHits:
     """Physical indexes of chunks whose record area holds a finding's provider name, and of
-    those that hold a boot marker, from one pass over the buffer: Hyperscan's multi-literal
-    scan where it is installed and the log is not dense with findings, else the regex pass."""
+    those that hold a boot marker: StringZilla's SIMD substring search where it is installed,
+    else the regex pass (the same answer, tests/readers/test_evtx_scan.py)."""
     hits = native_chunks_with(buf, layout, search)
     return hits if hits is not None else regex_chunks_with(buf, layout, search)
 
 
-# Hyperscan calls back into Python on every hit: past this many finding hits per chunk scanned
-# (a Schannel-heavy log has hundreds) the regex pass, which leaves a chunk at its first finding,
-# is the faster one, and the scan stops.
-NATIVE_MAX_HITS_PER_CHUNK = 4
-NATIVE_MIN_HITS = 256
-# Importing Hyperscan and compiling the names costs about 20 ms of CPU once per process; its pass
-# saves about 0.35 ms per MB over the regex pass (bench/bench_full.py). Below this size a process
-# that has not loaded it yet does better without it.
-NATIVE_MIN_BYTES = 48 * 1024 * 1024
-
-
-@lru_cache(maxsize=4)
-def _native_database(literals: tuple[tuple[bytes, bool], ...]) -> tuple[Any, Any, Any] | None:
-    """Hyperscan, a compiled database of ``literals`` and its scratch space, or None when the
-    optional `hyperscan` wheel is missing (Windows, other machines): the regex pass is used."""
+@lru_cache(maxsize=1)
+def native_find() -> Callable[..., int] | None:
+    """``stringzilla.find(view, needle, start, end)``, or None when the optional `stringzilla`
+    wheel is missing (a platform without one): the regex pass is used."""
     try:
-        hyperscan = importlib.import_module("hyperscan")
-        database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        database.compile(
-            expressions=[b"".join(b"\\x%02x" % byte for byte in name) for name, _ in literals],
-            ids=list(range(len(literals))),
-            elements=len(literals),
-        )
-        return hyperscan, database, hyperscan.Scratch(database)
+        module = importlib.import_module("stringzilla")
+        find: Callable[..., int] = module.find
+        find(memoryview(b"ab\0"), b"b\0", 0, 3)  # a library that cannot run here fails now
     except Exception:  # ImportError, or a library that cannot run on this processor
         return None
+    return find
 
 
-def native_chunks_with(
-    buf: bytes, layout: Layout, search: FindingSearch, min_bytes: int = NATIVE_MIN_BYTES
-) -> ChunkHits | None:
-    """``chunks_with`` by one Hyperscan pass over every hit of every name; None when Hyperscan
-    is not there or the log is dense with findings. A hit counts where the whole name starts in
-    a chunk's record area (after the header, before the free-space offset), as in the regex
-    pass; a boot marker anywhere there marks the chunk (``may_hold_boot`` gives the same answer
-    as after the regex pass, which stops looking in a chunk at its first finding). Used for a
-    buffer of ``min_bytes`` or more, or once Hyperscan is loaded (a triage worker)."""
-    if not search.literals or (len(buf) < min_bytes and "hyperscan" not in sys.modules):
-        return None
-    native = _native_database(search.literals)
-    if native is None:
-        return None
-    hyperscan, database, scratch = native
-    sizes = [len(name) for name, _ in search.literals]
-    boot_ids = {i for i, (_, boot) in enumerate(search.literals) if boot}
-    findings: list[int] = []  # start offsets of finding names
-    boots: list[int] = []
-    base = layout.base
+@lru_cache(maxsize=8)
+def _probes(search: FindingSearch) -> list[tuple[bytes, tuple[bytes, ...]]]:
+    """The needles the native scan searches for the finding names: each name, but one shared
+    prefix of at least 10 letters for names that have one (MSExchangeTransport and
+    MSExchangeFrontEndTransport: one pass, the whole name checked at each hit). Names under
+    ``Microsoft-Windows-`` keep their own needle: that prefix is in every manifest record."""
+    manifest = MANIFEST_PREFIX.encode("utf-16-le")
+    groups: dict[bytes, list[bytes]] = {}
+    for name, boot in search.literals:
+        if not boot:
+            key = name if name.startswith(manifest) else name[:20]
+            groups.setdefault(key, []).append(name)
+    probes: list[tuple[bytes, tuple[bytes, ...]]] = []
+    for names in groups.values():
+        if len(names) == 1:
+            probes.append((names[0], (names[0],)))
+        else:
+            probes.append((_common_prefix(names), tuple(names)))
+    return probes
 
-    def on_hit(pattern: int, _start: int, end: int, _flags: int, _context: object) -> bool:
-        if pattern in boot_ids:
-            boots.append(end - sizes[pattern])
-            return False
-        findings.append(end - sizes[pattern])
-        too_many = NATIVE_MIN_HITS + NATIVE_MAX_HITS_PER_CHUNK * ((end - base) // CHUNK_SIZE + 1)
-        return len(findings) > too_many  # True stops the scan
 
-    try:
-        database.scan(buf, match_event_handler=on_hit, scratch=scratch)
-    except hyperscan.ScanTerminated:  # dense with findings: the regex pass does better
-        return None
-    except hyperscan.error:  # any other failure of the native library: the regex pass
+def _common_prefix(names: list[bytes]) -> bytes:
+    size = 0
+    while all(len(name) > size and name[size] == names[0][size] for name in names):
+        size += 1
+    return names[0][: size - size % 2]
+
+
+def _named_at(view: memoryview, at: int, names: tuple[bytes, ...]) -> int:
+    """The length of the name of ``names`` that starts at ``at``, or 0."""
+    for name in names:
+        if view[at : at + len(name)] == name:
+            return len(name)
+    return 0
+
+
+def native_chunks_with(buf: bytes, layout: Layout, search: FindingSearch) -> ChunkHits | None:
+    """``chunks_with`` by StringZilla, one needle at a time, hopping to the next chunk slot at
+    each hit (so a log dense with findings costs at most one search per chunk and name); None
+    when StringZilla is not there. A hit counts where the whole name starts in a chunk's record
+    area (after the header, before the free-space offset), as in the regex pass; ``boots`` holds
+    every chunk with a boot marker (``may_hold_boot`` gives the same answer as after the regex
+    pass, which stops looking in a chunk at its first finding)."""
+    find = native_find()
+    if find is None or not search.literals:
         return None
     by_index = {chunk.index: chunk for chunk in layout.chunks}
-
-    def chunks_of(starts: list[int]) -> set[int]:
-        out = set()
-        for start in starts:
-            index = (start - base) // CHUNK_SIZE
-            chunk = by_index.get(index)
-            if chunk is not None and CHUNK_HEADER_SIZE <= start - chunk.offset < chunk.end:
-                out.add(index)
-        return out
-
-    return ChunkHits(chunks_of(findings), chunks_of(boots))
+    findings: set[int] = set()
+    base = layout.base
+    view = memoryview(buf)
+    try:
+        # The boot markers are asked chunk by chunk, newest first, by the last-boot walk.
+        for name, names in _probes(search):
+            at = find(view, name, base)
+            while at >= 0:
+                index = (at - base) // CHUNK_SIZE
+                slot = base + index * CHUNK_SIZE
+                if at - slot < CHUNK_HEADER_SIZE:  # in a chunk header: its record area next
+                    at = find(view, name, slot + CHUNK_HEADER_SIZE)
+                    continue
+                if len(names) > 1 and not _named_at(view, at, names):
+                    at = find(view, name, at + 2)
+                    continue
+                chunk = by_index.get(index)
+                if chunk is not None and at - slot < chunk.end:
+                    findings.add(index)
+                # Found, slack past the free-space offset, or no chunk here: the next slot.
+                at = find(view, name, slot + CHUNK_SIZE)
+    finally:
+        view.release()
+    return ChunkHits(findings, None)
 
 
 def regex_chunks_with(buf: bytes, layout: Layout, search: FindingSearch) -> ChunkHits:
@@ -291,42 +302,204 @@ def regex_chunks_with(buf: bytes, layout: Layout, search: FindingSearch) -> Chun
     return ChunkHits(found, boots)
 
 
-# A chunk with few finding names is read only up to the record that holds the last of them:
-# the engines render records one after another, so the records after it are work for nothing.
-MAX_TRIM_HITS = 8  # more hits: the names are all over the chunk, there is little to leave out
+# A chunk with few finding names is read record by record: only the records that can hold a
+# finding (and the one before each run of records left out, which the `evtx` engine must step
+# over), and nothing after the last of them. With more names than this the names are all over
+# the chunk and it is read whole.
+MAX_PICK_HITS = 32
+MAX_TRIM_HITS = 8  # more finding names: the chunk was read whole before (its boot events too)
 # Binary XML template text: value text (token, type 0x01 string, length, text) and CDATA (token,
 # length, text). Real logs do hold finding names so (HttpEvent, RemoteConnectionManager, CAPI2).
 VALUE_TEXT_TOKENS = (0x05, 0x45)
 CDATA_TOKENS = (0x07, 0x47)
+_RECORD_HEAD = struct.Struct("<4sIQQ")
+MAX_FILETIME = 2650467743999999999  # 9999-12-31T23:59:59.9999999Z
+TEMPLATE_INSTANCE = 0x0C
 
 
-def trimmed(buf: bytes, chunk: Chunk, search: FindingSearch) -> Chunk:
-    """``chunk`` ending after the record that holds its last finding name, or ``chunk`` itself.
+# Names of the other wanted events' providers (the boot events; AD FS 2.0 and later, SQL Server,
+# both read whole in their own logs), whose records a chunk's plan keeps too: the events of
+# every record before the last finding are read, as when the chunk is read whole.
+OTHER_WANTED = tuple(
+    name.encode("utf-16-le") for name in ("EventLog", "Kernel-General", "AD FS", "MSSQL")
+)
 
-    Safe only when each name is a substitution value of the record it is in. A name in template
-    text (a value-text token) may name the provider of later records using that template, so
-    such a chunk is read whole; so is one whose records cannot be walked."""
+
+def finding_starts(buf: bytes, chunk: Chunk, search: FindingSearch, limit: int) -> list[int] | None:
+    """Where each finding name starts in the record area of ``chunk`` (absolute offsets, in
+    order), or None when there are more than ``limit``. StringZilla where installed, else the
+    regex; the same answer (tests/readers/test_evtx_scan.py)."""
     start, end = chunk.offset + CHUNK_HEADER_SIZE, chunk.offset + chunk.end
-    last = -1
-    findings = (m for m in search.pattern.finditer(buf, start, end) if not search.is_boot(m))
-    for count, match in enumerate(findings):
-        name = search.name_start(buf, match)
-        if count == MAX_TRIM_HITS or (name is not None and _in_template_text(buf, name)):
-            return chunk
-        if name is not None:
-            last = match.end()
-    at = CHUNK_HEADER_SIZE
-    while last >= 0 and at + RECORD_HEADER_SIZE <= chunk.end:
-        size, record_id = struct.unpack_from("<IQ", buf, chunk.offset + at + 4)
-        magic = buf[chunk.offset + at : chunk.offset + at + 4]
-        if magic != RECORD_MAGIC or size < RECORD_HEADER_SIZE + 4 or at + size > chunk.end:
-            return chunk
-        if chunk.offset + at + size >= last:
-            if at + size == chunk.end:  # the last record holds it: nothing to leave out
-                return chunk
-            return replace(chunk, end=at + size, last_record=at, last_id=record_id, trimmed=True)
+    starts: list[int] = []
+    find = native_find()
+    if find is not None:
+        view = memoryview(buf)
+        try:
+            for name, names in _probes(search):
+                at = find(view, name, start, end)
+                while at >= 0:
+                    size = _named_at(view, at, names) if len(names) > 1 else len(name)
+                    if size and at + size <= end:
+                        starts.append(at)
+                        if len(starts) > limit:
+                            return None
+                    at = find(view, name, at + (size or 2), end)
+        finally:
+            view.release()
+        return sorted(starts)
+    for match in search.pattern.finditer(buf, start, end):
+        hit = None if search.is_boot(match) else search.name_start(buf, match)
+        if hit is not None:
+            starts.append(hit)
+            if len(starts) > limit:
+                return None
+    return starts
+
+
+def other_starts(buf: bytes, chunk: Chunk, until: int) -> list[int]:
+    """Where the names of ``OTHER_WANTED`` start in the record area of ``chunk`` before
+    absolute offset ``until``."""
+    start, end = chunk.offset + CHUNK_HEADER_SIZE, min(chunk.offset + chunk.end, until)
+    starts: list[int] = []
+    find = native_find()
+    view = memoryview(buf)
+    try:
+        for name in OTHER_WANTED:
+            at = find(view, name, start, end) if find else buf.find(name, start, end)
+            while at >= 0:
+                starts.append(at)
+                at = (
+                    find(view, name, at + len(name), end)
+                    if find
+                    else buf.find(name, at + len(name), end)
+                )
+    finally:
+        view.release()
+    return starts
+
+
+def _walk(buf: bytes, chunk: Chunk, upto: int) -> tuple[list[int], list[int]] | None:
+    """(absolute offsets, ids) of the chunk's records, from the first to the one holding
+    absolute offset ``upto`` (or to the last), the offsets followed by the end of the last
+    record; None when a record on the way is damaged."""
+    offsets: list[int] = []
+    ids: list[int] = []
+    at, end = chunk.offset + CHUNK_HEADER_SIZE, chunk.offset + chunk.end
+    unpack = _RECORD_HEAD.unpack_from
+    while at + RECORD_HEADER_SIZE <= end and at <= upto:
+        magic, size, record_id, ticks = unpack(buf, at)
+        if magic != RECORD_MAGIC or size < RECORD_HEADER_SIZE + 4 or at + size > end:
+            return None
+        if ticks > MAX_FILETIME:  # a time the `evtx` engine refuses: its failure is reported
+            return None
+        offsets.append(at)
+        ids.append(record_id)
         at += size
-    return chunk
+    offsets.append(at)
+    return offsets, ids
+
+
+def _outer_template(buf: bytes, chunk: Chunk, at: int) -> tuple[int, int] | None:
+    """The chunk-relative span of the template definition the record at ``at`` instantiates
+    (its outer template: the one that holds the System element), or None when the record is
+    not a template instance (a plain element tree) or the offset is implausible."""
+    pos = at + RECORD_HEADER_SIZE
+    if buf[pos] == 0x0F:  # fragment header
+        pos += 4
+    if buf[pos] & 0x0F != TEMPLATE_INSTANCE:
+        return None
+    template: int = struct.unpack_from("<I", buf, pos + 6)[0]
+    if not CHUNK_HEADER_SIZE <= template <= chunk.end - 24:
+        return None
+    size: int = struct.unpack_from("<I", buf, chunk.offset + template + 20)[0]
+    return template, template + 24 + size
+
+
+def planned(buf: bytes, chunk: Chunk, search: FindingSearch, *, keep_last: bool = False) -> Chunk:
+    """``chunk`` with the records the engines must parse: the records holding a finding name,
+    and the records using a template whose text holds one (a manifest provider's name is template
+    text, serving every later record of that template); nothing after the last of them
+    (``trimmed``) and the records between them left out (``picks``, ``gaps``). ``keep_last``:
+    the chunk's last record too (the newest chunk's gives the log's channel and computer).
+
+    The chunk is read whole when that cannot be told: many names, a damaged record, a name in
+    template text of a template that is not a record's outer one."""
+    starts = finding_starts(buf, chunk, search, MAX_PICK_HITS)
+    if starts is None or not (starts or keep_last):
+        return chunk
+    base = chunk.offset
+    # The records read before: up to the one holding the last finding name, or all of them (a
+    # name in template text, more than a few names, the newest chunk). Every wanted event of
+    # those records is read now too, the boot events included.
+    whole = (
+        keep_last
+        or len(starts) > MAX_TRIM_HITS
+        or any(map(partial(_in_template_text, buf), starts))
+    )
+    upto = base + chunk.end if whole else starts[-1]
+    starts = sorted(starts + other_starts(buf, chunk, upto + 1))
+    if len(starts) > MAX_PICK_HITS:
+        return chunk
+    walked = _walk(buf, chunk, upto)
+    if walked is None or not walked[1]:
+        return chunk
+    offsets, ids = walked
+    picked: set[int] = set()
+    named: set[int] = set()  # templates (chunk-relative offsets) whose text holds a name
+    for name in starts:
+        index = bisect.bisect_right(offsets, name) - 1
+        if index < 0 or index >= len(ids):
+            return chunk
+        picked.add(index)
+        template = _outer_template(buf, chunk, offsets[index])
+        if template is not None and template[0] <= name - base < template[1]:
+            named.add(template[0])
+        elif _in_template_text(buf, name):
+            return chunk
+    if named:  # every later record using those templates
+        walked = _walk(buf, chunk, base + chunk.end)
+        if walked is None:
+            return chunk
+        offsets, ids = walked
+        for index in range(min(picked) + 1, len(ids)):
+            template = _outer_template(buf, chunk, offsets[index])
+            if template is None:
+                return chunk
+            if template[0] in named:
+                picked.add(index)
+    if keep_last:
+        if offsets[-1] != base + chunk.end or ids[-1] != chunk.last_id:
+            return chunk
+        picked.add(len(ids) - 1)
+    return _with_picks(chunk, offsets, ids, sorted(picked))
+
+
+def _with_picks(chunk: Chunk, offsets: list[int], ids: list[int], order: list[int]) -> Chunk:
+    base = chunk.offset
+    gaps = []
+    before = 0  # index of the first record not yet accounted for
+    for index in order:
+        if index > before:
+            start, end = offsets[before] - base, offsets[index] - base
+            gaps.append((start, end, ids[before], ids[index - 1], index - before))
+        before = index + 1
+    last = order[-1]
+    end = offsets[last + 1] - base
+    if not gaps and end == chunk.end:
+        return chunk
+    return Chunk(
+        chunk.index,
+        chunk.offset,
+        chunk.first_id,
+        ids[last],
+        end,
+        offsets[last] - base,
+        chunk.flags,
+        chunk.truncated,
+        trimmed=end != chunk.end,
+        picks=tuple(offsets[index] - base for index in order) if gaps else None,
+        gaps=tuple(gaps),
+    )
 
 
 def _in_template_text(buf: bytes, name: int) -> bool:
@@ -335,8 +508,17 @@ def _in_template_text(buf: bytes, name: int) -> bool:
 
 
 def holds(buf: bytes, chunk: Chunk, needles: Sequence[bytes]) -> bool:
+    """Whether the record area of ``chunk`` holds any of ``needles`` (StringZilla where it is
+    installed: ``bytes.find`` is slow on UTF-16 text, whose every other byte is NUL)."""
     start, end = chunk.offset + CHUNK_HEADER_SIZE, chunk.offset + chunk.end
-    return any(buf.find(needle, start, end) >= 0 for needle in needles)
+    find = native_find()
+    if find is None:
+        return any(buf.find(needle, start, end) >= 0 for needle in needles)
+    view = memoryview(buf)
+    try:
+        return any(find(view, needle, start, end) >= 0 for needle in needles)
+    finally:
+        view.release()
 
 
 def sql_server_chunks(buf: bytes, layout: Layout) -> set[int]:

@@ -276,6 +276,7 @@ def read_chunks(
         reader = _ChunkReader(buf, chunk)
         at, end, last_id = chunk.offset + CHUNK_HEADER_SIZE, chunk.offset + chunk.end, None
         skip_to = (after or {}).get(chunk.index)
+        picks = None if chunk.picks is None else set(chunk.picks)
         while at + 24 <= end:
             damaged = None
             if buf[at : at + 4] != RECORD_MAGIC:
@@ -297,6 +298,9 @@ def read_chunks(
                 at += size  # read already (by the other engine, before it stopped)
                 continue
             counts[chunk.index] = counts.get(chunk.index, 0) + 1
+            if picks is not None and at - chunk.offset not in picks:
+                at += size  # left out by the pre-filter: it cannot be wanted
+                continue
             last_id = record_id
             try:
                 event = _read_record(reader, at, at + size - 4, record_id, want)

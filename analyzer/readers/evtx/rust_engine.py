@@ -51,16 +51,64 @@ def _header(count: int) -> bytes:
     return bytes(head)
 
 
-def _chunk_bytes(buf: bytes, chunk: Chunk) -> bytes:
-    raw = bytes(buf[chunk.offset : chunk.offset + CHUNK_SIZE])
-    if not chunk.truncated and not chunk.trimmed and len(raw) == CHUNK_SIZE:
-        return raw
-    # Cut by the file's end: zero padding after the whole records. Trimmed by the pre-filter:
-    # only the header says the records end earlier (templates past that point stay intact).
-    fixed = bytearray(raw[: chunk.end].ljust(CHUNK_SIZE, b"\x00") if chunk.truncated else raw)
-    struct.pack_into("<QQ", fixed, 24, chunk.first_id, chunk.last_id)
-    struct.pack_into("<II", fixed, 44, chunk.last_record, chunk.end)
-    return bytes(fixed)
+def _image(buf: bytes, chunks: Sequence[Chunk]) -> bytearray:
+    """A small EVTX of ``chunks``: a file header, then each chunk (copied once, into place)."""
+    image = bytearray(FILE_HEADER_SIZE + CHUNK_SIZE * len(chunks))
+    image[:FILE_HEADER_SIZE] = _header(len(chunks))
+    view = memoryview(buf)
+    try:
+        for position, chunk in enumerate(chunks):
+            at = FILE_HEADER_SIZE + position * CHUNK_SIZE
+            size = chunk.end if chunk.truncated else min(CHUNK_SIZE, len(buf) - chunk.offset)
+            image[at : at + size] = view[chunk.offset : chunk.offset + size]
+            if chunk.truncated or chunk.trimmed or chunk.gaps:
+                _fix(image, at, chunk)
+    finally:
+        view.release()
+    return image
+
+
+class _ImageFile(io.RawIOBase):
+    """The in-memory log as a file the parser reads, without ``io.BytesIO``'s copy of it."""
+
+    def __init__(self, image: bytearray) -> None:
+        super().__init__()
+        self.image = image
+        self.at = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, target: Any) -> int:
+        count = max(min(len(target), len(self.image) - self.at), 0)
+        target[:count] = self.image[self.at : self.at + count]
+        self.at += count
+        return count
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.at, io.SEEK_END: len(self.image)}[whence]
+        self.at = max(base + offset, 0)
+        return self.at
+
+    def tell(self) -> int:
+        return self.at
+
+
+def _fix(image: bytearray, at: int, chunk: Chunk) -> None:
+    """The header of a chunk cut by the file's end (zero padding after its whole records) or
+    trimmed by the pre-filter (only the header says the records end earlier: templates past
+    that point stay intact)."""
+    struct.pack_into("<QQ", image, at + 24, chunk.first_id, chunk.last_id)
+    struct.pack_into("<II", image, at + 44, chunk.last_record, chunk.end)
+    # Records the pre-filter leaves out: the first of each run is given the size of the whole
+    # run, so the parser steps over the run after that one record (which it still parses: the
+    # bytes after its end-of-stream token are not looked at). Nothing else moves: templates and
+    # names defined in the records left out stay where later records point at them.
+    for start, end, _, _, _ in chunk.gaps:
+        struct.pack_into("<I", image, at + start + 4, end - start)
 
 
 def _data_of(event: dict[str, Any]) -> dict[str, Any] | list[Any]:
@@ -154,8 +202,7 @@ def read_chunks(
     ``on_failure`` with the id after the last good record; the rest of its chunk is read by
     python-evtx."""
     evtx = importlib.import_module("evtx")
-    image = _header(len(chunks)) + b"".join(_chunk_bytes(buf, chunk) for chunk in chunks)
-    parser = evtx.PyEvtxParser(io.BytesIO(image), number_of_threads=1)
+    parser = evtx.PyEvtxParser(_ImageFile(_image(buf, chunks)), number_of_threads=1)
     ranges = sorted((chunk.first_id, chunk.last_id, chunk.index) for chunk in chunks)
     firsts = [first for first, _, _ in ranges]
     current = (1, 0, -1)  # (first id, last id, chunk index) of the chunk being read
@@ -166,6 +213,13 @@ def read_chunks(
     last_read: dict[int, int] = {}  # chunk index -> the last record id read in it
     records = parser.records_json()
     decided: dict[tuple[str, int], bool] = {}
+    shapes: dict[tuple[str, int, str, str], RawEvent] = {}
+    # (chunk index, id of the first record of a run left out) -> (records in it, last id)
+    runs = {
+        (chunk.index, first): (count, last)
+        for chunk in chunks
+        for _, _, first, last, count in chunk.gaps
+    }
     while True:
         try:
             record = next(records)
@@ -179,6 +233,14 @@ def read_chunks(
         if not current[0] <= record_id <= current[1]:  # records come chunk by chunk
             at = bisect.bisect_right(firsts, record_id) - 1
             current = ranges[at] if at >= 0 and record_id <= ranges[at][1] else (1, 0, -1)
+        run = runs.get((current[2], record_id)) if runs else None
+        if run is not None:  # stands for a run of records the pre-filter left out
+            counts[current[2]] = counts.get(current[2], 0) + run[0]
+            last_read[current[2]] = last_id = run[1]
+            if meta == (None, None):
+                system = json.loads(record["data"])["Event"]["System"]
+                meta = (system.get("Channel"), system.get("Computer"))
+            continue
         counts[current[2]] = counts.get(current[2], 0) + 1
         last_read[current[2]] = record_id
         text = record["data"]
@@ -201,7 +263,7 @@ def read_chunks(
             wanted = decided[(name, number)] = want(name, number)
         if not wanted:
             continue
-        raw = None if event else _fast_event(text, name, number, record_id)
+        raw = None if event else _fast_event(text, name, number, record_id, shapes)
         if raw is None:
             event = event or json.loads(text)["Event"]
             system = event["System"]
@@ -239,10 +301,23 @@ def read_chunks(
     return events, counts, meta
 
 
-def _fast_event(text: str, name: str, number: int, record_id: int) -> RawEvent | None:
+# Wanted records of one kind repeat their System part but for the time, the record id and the
+# process: a Schannel-heavy log has tens of thousands of them. Up to this many kinds are kept.
+MAX_SHAPES = 4096
+
+
+def _fast_event(
+    text: str,
+    name: str,
+    number: int,
+    record_id: int,
+    shapes: dict[tuple[str, int, str, str], RawEvent] | None = None,
+) -> RawEvent | None:
     """A wanted record without decoding its System part: the few System values are read with
     ``str.find`` and only the EventData / UserData value is decoded (a Schannel-heavy log has
-    ~60,000 wanted records, so this is written flat). None when the text is not in the
+    ~60,000 wanted records, so this is written flat). A record whose text from ``Level`` to the
+    time and from ``Channel`` to its end is one seen before (``shapes``) shares that record's
+    values and data (the same object: nobody changes it). None when the text is not in the
     expected shape."""
     time = text.find('"SystemTime":"')
     level = text.find('"Level":')
@@ -252,6 +327,15 @@ def _fast_event(text: str, name: str, number: int, record_id: int) -> RawEvent |
         return None
     time += 14
     time_end = text.find('"', time)
+    when = text[time:time_end]
+    if "\\" in when:
+        return None
+    key = (name, number, text[level:time], text[channel:])
+    seen = shapes.get(key) if shapes is not None else None
+    if seen is not None:
+        return RawEvent(
+            name, number, record_id, when, seen.level, seen.channel, seen.computer, seen.data
+        )
     channel += 11
     channel_end = text.find('"', channel)
     computer = text.find('"Computer":"', channel_end)
@@ -260,25 +344,28 @@ def _fast_event(text: str, name: str, number: int, record_id: int) -> RawEvent |
     computer += 12
     computer_end = text.find('"', computer)
     level_digits = _DIGITS.match(text, level + 8)
-    strings = text[time:time_end], text[channel:channel_end], text[computer:computer_end]
+    strings = text[channel:channel_end], text[computer:computer_end]
     if level_digits is None or "\\" in "".join(strings):
         return None
     event: dict[str, Any] = {}
-    for key in ("EventData", "UserData"):
-        at = text.find(f',"{key}":', computer_end)
+    for part in ("EventData", "UserData"):
+        at = text.find(f',"{part}":', computer_end)
         if at >= 0:
             try:
-                event[key] = _DECODER.raw_decode(text, at + len(key) + 4)[0]
+                event[part] = _DECODER.raw_decode(text, at + len(part) + 4)[0]
             except ValueError:
                 return None
             break
-    return RawEvent(
+    raw = RawEvent(
         name,
         number,
         record_id,
-        strings[0],
+        when,
         int(level_digits.group()),
+        strings[0],
         strings[1],
-        strings[2],
         _data_of(event),
     )
+    if shapes is not None and len(shapes) < MAX_SHAPES:
+        shapes[key] = raw
+    return raw
