@@ -236,10 +236,9 @@ def ask_for(case: Case, correlation: Correlation, diagnoses: list[Diagnosis]) ->
                 "the simplest fix re-imports it",
             )
         )
-    collector_asked = bool(out) and out[0].command == RUN_LINE
     for service in services:
         for question in SERVICE_QUESTIONS.get(service, ()):
-            item = question(case, collector_asked)
+            item = question(case)
             if item is not None and item not in out:
                 out.append(item)
     return out
@@ -314,14 +313,17 @@ def _has_service_config(case: Case, names: set[str]) -> bool:
 
 
 def sql_instances(case: Case) -> list[str]:
-    """The SQL Server instances the case names (registry, ERRORLOG), sorted; none: []."""
-    names = {instance for instance, _ in certificate_values(case)}
+    """The SQL Server instances the case names (a configured certificate, ERRORLOG), sorted; none:
+    []."""
+    names = {instance for instance, value in certificate_values(case) if value.data.strip()}
     names |= {s.instance for s in case.records(SqlServerStart) if s.instance}
     names |= {e.instance for e in case.records(SqlCertificateEvent) if e.instance}
     return sorted(n.upper() for n in names)
 
 
-def _sql_errorlog(case: Case, collector_asked: bool) -> AskFor | None:
+# Where the ERRORLOG is: the -e startup parameter ("Database Engine service startup options",
+# https://learn.microsoft.com/sql/database-engine/configure-windows/database-engine-service-startup-options).
+def _sql_errorlog(case: Case) -> AskFor | None:
     logged = bool(case.records(SqlServerStart)) or bool(case.records(SqlCertificateEvent))
     if logged or failure_events(case, known.SQL_SERVER):  # its lines, or their Application events
         return None
@@ -334,7 +336,7 @@ def _sql_errorlog(case: Case, collector_asked: bool) -> AskFor | None:
     )
 
 
-def _sql_certificate_setting(case: Case, collector_asked: bool) -> AskFor | None:
+def _sql_certificate_setting(case: Case) -> AskFor | None:
     if certificate_values(case):
         return None
     return AskFor(
@@ -344,7 +346,7 @@ def _sql_certificate_setting(case: Case, collector_asked: bool) -> AskFor | None
     )
 
 
-def _sql_service(case: Case, collector_asked: bool) -> AskFor | None:
+def _sql_service(case: Case) -> AskFor | None:
     instances = sql_instances(case) or [known.SQL_DEFAULT_INSTANCE]
     wanted = [known.sql_service_name(i) for i in instances]
     logged = {
@@ -360,7 +362,7 @@ def _sql_service(case: Case, collector_asked: bool) -> AskFor | None:
     )
 
 
-def _winrm_listener(case: Case, collector_asked: bool) -> AskFor | None:
+def _winrm_listener(case: Case) -> AskFor | None:
     if case.records(WinRmListener):
         return None
     return AskFor(
@@ -370,8 +372,8 @@ def _winrm_listener(case: Case, collector_asked: bool) -> AskFor | None:
     )
 
 
-def _winrm_binding(case: Case, collector_asked: bool) -> AskFor | None:
-    if case.bindings or collector_asked:  # the collector's run already asks for them
+def _winrm_binding(case: Case) -> AskFor | None:
+    if case.bindings:
         return None
     return AskFor(
         "the HTTP.sys SSL bindings",
@@ -380,7 +382,7 @@ def _winrm_binding(case: Case, collector_asked: bool) -> AskFor | None:
     )
 
 
-def _adfs_configuration(case: Case, collector_asked: bool) -> AskFor | None:
+def _adfs_configuration(case: Case) -> AskFor | None:
     lines = []
     if not case.records(AdfsCertificate):
         lines.append("Get-AdfsCertificate")
@@ -398,7 +400,7 @@ def _adfs_configuration(case: Case, collector_asked: bool) -> AskFor | None:
     )
 
 
-def _adfs_log(case: Case, collector_asked: bool) -> AskFor | None:
+def _adfs_log(case: Case) -> AskFor | None:
     if any(case.has_channel(channel) for channel in ADFS_CHANNELS):
         return None
     return AskFor(
@@ -408,7 +410,7 @@ def _adfs_log(case: Case, collector_asked: bool) -> AskFor | None:
     )
 
 
-def _adfs_service(case: Case, collector_asked: bool) -> AskFor | None:
+def _adfs_service(case: Case) -> AskFor | None:
     if _has_service_config(case, {known.ADFS_SERVICE}):
         return None
     return AskFor(
@@ -419,7 +421,7 @@ def _adfs_service(case: Case, collector_asked: bool) -> AskFor | None:
     )
 
 
-def _exchange_certificates(case: Case, collector_asked: bool) -> AskFor | None:
+def _exchange_certificates(case: Case) -> AskFor | None:
     if case.records(ExchangeCertificate):
         return None
     return AskFor(
@@ -429,7 +431,7 @@ def _exchange_certificates(case: Case, collector_asked: bool) -> AskFor | None:
     )
 
 
-def _exchange_log(case: Case, collector_asked: bool) -> AskFor | None:
+def _exchange_log(case: Case) -> AskFor | None:
     if case.has_channel("Application"):
         return None
     return AskFor(
@@ -439,7 +441,7 @@ def _exchange_log(case: Case, collector_asked: bool) -> AskFor | None:
     )
 
 
-def _exchange_service(case: Case, collector_asked: bool) -> AskFor | None:
+def _exchange_service(case: Case) -> AskFor | None:
     if _has_service_config(case, {known.EXCHANGE_TRANSPORT_SERVICE}):
         return None
     return AskFor(
@@ -449,7 +451,7 @@ def _exchange_service(case: Case, collector_asked: bool) -> AskFor | None:
     )
 
 
-SERVICE_QUESTIONS: dict[str, tuple[Callable[[Case, bool], AskFor | None], ...]] = {
+SERVICE_QUESTIONS: dict[str, tuple[Callable[[Case], AskFor | None], ...]] = {
     known.SQL_SERVER: (_sql_errorlog, _sql_certificate_setting, _sql_service),
     known.WINRM: (_winrm_listener, _winrm_binding),
     known.ADFS: (_adfs_configuration, _adfs_log, _adfs_service),
