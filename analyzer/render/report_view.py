@@ -371,7 +371,8 @@ def _verdict(analysis: Analysis) -> Verdict:
             "unexplained",
             "No known cause for the service's certificate failures",
             f"{service_failures} failure event{'s' if service_failures != 1 else ''} of "
-            f"{analysis.context.service or 'a service'} in the logs, but no rule explains "
+            f"{failure_wording(analysis).service_label or 'a service'} in the logs, but no rule "
+            "explains "
             f"{'them' if service_failures != 1 else 'it'}; {counts}."
             + " Next steps lists what could not be checked and what to ask the customer for.",
             first,

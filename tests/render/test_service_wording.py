@@ -237,3 +237,14 @@ def test_a_service_failure_dates_the_attempt() -> None:
         assert not any(w.startswith("when ") for w in _asks(_all(ticket))), ticket
     asks = _asks(_all("winrm-quickconfig-no-certificate"))  # a pasted fault has no time
     assert "when the WinRM HTTPS listener was last created or failed" in asks
+
+
+def test_unexplained_service_failures_name_the_service() -> None:
+    """No rule explains AD FS's failures: the verdict says whose they are, not "not known"."""
+    from analyzer.model import CorrelationSummary
+    from analyzer.render.report_view import build_view
+
+    context = CorrelationSummary(service="not known", services=("adfs",), service_failures=2)
+    view = build_view(Analysis([], context=context))
+    assert view.verdict.detail.startswith("2 failure events of AD FS in the logs")
+    assert view.failure is not None and view.failure.title == "AD FS certificate failure"
