@@ -44,7 +44,7 @@ from analyzer.model import (
 )
 from analyzer.rulekit.key_access import account_can_read, non_elevated_dumps
 from analyzer.rulekit.registry import Question, rule_of
-from analyzer.servicemap import failure_events, key_not_checked
+from analyzer.servicemap import configured_certificates, failure_events, key_not_checked
 from analyzer.servicemap.sqlserver import certificate_values
 
 _CONFIDENCE = {confidence: rank for rank, confidence in enumerate(Confidence)}
@@ -130,7 +130,17 @@ def not_checked(case: Case, correlation: Correlation) -> list[NotChecked]:
     out.extend(NotChecked(what, why) for what, why in key_not_checked(case))
     if not case.file_access:
         out.append(NotChecked("file access during the failure", "no Process Monitor capture"))
-    if not correlation.in_use:
+    services = set(correlation.services)
+    if not correlation.in_use and services and not services & HTTP_BOUND:
+        # Services that name their certificate elsewhere than in an HTTP.sys binding: what is not
+        # known is which certificate their own configuration names.
+        configured = {c.service for c in configured_certificates(case) if c.thumbprint}
+        out.extend(
+            NotChecked(f"which certificate {known.display(service)} uses", why)
+            for service in sorted(services - configured)
+            if (why := NAMED_WHERE.get(service)) is not None
+        )
+    elif not correlation.in_use:
         out.append(
             NotChecked(
                 "which certificate the binding uses",
@@ -138,6 +148,14 @@ def not_checked(case: Case, correlation: Correlation) -> list[NotChecked]:
             )
         )
     return out
+
+
+# Where a service that is no HTTP.sys binding names its certificate (analyzer.servicemap).
+NAMED_WHERE = {
+    known.SQL_SERVER: "no SuperSocketNetLib Certificate value (reg query) names one",
+    known.RDP: "no RDP-Tcp SSLCertificateSHA1Hash (reg query) names one",
+    known.EXCHANGE: "no Get-ExchangeCertificate listing names one for SMTP",
+}
 
 
 def questions(

@@ -248,3 +248,41 @@ def test_unexplained_service_failures_name_the_service() -> None:
     view = build_view(Analysis([], context=context))
     assert view.verdict.detail.startswith("2 failure events of AD FS in the logs")
     assert view.failure is not None and view.failure.title == "AD FS certificate failure"
+
+
+def test_not_checked_speaks_of_the_service_configuration_not_a_binding() -> None:
+    def gaps(analysis: Analysis) -> dict[str, str]:
+        return {item.what: item.why for item in analysis.not_checked}
+
+    named = gaps(_all("sql-cert-not-found"))  # the Certificate value names it
+    assert "which certificate the binding uses" not in named
+    assert not any(w.startswith("which certificate") for w in named)
+    logged = gaps(_files("sql-cert-not-found", "my.txt", "ERRORLOG"))  # 26014's Cert Hash
+    assert not any(w.startswith("which certificate") for w in logged)
+    iis = gaps(_files("s2-icacls", "System.evtx", "my.txt"))
+    assert "which certificate the binding uses" in iis
+
+
+@pytest.mark.parametrize(
+    ("ticket", "files", "what", "why"),
+    [
+        (
+            "rdp-key-without-network-service",
+            ("System.evtx", "my.txt"),
+            "which certificate Remote Desktop Services uses",
+            "no RDP-Tcp SSLCertificateSHA1Hash (reg query) names one",
+        ),
+        (
+            "exchange-12014-no-certificate-for-name",
+            ("Application.evtx", "my.txt"),
+            "which certificate Exchange Transport uses",
+            "no Get-ExchangeCertificate listing names one for SMTP",
+        ),
+    ],
+)
+def test_not_checked_names_the_service_configuration_missing(
+    ticket: str, files: tuple[str, ...], what: str, why: str
+) -> None:
+    gaps = {item.what: item.why for item in _files(ticket, *files).not_checked}
+    assert gaps[what] == why
+    assert "which certificate the binding uses" not in gaps
