@@ -24,6 +24,7 @@ from analyzer.model import (
     StepAction,
 )
 from analyzer.render.report_facts import account_text
+from analyzer.render.wording import FailureWording, failure_wording, is_powershell
 from analyzer.rulekit import references
 from analyzer.rulekit.references import Page
 from analyzer.visible import visible
@@ -89,6 +90,12 @@ def step_text(step: str) -> str:
 CHECKED_CAUSES = (
     "the private key's type and KeySpec, a missing or broken key, the key's permissions, the "
     "certificate's validity and purpose, the SSL binding and the TLS protocol settings"
+)
+# The same for a service that names its certificate in its own configuration.
+CHECKED_CAUSES_SERVICE = (
+    "the private key's type and KeySpec, a missing or broken key, the key's permissions for the "
+    "service's account, the certificate's validity and purpose, and the certificate the service "
+    "is configured with"
 )
 MAX_LISTED = 20  # unreadable files named one by one in a reply; the rest are counted
 
@@ -190,7 +197,8 @@ _CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).*?(?<!`)\1(?!`)")
 
 def render_markdown(analysis: Analysis) -> str:
     reply = Reply(analysis)
-    lines: list[str] = ["## certtriage: SSL binding failure (0x80070520 / Schannel 36870)", ""]
+    wording = failure_wording(analysis)
+    lines: list[str] = [f"## certtriage: {prose(wording.title)}", ""]
     # A runner-up is an alternative, not confirmed: never a second fault, its fixes after.
     faults = [d for d in analysis.diagnoses if d.kind == "fault" and d.alternative_to is None]
     alternatives = [d for d in analysis.diagnoses if d.alternative_to is not None]
@@ -202,7 +210,7 @@ def render_markdown(analysis: Analysis) -> str:
         lines += [f"**Verdict:** {_headline(reply, faults[0])}", ""]
     else:
         lines += ["**Verdict:** no fault found that explains the failure.", ""]
-    lines += _facts(reply, faults[0] if faults else advisories[0] if advisories else None)
+    lines += _facts(reply, faults[0] if faults else advisories[0] if advisories else None, wording)
     if not usable:
         lines += _unreadable(reply)
     elif faults:
@@ -215,15 +223,15 @@ def render_markdown(analysis: Analysis) -> str:
             lines += [f"- {reply.prose(d.title)}" for d in advisories]
             lines.append("")
     else:
-        lines += _checked(reply)
+        lines += _checked(reply, wording)
         for number, diagnosis in enumerate(advisories, start=1):
             lines += _diagnosis(reply, number, diagnosis)
-    lines += _please_send(analysis)
+    lines += _please_send(analysis, wording)
     lines.append(f"_Analysed by certtriage {__version__}._")
     return "\n".join(lines) + "\n"
 
 
-def _facts(reply: Reply, verdict: Diagnosis | None) -> list[str]:
+def _facts(reply: Reply, verdict: Diagnosis | None, wording: FailureWording) -> list[str]:
     analysis, lines = reply.analysis, []
     thumbprint = verdict.certificates[0] if verdict and verdict.certificates else None
     if thumbprint:
@@ -245,13 +253,19 @@ def _facts(reply: Reply, verdict: Diagnosis | None) -> list[str]:
             f"- Schannel 36870 events: {context.failures_total}"
             + (f", service: {prose(str(service))}" if service else "")
         )
+    if not wording.about_binding:
+        logged = [(label, n) for label, n in wording.counts if label != "Schannel 36870"]
+        if logged:
+            counted = ", ".join(f"{code(label)}: {n}" for label, n in logged)
+            lines.append(f"- Failures in the files: {counted}")
+        lines.append(f"- Service: {prose(wording.service_label)}")
     for binding in bindings_naming(analysis.bindings, verdict.certificates if verdict else ()):
         lines.append(
             f"- Binding: {code(binding.endpoint)} → {code(binding.certificate_hash or '')} "
             f"({binding.origin}, {code(reply.names.source(binding.source))})"
         )
     if analysis.thumbprint and analysis.thumbprint != thumbprint:
-        lines.append(f"- Certificate selected in IIS: {code(analysis.thumbprint)}")
+        lines.append(f"- {wording.selected}: {code(analysis.thumbprint)}")
     if analysis.at:
         assumed = " (given without offset, taken as UTC)" if context.at_assumed_utc else ""
         lines.append(f"- Time of the attempt: {prose(analysis.at)}{assumed}")
@@ -318,7 +332,7 @@ def first_reason(result: ReadResult) -> str | None:
     return None
 
 
-def _checked(reply: Reply) -> list[str]:
+def _checked(reply: Reply, wording: FailureWording) -> list[str]:
     """The "no known cause" reply: what was checked and what comes next, in a few sentences."""
     analysis = reply.analysis
     read = [r for r in analysis.inputs if r.usable]
@@ -332,6 +346,13 @@ def _checked(reply: Reply) -> list[str]:
         if failures
         else "The logs we have show no Schannel 36870 failure."
     )
+    logged = sum(n for label, n in wording.counts if label != "Schannel 36870")
+    if not wording.about_binding and logged:
+        events = (
+            f"The {logged} failure(s) {prose(wording.service_names)} logged are not explained yet."
+            + (f" Nor are the {failures} Schannel 36870 failure(s)." if failures else "")
+        )
+    causes = CHECKED_CAUSES if wording.about_binding else CHECKED_CAUSES_SERVICE
     nxt = (
         "The items below would show what is still open; please send them and we will look again."
         if analysis.ask_for
@@ -341,7 +362,7 @@ def _checked(reply: Reply) -> list[str]:
         "### What we checked",
         "",
         f"We read {files}{more} and checked {what}the events in them for every known cause of "
-        f"this failure ({CHECKED_CAUSES}); none of them matches. {events} {nxt}",
+        f"this failure ({causes}); none of them matches. {events} {nxt}",
         "",
     ]
 
@@ -350,14 +371,19 @@ def _enumerate(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _please_send(analysis: Analysis) -> list[str]:
+def _please_send(analysis: Analysis, wording: FailureWording) -> list[str]:
     if not analysis.ask_for:
         return []
+    powershell = any(is_powershell(item.command) for item in analysis.ask_for)
     lines = [
         "### Please send",
         "",
         'Run the commands in a command prompt opened with "Run as administrator"; paste each '
-        "block as it is.",
+        "block as it is."
+        if not powershell
+        else 'Run the commands in a prompt opened with "Run as administrator": the `powershell` '
+        "blocks in Windows PowerShell (or the shell the item names), the others in a command "
+        "prompt; paste each block as it is.",
         "",
     ]
     for item in analysis.ask_for:
@@ -365,8 +391,9 @@ def _please_send(analysis: Analysis) -> list[str]:
             lines += [f"- {item.what} ({item.why}) {item.command}", ""]
             continue
         lines += [f"- {item.what} ({item.why}):", ""]
+        lang = "powershell" if is_powershell(item.command) else "bat"
         for kind, text in paste_blocks(item.command):
-            lines += [*block(text, "bat"), ""] if kind == "commands" else [text, ""]
+            lines += [*block(text, lang), ""] if kind == "commands" else [text, ""]
     return lines
 
 

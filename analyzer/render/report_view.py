@@ -38,6 +38,7 @@ from analyzer.render.times import (
     offset_label,
     parse_offset,
 )
+from analyzer.render.wording import FailureWording, failure_wording, is_powershell
 from analyzer.rulekit import references
 
 MAX_EVENT_ROWS = 200
@@ -174,6 +175,9 @@ class ReportView:
     offset: str | None
     at: str | None
     bindings: tuple[BindingLine, ...] = ()  # every binding of the case, in JSON order
+    # The services and the failure the ticket is about (analyzer.render.wording).
+    failure: FailureWording | None = None
+    ask_powershell: bool = False  # a request's command is a PowerShell cmdlet line
 
 
 def thumbprint_key(value: str | None) -> str:
@@ -218,6 +222,8 @@ def build_view(analysis: Analysis) -> ReportView:
         offset=offset_label(offset) if offset is not None else None,
         at=_both_times(at_moment, offset) if at_moment is not None else None,
         bindings=bindings,
+        failure=failure_wording(analysis),
+        ask_powershell=any(is_powershell(item.command) for item in analysis.ask_for),
     )
 
 
@@ -365,7 +371,8 @@ def _verdict(analysis: Analysis) -> Verdict:
             "unexplained",
             "No known cause for the service's certificate failures",
             f"{service_failures} failure event{'s' if service_failures != 1 else ''} of "
-            f"{analysis.context.service or 'a service'} in the logs, but no rule explains "
+            f"{failure_wording(analysis).service_label or 'a service'} in the logs, but no rule "
+            "explains "
             f"{'them' if service_failures != 1 else 'it'}; {counts}."
             + " Next steps lists what could not be checked and what to ask the customer for.",
             first,
@@ -380,6 +387,9 @@ def _verdict(analysis: Analysis) -> Verdict:
             + " Next steps lists what could not be checked and what to ask the customer for.",
             first,
         )
+    what_fails = (
+        "the binding" if failure_wording(analysis).about_binding else "the service's certificate"
+    )
     if first is None:
         return Verdict(
             "clear", "No diagnosis", "No rule had anything to say about this case.", None
@@ -387,7 +397,7 @@ def _verdict(analysis: Analysis) -> Verdict:
     return Verdict(
         "advisory",
         "No fault found",
-        f"Nothing found can make the binding fail; {counts}. First: {first.title}.",
+        f"Nothing found can make {what_fails} fail; {counts}. First: {first.title}.",
         first,
     )
 

@@ -16,6 +16,7 @@ from rich.text import Text
 from analyzer.model import Analysis, Certificate, Event, ReadResult, Status
 from analyzer.readers.records import event_sort_key
 from analyzer.render.report_facts import account_text
+from analyzer.render.wording import failure_wording
 from analyzer.visible import visible
 
 _STYLE = {"fault": "bold red", "advisory": "yellow", "alternative": "dim"}
@@ -46,10 +47,17 @@ def summary(
     if analysis.at and analysis.context.at_assumed_utc:
         parts.append(Text(f"--at {analysis.at}: given without an offset, taken as UTC"))
     failures = analysis.context.failures_total
+    wording = failure_wording(analysis)
+    if not wording.about_binding:
+        parts.append(Text(visible(wording.title), style="bold"))
     if failures:
         parts.append(
             Text(visible(f"Schannel 36870: {failures}, service: {analysis.context.service}"))
         )
+    logged = [(label, n) for label, n in wording.counts if label != "Schannel 36870"]
+    if not wording.about_binding and (logged or not failures):
+        counted = ", ".join(f"{label}: {n}" for label, n in logged) or "no failure logged"
+        parts.append(Text(visible(f"{counted}, service: {wording.service_label}")))
     if analysis.diagnoses:
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
         for column in ("kind", "confidence", "diagnosis", "certificates"):

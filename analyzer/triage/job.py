@@ -20,6 +20,7 @@ from typing import Any
 from analyzer.inputs.archive_base import LIMIT_REACHED
 from analyzer.knowledge.eventfields import SCHANNEL
 from analyzer.model import Analysis, Event, Level, Status
+from analyzer.render.wording import failure_wording
 from analyzer.triage.tickets import content_key
 
 # Part of the content key: raised when a ticket's output folder or summary row gains
@@ -182,10 +183,12 @@ def failure_facts(analysis: Analysis) -> dict[str, Any]:
     last = context.reference_time if context.reference_from == "last 36870" else None
     if last is None and failures:  # local times only (an export without UTC): the latest as given
         last = max((e.time for e in failures if e.time), default=None)
-    service = context.service
+    # The correlation's service ("SQL Server (MSSQL$SALES)"), else the services the diagnoses
+    # and the correlation name (AD FS, Exchange Transport, WinRM: their failures are no 36870).
+    service = failure_wording(analysis).service_label
     return {
         "host": ", ".join(sorted(hosts, key=lambda h: (-hosts[h], h))) or None,
-        "service": service if service and service != "not known" else None,
+        "service": service or None,
         "failures": context.failures,
         "last_failure": last,
     }
