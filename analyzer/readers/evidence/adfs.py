@@ -100,6 +100,10 @@ def sniff_adfs(sample: Sample) -> int:
     lines = sniff_lines(sample.text)
     if any(_SNIFF_CERT.match(x) for x in lines) or any(_ROLLOVER.match(x) for x in lines):
         return 85
+    # Words are collected only when the names occur at all: every input is sniffed.
+    folded = "\n".join(lines).casefold()
+    if "thumbprint" not in folded and "certificatehash" not in folded:
+        return 0
     words = {w.casefold() for x in lines for w in re.findall(r"[A-Za-z]+", x)}
     if {"hostname", "portnumber", "certificatehash"} <= words:
         return 80
