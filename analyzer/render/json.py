@@ -7,16 +7,15 @@ Records are turned into plain data here (enums to their values, tuples to lists,
 from __future__ import annotations
 
 import dataclasses
-import gc
 import importlib
 import json
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
 from analyzer import __version__
+from analyzer.gcpause import gc_paused
 from analyzer.model import Analysis, Message, ReadResult, Source
 from analyzer.readers import record_types
 from analyzer.readers.records import event_sort_key
@@ -253,26 +252,13 @@ def certutil_document(results: list[ReadResult]) -> dict[str, Any]:
 
 def events_document(results: list[ReadResult]) -> dict[str, Any]:
     events = sorted((e for r in results for e in r.events), key=event_sort_key)
-    with _gc_paused():  # tens of thousands of small dicts, none in a cycle
+    with gc_paused():  # tens of thousands of small dicts, none in a cycle
         return {
             "schema": EVENTS_SCHEMA,
             "tool": TOOL,
             "inputs": [input_entry(r) for r in results],
             "events": [plain(e) for e in events],
         }
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """The cyclic garbage collector off while records become data: each collection would walk
-    every object made so far again (as analyzer.readers.evtx.reader.gc_paused)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 # The analysis document's own members; a record type's json_key may be none of these.

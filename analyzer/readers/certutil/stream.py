@@ -18,13 +18,13 @@ them, or, for a caller that takes them as they come (``ReadOptions.certificates`
 
 from __future__ import annotations
 
-import gc
 import pickle
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO
 
+from analyzer.gcpause import gc_paused
 from analyzer.model import Certificate, ReadResult, Status
 from analyzer.readers.certutil.build import Builder
 from analyzer.readers.certutil.classify import classify
@@ -154,49 +154,44 @@ def read_parts(
     builder = Builder([], result)
     spool = _Spool(on_disk=sink is not None)
     first_line, pruned = 1, 0
-    # A dump makes hundreds of thousands of small objects and no reference cycle: the cyclic
-    # collector, run every 700 allocations, would walk them all again and again (about 5% of
-    # the read) and find nothing.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        for text, followed in text_parts:
-            lines, repairs, physical = classify_lines(
-                text, first_line, "SEPARATOR" if followed else None
-            )
-            for repair in repairs:
-                result.warn(repair.text, repair.lineno, code=repair.code)
-            spool.extend(builder.feed(lines, parse_blocks(lines)))
-            first_line += physical
-            if len(result.messages) > 4 * max_messages:
-                pruned += _keep_first(result, max_messages)
-        preamble = builder.preamble_record()
-        _closing_messages(result, builder, max(first_line - 1, 1))
-        result.messages.sort(key=lambda m: m.source.line or 0)
-        total = len(result.messages) + pruned
-        if total > max_messages:
-            last = result.messages[max_messages - 1].source.line
-            del result.messages[max_messages:]
-            result.warn(
-                f"{total - max_messages} more messages after this line not shown",
-                last,
-                code="certutil.more-messages",
-            )
-        first = [builder.dated(preamble)] if preamble is not None else []
-        if sink is None:
-            result.certificates = first + [
-                builder.dated(r) for batch in spool.batches() for r in batch
-            ]
-            return
-        if first:
-            sink(first)
-        for batch in spool.batches():
-            if batch:
-                sink([builder.dated(r) for r in batch])
-    finally:
-        spool.close()
-        if collecting:
-            gc.enable()
+    # A dump makes hundreds of thousands of small objects and no reference cycle.
+    with gc_paused():
+        try:
+            for text, followed in text_parts:
+                lines, repairs, physical = classify_lines(
+                    text, first_line, "SEPARATOR" if followed else None
+                )
+                for repair in repairs:
+                    result.warn(repair.text, repair.lineno, code=repair.code)
+                spool.extend(builder.feed(lines, parse_blocks(lines)))
+                first_line += physical
+                if len(result.messages) > 4 * max_messages:
+                    pruned += _keep_first(result, max_messages)
+            preamble = builder.preamble_record()
+            _closing_messages(result, builder, max(first_line - 1, 1))
+            result.messages.sort(key=lambda m: m.source.line or 0)
+            total = len(result.messages) + pruned
+            if total > max_messages:
+                last = result.messages[max_messages - 1].source.line
+                del result.messages[max_messages:]
+                result.warn(
+                    f"{total - max_messages} more messages after this line not shown",
+                    last,
+                    code="certutil.more-messages",
+                )
+            first = [builder.dated(preamble)] if preamble is not None else []
+            if sink is None:
+                result.certificates = first + [
+                    builder.dated(r) for batch in spool.batches() for r in batch
+                ]
+                return
+            if first:
+                sink(first)
+            for batch in spool.batches():
+                if batch:
+                    sink([builder.dated(r) for r in batch])
+        finally:
+            spool.close()
 
 
 def _keep_first(result: ReadResult, count: int) -> int:

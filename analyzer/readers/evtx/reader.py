@@ -8,15 +8,14 @@ header. ``prefilter=False`` parses every chunk (tests compare the two).
 
 from __future__ import annotations
 
-import gc
 import mmap
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
 from analyzer.errors import UsageError
+from analyzer.gcpause import gc_paused
 from analyzer.inputs.files import MAX_INPUT_BYTES, InputFile
 from analyzer.knowledge.eventfields import (
     EVENTLOG,
@@ -283,20 +282,6 @@ def read_evtx_bytes(buf: bytes, result: ReadResult, engine: str, *, prefilter: b
     """Fill ``result`` (events, coverage, messages) from the bytes of one `.evtx` file."""
     with gc_paused():
         _read_evtx_bytes(buf, result, engine, prefilter=prefilter)
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """The cyclic garbage collector off while a log's records are read: they make tens of
-    thousands of small objects, none in a reference cycle, and each collection walks them all
-    again (about a fifth of the reading time of a Schannel-heavy log). On again after."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _read_evtx_bytes(buf: bytes, result: ReadResult, engine: str, *, prefilter: bool) -> None:
