@@ -1,0 +1,40 @@
+"""Review of the SQL Server code (issue 16) against Microsoft's documentation: each test fails on
+the code before the correction it covers (docs/review-microsoft.md, "Issue 16")."""
+
+from __future__ import annotations
+
+from analyzer.rulekit import references as pages
+from tests.records import cert, dump
+from tests.rules.rule_records import analyse
+from tests.rules.test_sqlserver import errorlog, line, registry
+
+
+def expired_sql_certificate():  # type: ignore[no-untyped-def]
+    expired = cert(
+        "sql01",
+        not_before="1/14/2023 9:12 AM",
+        not_after="1/14/2025 9:22 AM",
+        valid_from="2023-01-14T09:12:00",
+        valid_to="2025-01-14T09:22:00",
+    )
+    assert expired.thumbprint is not None
+    return expired, registry("MSSQL15.MSSQLSERVER", expired.thumbprint.upper())
+
+
+def test_an_expired_certificate_at_a_26014_is_a_medium_fault_citing_the_26014_page() -> None:
+    # "Certificate requirements for SQL Server": the dates are checked when the certificate is
+    # configured; "MSSQLSERVER_26014": expiry is one possible cause among three.
+    expired, config = expired_sql_certificate()
+    failed = analyse(dump(expired), config, errorlog(line(26014, expired.thumbprint)))
+    [found] = [d for d in failed.diagnoses if d.id == "certificate-expired"]
+    assert (found.kind, found.confidence) == ("fault", "medium")
+    assert pages.SQL_26014.url in found.references
+
+
+def test_a_33565_is_not_explained_by_the_certificate_dates() -> None:
+    # "Event ID 33565 and SQL Server doesn't start": the service account has no access.
+    expired, config = expired_sql_certificate()
+    analysis = analyse(dump(expired), config, errorlog(line(33565, expired.thumbprint)))
+    assert not [
+        d for d in analysis.diagnoses if d.id == "certificate-expired" and d.kind == "fault"
+    ]
