@@ -116,18 +116,29 @@ def _diagnosis(
         why = "not the certificate in use, so this is advisory"
     elif strict is None:
         why = lenient_service_reason(correlation)
+    elif strict[1] == pages.SQL_CERTIFICATE_REQUIREMENTS:
+        why = (
+            "SQL Server checks a certificate's dates when it is configured and runs on after it "
+            "expires (Certificate requirements for SQL Server); MSSQLSERVER_26014 lists expiry "
+            "as one possible cause of a failed load: medium"
+        )
     else:
         why = f"{strict[0]} refuses a certificate outside its validity period"
+    sql_strict = strict is not None and strict[1] == pages.SQL_CERTIFICATE_REQUIREMENTS
     subject = label(certs[0]) if len(certs) == 1 else f"{len(certs)} certificates"
     return rule.diagnosis(
         subject,
         kind=Kind.FAULT if strict is not None else Kind.ADVISORY,
-        confidence=Confidence.HIGH,
+        confidence=Confidence.MEDIUM if sql_strict else Confidence.HIGH,
         confidence_reason=(
             f"{word} at {when} by more than the one day of slack allowed for zone-less local "
             f"certificate dates; {why}"
         ),
-        references=tuple(p for p in rule.references if strict is not None or p not in STRICT_PAGES),
+        references=tuple(
+            p
+            for p in rule.references
+            if strict is not None or p not in (*STRICT_PAGES, pages.SQL_26014)
+        ),
         certificates=tuple(c.thumbprint or "" for c in certs),
         evidence=tuple(
             cert_evidence(
