@@ -3,6 +3,8 @@ the code before the correction it covers (docs/review-microsoft.md, "Issue 16").
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from analyzer.rulekit import references as pages
 from tests.records import cert, dump
 from tests.rules.rule_records import analyse
@@ -54,3 +56,29 @@ def test_an_expired_certificate_named_by_thumbprint_for_sql_server_is_no_high_fa
     )
     found = [d for d in analysis.diagnoses if d.id == "certificate-expired"]
     assert found and all(d.confidence != "high" for d in found if d.kind == "fault")
+
+
+GONE = "ab" * 20  # a thumbprint no machine-store dump holds
+
+
+def not_found(*log: object) -> list[tuple[str, str]]:
+    analysis = analyse(
+        dump(cert("other")),
+        registry("MSSQL15.MSSQLSERVER", GONE.upper()),
+        errorlog(*log),  # type: ignore[arg-type]
+    )
+    return [(d.kind, d.confidence) for d in analysis.diagnoses if d.id == "service-cert-not-found"]
+
+
+def test_a_certificate_sql_server_logged_as_loaded_is_not_reported_missing() -> None:
+    # "Certificate requirements for SQL Server": the certificate may be in the service account's
+    # own store, which no dump covers; 26013 says SQL Server found and loaded it.
+    assert not_found(line(26013, GONE)) == []
+    # a later failure about the same hash is reported again
+    later = replace(line(26014, GONE, at=40), time="2025-06-04 09:00:00.00")
+    assert not_found(later, line(26013, GONE)) == [("fault", "high")]
+    assert not_found(line(26014, GONE)) == [("fault", "high")]
+
+
+def test_a_missing_certificate_without_a_logged_failure_is_of_medium_confidence() -> None:
+    assert not_found() == [("fault", "medium")]
