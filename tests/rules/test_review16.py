@@ -4,14 +4,16 @@ the code before the correction it covers (docs/review-microsoft.md, "Issue 16").
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
+from analyzer.model import Certificate, ReadResult
 from analyzer.rulekit import references as pages
 from tests.records import cert, dump
 from tests.rules.rule_records import analyse
 from tests.rules.test_sqlserver import errorlog, line, registry
 
 
-def expired_sql_certificate():  # type: ignore[no-untyped-def]
+def expired_sql_certificate() -> tuple[Certificate, ReadResult]:
     expired = cert(
         "sql01",
         not_before="1/14/2023 9:12 AM",
@@ -82,3 +84,28 @@ def test_a_certificate_sql_server_logged_as_loaded_is_not_reported_missing() -> 
 
 def test_a_missing_certificate_without_a_logged_failure_is_of_medium_confidence() -> None:
     assert not_found() == [("fault", "medium")]
+
+
+def test_spanish_italian_and_chinese_26015_texts_are_not_taken_for_26014(tmp_path: Path) -> None:
+    # "Errores / Errori / 错误 26000 - 26999": 26015 starts with the words of 26014, then "." and
+    # no hash. Rows copied without their time column are known by these texts alone.
+    from analyzer.model import SqlCertificateEvent
+    from analyzer.readers.evidence.sql_errorlog import SPEC
+    from tests.readers.evidence_helpers import read
+
+    texts = (
+        "No se puede cargar el certificado especificado por el usuario. El servidor no podrá "
+        "aceptar ninguna conexión porque requiere cifrado de conexión.",
+        "Impossibile caricare il certificato specificato dall'utente. Dal momento che è "
+        "richiesta la crittografia per le connessioni, il server non potrà accettare connessioni.",
+        "无法加载用户指定的证书。由于要求连接加密,服务器将无法接受任何连接。",
+        'No se puede cargar el certificado especificado por el usuario [Cert Hash (sha1) "'
+        + GONE.upper()
+        + '"]. El servidor no acepta una conexión.',
+    )
+    numbers = []
+    for index, text in enumerate(texts):
+        path = tmp_path / f"copied{index}.txt"
+        path.write_text(f"Source\t\tServer\n\nMessage\n{text}\n", encoding="utf-8")
+        numbers += [e.number for e in read(SPEC, path).records(SqlCertificateEvent)]
+    assert numbers == [26015, 26015, 26015, 26014]
