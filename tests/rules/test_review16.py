@@ -109,3 +109,22 @@ def test_spanish_italian_and_chinese_26015_texts_are_not_taken_for_26014(tmp_pat
         path.write_text(f"Source\t\tServer\n\nMessage\n{text}\n", encoding="utf-8")
         numbers += [e.number for e in read(SPEC, path).records(SqlCertificateEvent)]
     assert numbers == [26015, 26015, 26015, 26014]
+
+
+def test_a_ksp_signature_key_of_sql_server_is_not_fixed_into_a_cng_key() -> None:
+    # "Certificate requirements for SQL Server": AT_KEYEXCHANGE in a legacy CSP. Rewriting the
+    # KeySpec of a KSP key to 0 leaves a CNG key, which that page does not accept.
+    from tests.records import key
+    from tests.rules.test_sqlserver import KSP
+
+    sql = cert("sql01", key=key(provider=KSP, provider_type=0, provider_class="ksp", keyspec=2))
+    assert sql.thumbprint is not None
+    config = registry("MSSQL15.MSSQLSERVER", sql.thumbprint)
+    analysis = analyse(dump(sql), config, errorlog(line(26014, sql.thumbprint)))
+    [found] = [d for d in analysis.diagnoses if d.id == "keyspec-signature"]
+    steps = [s.text for plan in found.remediation_plans for s in plan.steps]
+    assert any("AT_KEYEXCHANGE" in s or "new certificate" in s.lower() for s in steps)
+    assert not any(
+        "KeySpec of the certificate's link to 0" in p.title for p in found.remediation_plans
+    )
+    assert "0 for a CNG key" not in found.summary
