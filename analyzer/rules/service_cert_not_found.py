@@ -85,7 +85,8 @@ class ServiceCertNotFound(Rule):
         "a service other than an HTTP.sys binding names a thumbprint (Remote Desktop: "
         "SSLCertificateSHA1Hash of RDP-Tcp) that the dumps of all its stores (My, Remote "
         "Desktop) lack; SQL Server: an instance's SuperSocketNetLib Certificate (or its "
-        "ERRORLOG 26014 hash) that the My dump lacks; HTTP.sys bindings are "
+        "ERRORLOG 26014 hash) that the My dump lacks, unless its last line or event about "
+        "that hash is 26013 (loaded); medium without a logged failure; HTTP.sys bindings are "
         "`binding-cert-missing`"
     )
     needs = frozenset({Need.ELEVATION})
