@@ -4,8 +4,10 @@ HTTP.sys (IIS, WinRM HTTPS, any `netsh http` binding) binds a certificate by has
 (Microsoft's `netsh http` page lists no validity or EKU check among the binding's parameters): an
 expired, not yet valid or non-server-authentication certificate is bound, and clients reject it
 later at the handshake. It does not cause 0x80070520. Other services check for themselves: SQL
-Server refuses a certificate outside Valid from / Valid to or without the Server Authentication
-EKU (Microsoft's "Certificate requirements for SQL Server").
+Server asks for a certificate within Valid from / Valid to and with the Server Authentication EKU
+(Microsoft's "Certificate requirements for SQL Server"; that page also says the dates are checked
+when the certificate is configured and SQL Server runs on after it expires, so a validity fault
+of SQL Server is of medium confidence, `analyzer.rulekit.validity`).
 
 This is the hook the validity and EKU rules ask: a service is strict when the correlation names
 it by id (``correlation.services``, from `analyzer.servicemap`: SQL Server's configuration, its

@@ -10,10 +10,14 @@ No step deletes a certificate: an expired one does no harm in the store.
 SQL Server: "Certificate requirements for SQL Server" asks that the current time be within Valid
 from / Valid to, and says SQL Server checks this when the certificate is configured, running on
 if it expires later. So a certificate SQL Server is configured with is judged only where SQL
-Server logged a failure to load it (26014 / 33565 naming its hash in the ERRORLOG or the
-Application log, or 26010 / 26015 of that instance): at that failure's time (an ERRORLOG time is
-the server's local time, within the day of slack) it was outside its dates: a fault of service
-`sqlserver` that explains those failures.
+Server logged a failure to load it (26014 naming its hash in the ERRORLOG or the Application log,
+or 26010 / 26015 of that instance): at that failure's time (an ERRORLOG time is the server's
+local time, within the day of slack) it was outside its dates: a fault of service `sqlserver`
+that explains those failures, of medium confidence only: "MSSQLSERVER_26014" lists expiry as one
+possible cause among others (moved or deleted, no permission for the service account), and the
+requirements page says SQL Server checks the dates when the certificate is configured, not that a
+start refuses an expired one. A 33565 is not counted: its own text names the cause (the service
+account has no access to the key; "Event ID 33565 and SQL Server doesn't start").
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ from analyzer.rulekit.services import STRICT_PAGES, lenient_service_reason, stri
 from analyzer.servicemap import configured_certificates, failure_events, logged_failures
 
 MAX_LISTED = 10
+# SQL Server failures whose own text names another cause than the dates (33565: no access).
+NAMED_CAUSE = frozenset({33565})
 
 
 def validity_diagnoses(rule: Rule, context: RuleContext, state: str) -> list[Diagnosis]:
@@ -110,18 +116,29 @@ def _diagnosis(
         why = "not the certificate in use, so this is advisory"
     elif strict is None:
         why = lenient_service_reason(correlation)
+    elif strict[1] == pages.SQL_CERTIFICATE_REQUIREMENTS:
+        why = (
+            "SQL Server checks a certificate's dates when it is configured and runs on after it "
+            "expires (Certificate requirements for SQL Server); MSSQLSERVER_26014 lists expiry "
+            "as one possible cause of a failed load: medium"
+        )
     else:
         why = f"{strict[0]} refuses a certificate outside its validity period"
+    sql_strict = strict is not None and strict[1] == pages.SQL_CERTIFICATE_REQUIREMENTS
     subject = label(certs[0]) if len(certs) == 1 else f"{len(certs)} certificates"
     return rule.diagnosis(
         subject,
         kind=Kind.FAULT if strict is not None else Kind.ADVISORY,
-        confidence=Confidence.HIGH,
+        confidence=Confidence.MEDIUM if sql_strict else Confidence.HIGH,
         confidence_reason=(
             f"{word} at {when} by more than the one day of slack allowed for zone-less local "
             f"certificate dates; {why}"
         ),
-        references=tuple(p for p in rule.references if strict is not None or p not in STRICT_PAGES),
+        references=tuple(
+            p
+            for p in rule.references
+            if strict is not None or p not in (*STRICT_PAGES, pages.SQL_26014)
+        ),
         certificates=tuple(c.thumbprint or "" for c in certs),
         evidence=tuple(
             cert_evidence(
@@ -146,6 +163,8 @@ def sql_failures_of(
     out: list[tuple[datetime, Source]] = []
     wanted = (instance or known.SQL_DEFAULT_INSTANCE).upper()
     for line in logged_failures(case):
+        if line.number in NAMED_CAUSE:
+            continue
         moment = parse_time(line.time.replace(" ", "T") if line.time else None)
         same = line.thumbprint == thumbprint or (
             line.thumbprint is None and (line.instance or wanted) == wanted
@@ -153,6 +172,8 @@ def sql_failures_of(
         if moment is not None and same:
             out.append((moment, line.source))
     for event in failure_events(case, known.SQL_SERVER):
+        if event.event_id in NAMED_CAUSE:
+            continue
         named = str(event.data.get("CertHash", "")).strip().lower()
         mine = sql_instance_of_provider(event.provider) == wanted
         if event.moment is not None and (named == thumbprint or (not named and mine)):
@@ -178,14 +199,16 @@ def sql_validity_diagnoses(rule: Rule, context: RuleContext, state: str) -> list
                 rule.diagnosis(
                     label(cert),
                     kind=Kind.FAULT,
-                    confidence=Confidence.HIGH,
+                    confidence=Confidence.MEDIUM,
                     confidence_reason=(
                         f"{name} is configured with it and logged a failure to load it at "
                         f"{moment:%Y-%m-%d %H:%M}, when it was {word} (by more than the day of "
-                        "slack for zone-less dates); SQL Server requires a certificate within "
-                        "its validity period"
+                        "slack for zone-less dates); Microsoft lists an expired certificate as "
+                        "one possible cause of 26014, and says SQL Server checks the dates when "
+                        "the certificate is configured: medium, as the failure may have "
+                        "another cause"
                     ),
-                    references=(pages.SQL_CERTIFICATE_REQUIREMENTS,),
+                    references=(pages.SQL_CERTIFICATE_REQUIREMENTS, pages.SQL_26014),
                     certificates=(configured.thumbprint,),
                     events=tuple(s for _, s in outside[:10]),
                     evidence=(

@@ -24,9 +24,15 @@ class CertificateNotYetValid(Rule):
         "last 36870 (fault for the certificate in use of a service that refuses it, such as SQL "
         "Server; advisory for HTTP.sys, a service not known, and other certificates); a fault "
         "for the certificate SQL Server is configured with when it logged a failure to load it "
-        "(26014 / 33565 / 26010 / 26015) at a time NotBefore after the certificate's date"
+        "(26014 / 26010 / 26015; a 33565 names no access instead; medium: expiry is one cause "
+        "Microsoft lists for 26014) at a time NotBefore after the certificate's date"
     )
-    references = (pages.NETSH_HTTP, pages.SQL_CERTIFICATE_REQUIREMENTS, pages.CERTUTIL)
+    references = (
+        pages.NETSH_HTTP,
+        pages.SQL_CERTIFICATE_REQUIREMENTS,
+        pages.SQL_26014,
+        pages.CERTUTIL,
+    )
 
     def check(self, context: RuleContext) -> list[Diagnosis]:
         return validity_diagnoses(self, context, "not-yet-valid")

@@ -68,8 +68,10 @@ def _is_rebind(step: FixStep) -> bool:
     return step.text.startswith("In IIS Manager, edit the site's https binding")
 
 
-def plans(cert: Certificate, key: Key) -> tuple[FixPlan, ...]:
-    if is_ksp(key):
+def plans(cert: Certificate, key: Key, csp_only: bool = False) -> tuple[FixPlan, ...]:
+    """``csp_only``: the key must end in a legacy CSP as AT_KEYEXCHANGE (SQL Server's
+    requirements page), so a KSP key is not repaired in place to KeySpec 0 (a CNG key)."""
+    if is_ksp(key) and not csp_only:
         return remedies.single(
             *remedies.repair_ksp_keyspec(cert, key),
             remedies.rebind(),
@@ -148,6 +150,7 @@ class KeySpecSignature(Rule):
             else:
                 continue
             thumbprints = (cert.thumbprint,) if cert.thumbprint else ()
+            sql_only, _ = sql_instance_of(context.case, cert.thumbprint)
             explains = correlation.explains(thumbprints)
             if explains:
                 reason += "; the 36870 failures point at this certificate"
@@ -177,20 +180,27 @@ class KeySpecSignature(Rule):
                         ),
                         *(event_evidence if correlation.explains(thumbprints) else ()),
                     ),
-                    plans=for_service(context.case, cert, plans(cert, key)),
+                    plans=for_service(context.case, cert, plans(cert, key, sql_only)),
                     references=(
                         *((pages.SQL_CERTIFICATE_REQUIREMENTS,) if sql else ()),
                         pages.IIS_0X80070520,
                         pages.KEY_PROV_INFO,
                         pages.ADFS_KEYSPEC,
-                        pages.KSP_KEYSPEC_REPAIR if is_ksp(key) else pages.CERTUTIL,
+                        pages.KSP_KEYSPEC_REPAIR
+                        if is_ksp(key) and not sql_only
+                        else pages.CERTUTIL,
                         *((pages.SQL_CONFIGURE_ENCRYPTION,) if sql else ()),
                     ),
                     explains_events=explains,
                     summary=(
                         f"The private key of {label(cert)} is registered with KeySpec 2 "
-                        "(AT_SIGNATURE); Schannel needs a key-exchange key (KeySpec 1, or 0 for "
-                        "a CNG key)."
+                        "(AT_SIGNATURE); "
+                        + (
+                            "SQL Server needs AT_KEYEXCHANGE (KeySpec 1) in a legacy CSP."
+                            if sql_only
+                            else "Schannel needs a key-exchange key (KeySpec 1, or 0 for a CNG "
+                            "key)."
+                        )
                     ),
                 )
             )

@@ -18,15 +18,21 @@ that value is not attached, the hash of its ERRORLOG 26014): one it cannot find 
 and "the server will not accept a connection" ("MSSQLSERVER_26014": the certificate moved or
 deleted is the first cause it lists). SQL Server also takes a certificate from its service
 account's own store ("Certificate requirements for SQL Server"): a `-user` dump holding the
-thumbprint may be that store, so the diagnosis is then of medium confidence and says so.
+thumbprint may be that store, so the diagnosis is then of medium confidence and says so. No dump
+covers that store (a virtual account's own store is not what `certutil -user` shows), so: when
+the instance's last word about the hash is 26013 ("was successfully loaded for encryption") the
+certificate was found, and nothing is said; when SQL Server logged no failure, the diagnosis is
+of medium confidence.
 """
 
 from __future__ import annotations
 
 from analyzer.case import Case
 from analyzer.knowledge import services as known
+from analyzer.knowledge.eventfields import SQL_SERVER as SQL_SOURCE
+from analyzer.knowledge.eventfields import provider_family
 from analyzer.knowledge.services import RDP
-from analyzer.model import Confidence, Diagnosis, Evidence, FixPlan, Kind
+from analyzer.model import Confidence, Diagnosis, Evidence, FixPlan, Kind, SqlCertificateEvent
 from analyzer.rulekit import references as pages
 from analyzer.rulekit import remedies
 from analyzer.rulekit.registry import Need, Rule, RuleContext, register
@@ -37,11 +43,37 @@ from analyzer.rulekit.service_keys import (
     service_label,
     sql_select_certificate,
 )
-from analyzer.servicemap import service_account
+from analyzer.servicemap import failure_events, service_account
+from analyzer.servicemap.sqlserver import event_thumbprint
 
 # The services whose stores, consequences and plans this rule describes: Remote Desktop (it falls
 # back to its self-signed certificate) and SQL Server (it cannot load one: 26014).
 FALLBACK_SERVICES = frozenset({RDP, known.SQL_SERVER})
+SQL = known.SQL_SERVER
+LOADED = 26013  # "The certificate [Cert Hash(sha1) ...] was successfully loaded for encryption."
+
+
+def sql_loaded(case: Case, thumbprint: str) -> bool:
+    """SQL Server's last word about this hash, in its ERRORLOG or in the Application log, is
+    26013: it found and loaded the certificate (from a store the dumps may not cover)."""
+    lines = sorted(
+        (line for line in case.records(SqlCertificateEvent) if line.thumbprint == thumbprint),
+        key=lambda line: line.time or "",
+    )
+    if lines and lines[-1].number == LOADED:
+        return True
+    loaded = [
+        e for e in case.events if e.event_id == LOADED and provider_family(e.provider) == SQL_SOURCE
+    ]
+    events = sorted(
+        (
+            e
+            for e in (*loaded, *failure_events(case, SQL))
+            if e.moment is not None and event_thumbprint(e) == thumbprint
+        ),
+        key=lambda e: e.moment,  # type: ignore[arg-type,return-value]
+    )
+    return bool(events) and events[-1].event_id == LOADED
 
 
 @register
@@ -53,7 +85,8 @@ class ServiceCertNotFound(Rule):
         "a service other than an HTTP.sys binding names a thumbprint (Remote Desktop: "
         "SSLCertificateSHA1Hash of RDP-Tcp) that the dumps of all its stores (My, Remote "
         "Desktop) lack; SQL Server: an instance's SuperSocketNetLib Certificate (or its "
-        "ERRORLOG 26014 hash) that the My dump lacks; HTTP.sys bindings are "
+        "ERRORLOG 26014 hash) that the My dump lacks, unless its last line or event about "
+        "that hash is 26013 (loaded); medium without a logged failure; HTTP.sys bindings are "
         "`binding-cert-missing`"
     )
     needs = frozenset({Need.ELEVATION})
@@ -77,6 +110,8 @@ class ServiceCertNotFound(Rule):
             if item.found or thumbprint is None or len(item.covered) < len(configured.stores):
                 continue
             service = configured.service
+            if service == SQL and sql_loaded(context.case, thumbprint):
+                continue
             name = service_label(service, configured.instance)
             stores = " and ".join(s.title() for s in configured.stores)
             failures = service_failure_sources(context.case, context.correlation, service)
@@ -102,6 +137,12 @@ class ServiceCertNotFound(Rule):
                         "this is not the cause"
                     )
             sql = service == known.SQL_SERVER
+            if sql and not failures and confidence == Confidence.HIGH:
+                confidence = Confidence.MEDIUM
+                reason += (
+                    "; SQL Server logged no failure to load it here, and it also takes its "
+                    "certificate from its service account's own store, which no dump covers"
+                )
             consequence = (
                 'it cannot load it, and then "will not accept a connection" (26014)'
                 if sql

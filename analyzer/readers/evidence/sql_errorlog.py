@@ -22,7 +22,7 @@ Read here (records `SqlServerStart`, `SqlCertificateEvent` in `analyzer.model`):
   required, ...", 26010 "The server could not load the certificate it needs to initiate an SSL
   connection. It returned the following error: %#x. ..." ("Errors 26000 - 26999",
   https://learn.microsoft.com/previous-versions/sql/sql-server-2008-r2/cc645896(v=sql.105); the
-  Spanish, Italian and Chinese texts of 26013 / 26014 from the same table in those languages),
+  Spanish, Italian and Chinese texts of 26013 / 26014 / 26015 from the same table in those languages),
   33565 "Found the certificate [Cert Hash(sha1) "..."] in the local computer store but the SQL
   Server service account does not have access to it." ("Event ID 33565 and SQL Server doesn't
   start", https://learn.microsoft.com/troubleshoot/sql/database-engine/startup-shutdown/
@@ -30,8 +30,11 @@ Read here (records `SqlServerStart`, `SqlCertificateEvent` in `analyzer.model`):
   status code <y>." ("Troubleshooting protocol errors during Database Engine startup",
   https://learn.microsoft.com/previous-versions/sql/sql-server-2008/ms365392(v=sql.100)).
   17826 and 17120 (the network library and the communications thread did not start after such a
-  failure) are matched on their ``Error:`` header number only: no Microsoft page at hand gives
-  their text. A message in another language is known by its header number alone.
+  failure) are matched on their ``Error:`` header number only: Microsoft's reference pages at
+  hand do not give their text (a Microsoft support blog, learn.microsoft.com/archive/blogs/
+  apgcdsd/sql-servertroubleshooting, quotes 17826's "Could not start the network library because
+  of an internal error in the network library" from a log, which is no reference text). A message
+  in another language is known by its header number alone.
 """
 
 from __future__ import annotations
@@ -94,18 +97,28 @@ _HASH = re.compile(r"Cert\s*Hash\s*\(\s*sha1\s*\)\s*\"(?P<hash>[^\"]{0,80})\"", 
 _HEX40 = re.compile(r"[0-9a-fA-F]{40}")
 _CODE = re.compile(r"\b0x[0-9a-fA-F]{1,8}\b")
 
-# Texts Microsoft publishes, by number (English, and the localized 26013 / 26014 texts of the
-# "Errores / Errori / 错误 26000 - 26999" tables). Matched as the message's start.
+# Texts Microsoft publishes, by number (English, and the localized 26013 / 26014 / 26015 texts of
+# the "Errores / Errori / 错误 26000 - 26999" tables). Matched as the message's start.
 TEXTS: tuple[tuple[int, re.Pattern[str]], ...] = (
     (26013, re.compile(r"^The certificate \[Cert Hash", re.I)),
     (26013, re.compile(r"^Se cargó correctamente el certificado \[Cert Hash", re.I)),
     (26013, re.compile(r"^Il certificato \[Cert Hash.*caricato per la crittografia", re.I)),
     (26013, re.compile(r"^已成功加载用于加密的证书 \[Cert Hash")),
     (26014, re.compile(r"^Unable to load user-specified certificate \[Cert Hash", re.I)),
-    (26014, re.compile(r"^No se puede cargar el certificado especificado por el usuario", re.I)),
-    (26014, re.compile(r"^Impossibile caricare il certificato specificato dall'utente", re.I)),
+    # 26014 names the hash, 26015 (the same words, then "." and why) does not: both kept apart.
+    (
+        26014,
+        re.compile(r"^No se puede cargar el certificado especificado por el usuario \[Cert", re.I),
+    ),
+    (
+        26014,
+        re.compile(r"^Impossibile caricare il certificato specificato dall'utente \[Cert", re.I),
+    ),
     (26014, re.compile(r"^无法加载用户指定的证书 \[Cert Hash")),
     (26015, re.compile(r"^Unable to load user-specified certificate\. Because", re.I)),
+    (26015, re.compile(r"^No se puede cargar el certificado especificado por el usuario\. ", re.I)),
+    (26015, re.compile(r"^Impossibile caricare il certificato specificato dall'utente\. ", re.I)),
+    (26015, re.compile(r"^无法加载用户指定的证书。")),
     (
         26010,
         re.compile(
