@@ -86,8 +86,8 @@ app = typer.Typer(
     name="certtriage",
     help=(
         "Offline triage of Windows services that cannot use their TLS certificate's private key "
-        "(IIS / HTTP.sys: HRESULT 0x80070520, Schannel 36870; Remote Desktop) from certutil "
-        "dumps, event logs and related evidence."
+        "(IIS / HTTP.sys: HRESULT 0x80070520, Schannel 36870; Remote Desktop, SQL Server, WinRM "
+        "HTTPS, AD FS, Exchange) from certutil dumps, event logs and related evidence."
     ),
     no_args_is_help=True,
     add_completion=False,
