@@ -28,7 +28,14 @@ from analyzer.case import Case
 from analyzer.knowledge import services as known
 from analyzer.knowledge.eventfields import SQL_SERVER, provider_family, sql_instance_of_provider
 from analyzer.knowledge.wellknown import fold
-from analyzer.model import Event, Evidence, RegistryValue, SqlCertificateEvent, SqlServerStart
+from analyzer.model import (
+    Event,
+    Evidence,
+    RegistryValue,
+    Source,
+    SqlCertificateEvent,
+    SqlServerStart,
+)
 from analyzer.servicemap.base import ConfiguredCertificate
 
 FAILURE_NUMBERS = (26010, 26014, 26015, 33565)
@@ -114,18 +121,13 @@ def configured(case: Case) -> list[ConfiguredCertificate]:
         force = force_encryption(case, instance)
         forced = f"; ForceEncryption {force.data[:12]}" if force is not None else ""
         out.append(
-            ConfiguredCertificate(
-                known.SQL_SERVER,
+            _configured(
+                instance,
                 thumbprint,
-                known.SQL_STORES,
-                Evidence(
-                    f"SQL Server ({known.sql_service_name(instance)}) is configured with "
-                    f"certificate {thumbprint or shown} ({known.SQL_CERTIFICATE_VALUE} of "
-                    f"SuperSocketNetLib{forced})",
-                    value.source,
-                    f"{value.name}    {value.type or ''}    {shown}".replace("        ", "    "),
-                ),
-                instance=instance,
+                f"is configured with certificate {thumbprint or shown} "
+                f"({known.SQL_CERTIFICATE_VALUE} of SuperSocketNetLib{forced})",
+                value.source,
+                f"{value.name}    {value.type or ''}    {shown}".replace("        ", "    "),
             )
         )
     logged: dict[tuple[str, str], SqlCertificateEvent] = {}
@@ -148,39 +150,29 @@ def configured(case: Case) -> list[ConfiguredCertificate]:
         if (named, thumbprint) not in logged and (named, thumbprint) not in from_events:
             from_events[(named, thumbprint)] = event
     for (instance, thumbprint), event in sorted(from_events.items()):
-        if (instance, thumbprint) in logged:
-            continue
-        out.append(
-            ConfiguredCertificate(
-                known.SQL_SERVER,
-                thumbprint,
-                known.SQL_STORES,
-                Evidence(
-                    f"SQL Server ({known.sql_service_name(instance)}) was configured with "
-                    f"certificate {thumbprint} when it logged event {event.event_id}",
-                    event.source,
-                    f"CertHash={thumbprint}",
-                ),
-                instance=instance,
-            )
-        )
+        said = f"was configured with certificate {thumbprint} when it logged event {event.event_id}"
+        out.append(_configured(instance, thumbprint, said, event.source, f"CertHash={thumbprint}"))
     for (instance, thumbprint), line in sorted(logged.items()):
-        out.append(
-            ConfiguredCertificate(
-                known.SQL_SERVER,
-                thumbprint,
-                known.SQL_STORES,
-                Evidence(
-                    f"SQL Server ({known.sql_service_name(instance)}) was configured with "
-                    f"certificate {thumbprint} at the start its ERRORLOG shows (error "
-                    f"{line.number})",
-                    line.source,
-                    line.text.splitlines()[0][:300] if line.text else None,
-                ),
-                instance=instance,
-            )
+        said = (
+            f"was configured with certificate {thumbprint} at the start its ERRORLOG shows "
+            f"(error {line.number})"
         )
+        quote = line.text.splitlines()[0][:300] if line.text else None
+        out.append(_configured(instance, thumbprint, said, line.source, quote))
     return out
+
+
+def _configured(
+    instance: str, thumbprint: str | None, said: str, source: Source, quote: str | None
+) -> ConfiguredCertificate:
+    """A certificate an instance names: ``said`` of ``SQL Server (<service name>)``."""
+    return ConfiguredCertificate(
+        known.SQL_SERVER,
+        thumbprint,
+        known.SQL_STORES,
+        Evidence(f"SQL Server ({known.sql_service_name(instance)}) {said}", source, quote),
+        instance=instance,
+    )
 
 
 def _only_instance(case: Case) -> str | None:
