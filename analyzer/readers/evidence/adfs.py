@@ -44,6 +44,7 @@ from analyzer.readers.evidence.pslisting import (
     is_cut,
     list_objects,
     table_objects,
+    warn_limits,
 )
 from analyzer.readers.evidence.values import normalise_hash
 
@@ -140,22 +141,15 @@ def read_adfs(file: InputFile, options: ReadOptions) -> ReadResult:
         if item.get("certificatehash") is None or item.get("hostname") is None:
             continue
         bindings.append(_binding(file, item, warnings))
-    for item in [*listed, *ssl]:
-        for value in item.values.values():
-            if value.dropped:
-                warnings.warn(
-                    f"a value continued on {value.dropped:,} more lines than are read; "
-                    "the rest of it is not read",
-                    value.line,
-                    code="adfs.too-long",
-                )
-    if limits.objects_from_line is not None:
-        result.warn(
-            f"more than {MAX_OBJECTS:,} listed objects: from here on the listing is not read",
-            limits.objects_from_line,
-            code="adfs.too-many",
-        )
-    warnings.close("adfs.more-warnings")
+    warn_limits(
+        warnings,
+        [*listed, *ssl],
+        limits,
+        "objects",
+        too_long="adfs.too-long",
+        too_many="adfs.too-many",
+        more="adfs.more-warnings",
+    )
     for line in lines:
         if len(properties) >= MAX_OBJECTS:
             break

@@ -25,7 +25,6 @@ from analyzer.model import ExchangeCertificate, ReadResult, RecordType, Source
 from analyzer.readers import ReaderSpec, ReadOptions, Sample, register
 from analyzer.readers.evidence.paste import clean_lines, read_text, sniff_lines
 from analyzer.readers.evidence.pslisting import (
-    MAX_OBJECTS,
     Limits,
     Listed,
     Warnings,
@@ -34,6 +33,7 @@ from analyzer.readers.evidence.pslisting import (
     is_cut,
     list_objects,
     table_objects,
+    warn_limits,
 )
 from analyzer.readers.evidence.values import normalise_hash
 
@@ -110,22 +110,15 @@ def read_exchange(file: InputFile, options: ReadOptions) -> ReadResult:
         if item.get("thumbprint") is not None
         and (record := _certificate(file, item, warnings)) is not None
     ]
-    for item in listed:
-        for name, value in sorted(item.values.items()):
-            if value.dropped:
-                warnings.warn(
-                    f"{name} continues on {value.dropped:,} more lines than are read; the rest "
-                    "of it is not read",
-                    value.line,
-                    code="exchange.too-long",
-                )
-    if limits.objects_from_line is not None:
-        result.warn(
-            f"more than {MAX_OBJECTS:,} listed certificates: from here on the listing is not read",
-            limits.objects_from_line,
-            code="exchange.too-many",
-        )
-    warnings.close("exchange.more-warnings")
+    warn_limits(
+        warnings,
+        listed,
+        limits,
+        "certificates",
+        too_long="exchange.too-long",
+        too_many="exchange.too-many",
+        more="exchange.more-warnings",
+    )
     result.store.put(ExchangeCertificate, records)
     if not records:
         result.fail(

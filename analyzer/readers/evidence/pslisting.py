@@ -182,6 +182,36 @@ class Warnings:
                 )
 
 
+def warn_limits(
+    warnings: Warnings,
+    listed: Sequence[Listed],
+    limits: Limits,
+    what: str,
+    *,
+    too_long: str,
+    too_many: str,
+    more: str,
+) -> None:
+    """What the bounds left unread, once per listing: values cut after MAX_CONTINUATION lines,
+    objects after MAX_OBJECTS; then the count of warnings beyond MAX_WARNINGS (`Warnings.close`)."""
+    for item in listed:
+        for name, value in sorted(item.values.items()):
+            if value.dropped:
+                warnings.warn(
+                    f"{name} continues on {value.dropped:,} more lines than are read; the rest "
+                    "of it is not read",
+                    value.line,
+                    code=too_long,
+                )
+    if limits.objects_from_line is not None:
+        warnings.result.warn(
+            f"more than {MAX_OBJECTS:,} listed {what}: from here on the listing is not read",
+            limits.objects_from_line,
+            code=too_many,
+        )
+    warnings.close(more)
+
+
 def is_cut(text: str | None) -> bool:
     return bool(text) and text.rstrip().endswith(CUT_MARKS)  # type: ignore[union-attr]
 
