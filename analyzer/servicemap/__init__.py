@@ -21,15 +21,20 @@ HTTP.sys is also named by a 36870 whose SSPI client process is SYSTEM (PID: 4), 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from analyzer.case import Case
 from analyzer.knowledge import services as known
 from analyzer.knowledge.eventfields import HTTP_EVENT, provider_family
 from analyzer.knowledge.tokens import token_for
-from analyzer.knowledge.wellknown import fold
-from analyzer.model import Account, Event, ServiceConfig, SqlCertificateEvent, SqlServerStart
+from analyzer.model import Account, Event, ServiceConfig, SqlCertificateEvent
 from analyzer.servicemap import adfs, exchange, httpsys, rdp, sqlserver, winrm
-from analyzer.servicemap.base import ConfiguredCertificate, ServiceSource
+from analyzer.servicemap.base import (
+    ConfiguredCertificate,
+    ServiceSource,
+    configured_account,
+    service_config_named,
+)
 
 __all__ = [
     "SERVICE_FAILURE_EVENTS",
@@ -102,7 +107,13 @@ def failure_events(case: Case, service: str) -> list[Event]:
 def logged_failures(case: Case) -> tuple[SqlCertificateEvent, ...]:
     """Failures a service wrote to its own log file, not to an event log (SQL Server's ERRORLOG
     26010 / 26014 / 26015 / 33565): records the correlation counts with the failure events."""
-    return tuple(sqlserver.failure_lines(case))
+    return tuple(
+        line for source in SOURCES for line in getattr(source, "logged_failures", _none)(case)
+    )
+
+
+def _none(_case: Case) -> tuple[()]:
+    return ()
 
 
 def services_in_case(case: Case, failures: tuple[Event, ...]) -> tuple[str, ...]:
@@ -110,70 +121,43 @@ def services_in_case(case: Case, failures: tuple[Event, ...]) -> tuple[str, ...]
     HTTP.sys failures (36870 from SYSTEM (PID: 4), HttpEvent 15021)."""
     found = {c.service for c in configured_certificates(case)}
     found |= {service for service in SERVICE_FAILURE_EVENTS if failure_events(case, service)}
-    if logged_failures(case):
-        found.add(known.SQL_SERVER)
     http_sys_failed = any(
         e.sspi_process and _SYSTEM_PROCESS.match(e.sspi_process) for e in failures
     ) or bool(case.events_of(HTTP_EVENT, 15021))
     if http_sys_failed and not found & known.HTTP_SYS_SERVICES:
         found.add(known.HTTP_SYS)
     # A module may name its service from other records too (WinRM: a winrm command's fault,
-    # which says its HTTPS listener does not exist: no HTTP.sys failure is WinRM's then).
-    found |= {s for source in SOURCES for s in getattr(source, "named", lambda _: ())(case)}
+    # which says its HTTPS listener does not exist: no HTTP.sys failure is WinRM's then; SQL
+    # Server: its ERRORLOG's failure lines).
+    found |= {s for source in SOURCES for s in getattr(source, "named", _none)(case)}
     return tuple(sorted(found))
 
 
-def service_config(case: Case, service: str, instance: str | None = None) -> ServiceConfig | None:
-    """The configuration (sc qc, Win32_Service) of this service's SCM service, when attached
-    (SQL Server: the instance's service, MSSQLSERVER or MSSQL$<instance>)."""
+def service_config(case: Case, service: str) -> ServiceConfig | None:
+    """The configuration (sc qc, Win32_Service) of this service's SCM service, when attached."""
     info = known.SERVICES.get(service)
-    if info is None:
-        return None
-    names = set(info.service_names)
-    if service == known.SQL_SERVER:
-        names = {fold(known.sql_service_name(instance))}
-    for config in case.records(ServiceConfig):
-        if config.start_name and fold(config.name) in names:
-            return config
-    return None
+    return service_config_named(case, set(info.service_names)) if info else None
 
 
 def service_account(case: Case, service: str, instance: str | None = None) -> Account | None:
-    r"""The account ``service`` runs as: from its sc qc / Win32_Service listing (source
-    "service-config"), else the documented default (source "default", assumed); None for a
-    service with no documented default. SQL Server: per instance; the account its ERRORLOG
-    names ("The service account is '...'", source "service-log") comes first, as it is the account
-    of the start that failed; the default is the instance's virtual account, ``NT
-    SERVICE\MSSQLSERVER`` or ``NT SERVICE\MSSQL$<instance>``, with its computed service SID."""
-    if service == known.SQL_SERVER:
-        logged = _sql_logged_account(case, instance)
-        if logged is not None:
-            return logged
-    config = service_config(case, service, instance)
-    if config is not None and config.start_name:
-        return Account(
-            config.start_name, token_for(config.start_name).user_sid, "service-config", False
-        )
+    """The account ``service`` runs as (``instance``: of a service that has several, SQL
+    Server): the service module's own lookup where it has one (`ACCOUNT_OF`); else its sc qc /
+    Win32_Service listing (source "service-config"), else the documented default (source
+    "default", assumed); None for a service with no documented default."""
+    own = _OWN_ACCOUNTS.get(service)
+    if own is not None:
+        return own(case, instance)
+    config = service_config(case, service)
+    if config is not None:
+        return configured_account(config)
     info = known.SERVICES.get(service)
-    if info is None:
-        return None
-    if service == known.SQL_SERVER:
-        token = token_for(f"NT SERVICE\\{known.sql_service_name(instance)}")
-        return Account(token.account, token.user_sid, "default", True)
-    if not info.default_account:
+    if info is None or not info.default_account:
         return None  # no documented default (AD FS: the account chosen at configuration)
     return Account(token_for(info.default_account).account, info.default_sid, "default", True)
 
 
-def _sql_logged_account(case: Case, instance: str | None) -> Account | None:
-    """The service account the last ERRORLOG start of this instance names."""
-    wanted = (instance or known.SQL_DEFAULT_INSTANCE).upper()
-    starts = [
-        s
-        for s in case.records(SqlServerStart)
-        if s.service_account and (s.instance or "").upper() == wanted
-    ]
-    if not starts:
-        return None
-    name = max(starts, key=lambda s: s.time or "").service_account or ""
-    return Account(name, token_for(name).user_sid, "service-log", False)
+_OWN_ACCOUNTS: dict[str, Callable[[Case, str | None], Account | None]] = {
+    service: lookup
+    for source in SOURCES
+    for service, lookup in getattr(source, "ACCOUNT_OF", {}).items()
+}

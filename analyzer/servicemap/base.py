@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from analyzer.case import Case
-from analyzer.model import Evidence
+from analyzer.knowledge.tokens import token_for
+from analyzer.knowledge.wellknown import fold
+from analyzer.model import Account, Evidence, ServiceConfig
 
 
 @dataclass(frozen=True)
@@ -41,3 +43,27 @@ class ServiceSource(Protocol):
     FAILURE_EVENTS: dict[str, tuple[tuple[str, int], ...]]
 
     def configured(self, case: Case) -> Sequence[ConfiguredCertificate]: ...
+
+
+# Optional in a service module (read with getattr by the package):
+# - ``named(case) -> tuple[str, ...]``: service ids the evidence names beyond configurations and
+#   failure events (WinRM: a winrm command's fault; SQL Server: ERRORLOG failure lines);
+# - ``logged_failures(case)``: failures the service wrote to its own log file, not an event log;
+# - ``ACCOUNT_OF: dict[str, Callable[[Case, str | None], Account | None]]``: the account a
+#   service runs as when the generic lookup (sc qc, else the documented default) does not say
+#   it (SQL Server: per instance).
+
+
+def service_config_named(case: Case, names: set[str]) -> ServiceConfig | None:
+    """The first sc qc / Win32_Service listing of one of these SCM names (folded) that shows its
+    account."""
+    for config in case.records(ServiceConfig):
+        if config.start_name and fold(config.name) in names:
+            return config
+    return None
+
+
+def configured_account(config: ServiceConfig) -> Account:
+    """The account an sc qc / Win32_Service listing names (source "service-config")."""
+    name = config.start_name or ""
+    return Account(name, token_for(name).user_sid, "service-config", False)

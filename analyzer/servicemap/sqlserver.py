@@ -14,7 +14,7 @@ https://learn.microsoft.com/sql/relational-databases/errors-events/mssqlserver-2
 
 Failures: the Application log's MSSQLSERVER / MSSQL$<instance> events 26010, 26014, 26015 and
 33565 (``FAILURE_EVENTS``; events are matched by provider family, every ``MSSQL$<instance>``
-counting), and the same numbers in an ERRORLOG (`failure_lines`): ERRORLOG lines are records, not
+counting), and the same numbers in an ERRORLOG (`logged_failures`): ERRORLOG lines are records, not
 events; the correlation counts them with the service's failure events (exit code 4,
 docs/analyze.md). 26013 (loaded) is no failure; 17182 / 17826 / 17120 follow a failed load and
 are quoted, not counted again.
@@ -23,12 +23,15 @@ are quoted, not counted again.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from analyzer.case import Case
 from analyzer.knowledge import services as known
 from analyzer.knowledge.eventfields import SQL_SERVER, provider_family, sql_instance_of_provider
+from analyzer.knowledge.tokens import token_for
 from analyzer.knowledge.wellknown import fold
 from analyzer.model import (
+    Account,
     Event,
     Evidence,
     RegistryValue,
@@ -36,7 +39,11 @@ from analyzer.model import (
     SqlCertificateEvent,
     SqlServerStart,
 )
-from analyzer.servicemap.base import ConfiguredCertificate
+from analyzer.servicemap.base import (
+    ConfiguredCertificate,
+    configured_account,
+    service_config_named,
+)
 
 FAILURE_NUMBERS = (26010, 26014, 26015, 33565)
 FAILURE_EVENTS: dict[str, tuple[tuple[str, int], ...]] = {
@@ -104,9 +111,39 @@ def thumbprint_of(text: str) -> str | None:
     return digits if len(digits) == 40 and set(digits) <= _HEX else None
 
 
-def failure_lines(case: Case) -> list[SqlCertificateEvent]:
+def logged_failures(case: Case) -> list[SqlCertificateEvent]:
     """The ERRORLOG lines that say an instance could not load its certificate."""
     return [e for e in case.records(SqlCertificateEvent) if e.number in FAILURE_NUMBERS]
+
+
+def named(case: Case) -> tuple[str, ...]:
+    """SQL Server is named by its ERRORLOG's failure lines, even without a configuration."""
+    return (known.SQL_SERVER,) if logged_failures(case) else ()
+
+
+def account(case: Case, instance: str | None) -> Account:
+    r"""The account an instance runs as: the one its last ERRORLOG start names ("The service
+    account is '...'", source "service-log": the account of the start that failed), else its
+    service's sc qc / Win32_Service listing (MSSQLSERVER or MSSQL$<instance>), else its virtual
+    account ``NT SERVICE\MSSQLSERVER`` / ``NT SERVICE\MSSQL$<instance>`` with the computed
+    service SID (source "default", assumed)."""
+    wanted = (instance or known.SQL_DEFAULT_INSTANCE).upper()
+    starts = [
+        s
+        for s in case.records(SqlServerStart)
+        if s.service_account and (s.instance or "").upper() == wanted
+    ]
+    if starts:
+        name = max(starts, key=lambda s: s.time or "").service_account or ""
+        return Account(name, token_for(name).user_sid, "service-log", False)
+    config = service_config_named(case, {fold(known.sql_service_name(instance))})
+    if config is not None:
+        return configured_account(config)
+    token = token_for(f"NT SERVICE\\{known.sql_service_name(instance)}")
+    return Account(token.account, token.user_sid, "default", True)
+
+
+ACCOUNT_OF: dict[str, Callable[[Case, str | None], Account | None]] = {known.SQL_SERVER: account}
 
 
 def configured(case: Case) -> list[ConfiguredCertificate]:
