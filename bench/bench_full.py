@@ -148,6 +148,8 @@ def typical_logs(baseline: str | None, runs: int, work: Path, size: int) -> None
                 f"; whole process v0.1 / this tree {pair.wall_ratio:.2f}x wall, "
                 f"{pair.cpu_ratio or 0:.2f}x CPU"
             )
+            if pair.a_peak_mb is not None and pair.b_peak_mb is not None:
+                line += f", peak {pair.b_peak_mb:.0f} MB vs {pair.a_peak_mb:.0f} MB (v0.1)"
         say(line)
 
 
@@ -217,7 +219,7 @@ def certutil_memory(baseline: str | None, work: Path, count: int) -> None:
         )
 
 
-def triage(baseline: str | None, runs: int, work: Path, tickets: int) -> None:
+def triage(baseline: str | None, runs: int, work: Path, tickets: int, dask_tickets: int) -> None:
     from fixtures.writers.make_queue import bench_queue
 
     mb = 2**20
@@ -248,32 +250,50 @@ def triage(baseline: str | None, runs: int, work: Path, tickets: int) -> None:
     except ImportError:
         say("  Dask: not installed (pip install certtriage[dask])")
         return
+    # The Dask client's fixed cost (importing `distributed`, about 0.5 s here, and connecting)
+    # weighs on a short queue: the same pair on a queue five times as long shows the per-ticket
+    # difference.
+    queues = (
+        [queue]
+        if dask_tickets <= tickets
+        else [
+            queue,
+            bench_queue(
+                work / "queue-long", dask_tickets, (1 * mb, 2 * mb, 3 * mb, 4 * mb, 5 * mb)
+            ),
+        ]
+    )
     with LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster:
         address = cluster.scheduler_address
-        local = [
-            OURS,
-            "triage",
-            str(queue),
-            "--out",
-            str(work / "t-local"),
-            "--force",
-            "--workers",
-            "2",
-        ]
-        dask = [
-            OURS,
-            "triage",
-            str(queue),
-            "--out",
-            str(work / "t-dask"),
-            "--force",
-            "--scheduler",
-            address,
-        ]
-        pair = paired(dask, local, max(runs // 2, 2))
-        say("  " + pair.line("Dask LocalCluster (2 workers)", "local pool (2 workers)"))
+        for each in queues:
+            count = sum(1 for _ in each.iterdir())
+            local = [
+                OURS,
+                "triage",
+                str(each),
+                "--out",
+                str(work / "t-local"),
+                "--force",
+                "--workers",
+                "2",
+            ]
+            dask = [
+                OURS,
+                "triage",
+                str(each),
+                "--out",
+                str(work / "t-dask"),
+                "--force",
+                "--scheduler",
+                address,
+            ]
+            pair = paired(dask, local, max(runs // 2, 2))
+            say(
+                f"  {count} tickets: "
+                + pair.line("Dask LocalCluster (2 workers)", "local pool (2 workers)")
+            )
 
 
 def main() -> None:
@@ -316,7 +336,7 @@ def main() -> None:
         if "memory" in only:
             certutil_memory(baseline, work, 2_000 if quick else 100_000)
         if "triage" in only:
-            triage(baseline, args.runs, work, 20 if quick else 200)
+            triage(baseline, args.runs, work, 20 if quick else 200, 20 if quick else 1000)
     say(json.dumps({"python": sys.version.split()[0]}))
 
 
