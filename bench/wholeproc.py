@@ -4,16 +4,20 @@
 its output thrown away, and returns the medians of wall and CPU seconds of each, the median of the
 per-pair ratios A/B (a ratio that holds while a shared machine's speed drifts) and each one's
 peak resident memory (the largest process, from the operating system's accounting of the
-finished child; it cannot read below what the child held before it started the command, about
-this process's own size when the platform forks). CPU and peak need ``os.wait4`` (POSIX);
-elsewhere only wall time is measured.
+finished child). CPU and peak need ``os.wait4`` (POSIX); elsewhere only wall time is measured.
+
+On POSIX the commands are started by a small launcher process, not by this one: Linux counts in
+a child's peak what the process that forked it held (the accounting survives ``exec``), and a
+benchmark that has read a 20 MB log in process holds far more than the command it times.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,7 +30,44 @@ class Run:
     peak_mb: float | None
 
 
+# Runs in the launcher: one JSON request per line in, one JSON answer per line out.
+_LAUNCHER = """
+import json, os, subprocess, sys, time
+for line in sys.stdin:
+    request = json.loads(line)
+    start = time.perf_counter()
+    child = subprocess.Popen(request["command"], stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             env=request["env"])
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - start
+    answer = [wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024]
+    sys.stdout.write(json.dumps(answer) + chr(10))
+    sys.stdout.flush()
+"""
+_launcher: subprocess.Popen[str] | None = None
+
+
+def _launch(command: Sequence[str], env: dict[str, str] | None) -> Run:
+    global _launcher
+    if _launcher is None or _launcher.poll() is not None:
+        _launcher = subprocess.Popen(
+            [sys.executable, "-I", "-c", _LAUNCHER],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+    assert _launcher.stdin is not None and _launcher.stdout is not None
+    request = {"command": list(command), "env": dict(os.environ if env is None else env)}
+    _launcher.stdin.write(json.dumps(request) + "\n")
+    _launcher.stdin.flush()
+    wall, cpu, peak = json.loads(_launcher.stdout.readline())
+    return Run(wall, cpu, peak)
+
+
 def run_once(command: Sequence[str], env: dict[str, str] | None = None) -> Run:
+    if hasattr(os, "wait4"):
+        return _launch(command, env)
     start = time.perf_counter()
     child = subprocess.Popen(
         list(command),
@@ -35,11 +76,6 @@ def run_once(command: Sequence[str], env: dict[str, str] | None = None) -> Run:
         stderr=subprocess.DEVNULL,
         env=env,
     )
-    if hasattr(os, "wait4"):
-        _, status, usage = os.wait4(child.pid, 0)
-        wall = time.perf_counter() - start
-        child.returncode = os.waitstatus_to_exitcode(status)
-        return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
     child.wait()
     return Run(time.perf_counter() - start, None, None)
 
