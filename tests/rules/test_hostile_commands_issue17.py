@@ -8,6 +8,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from analyzer.model import Analysis
 from analyzer.pipeline import run_analysis
 from analyzer.render.markdown import render_markdown
 from fixtures.writers.certutil_dump import CertSpec
@@ -53,27 +54,26 @@ def test_a_hostile_adfs_account_name_stays_one_icacls_argument(tmp_path: Path) -
     assert trustee.endswith(":(R)")
 
 
-def test_a_hostile_12014_domain_stays_one_powershell_string(tmp_path: Path) -> None:
+def _connector_lookup(tmp_path: Path, domain: str) -> tuple[Analysis, str]:
+    """The analysis of an Exchange ticket whose 12014 names ``domain``, and the fix's
+    Get-ReceiveConnector line."""
     folder = tmp_path / "exchange"
     folder.mkdir()
     granted = CertSpec(**{**MAIL_CERT.__dict__, "sddl": EX01_CERT.sddl})
-    domain = "x';Start-Process calc;'.fabrikam.com"
     exchange_ticket(folder, granted, [transport_12014(FAILED_AT, domain, "Relay", domain)])
     analysis = run_analysis([folder])
     [diag] = [d for d in analysis.diagnoses if d.id == "exchange-no-certificate-for-name"]
     [look] = {s for s in diag.remediation if "Get-ReceiveConnector" in s}
+    return analysis, look
+
+
+def test_a_hostile_12014_domain_stays_one_powershell_string(tmp_path: Path) -> None:
+    _, look = _connector_lookup(tmp_path, "x';Start-Process calc;'.fabrikam.com")
     assert "-eq 'x'';start-process calc;''.fabrikam.com' }" in look  # folded, one string
 
 
 def test_a_12014_domain_with_control_characters_gives_a_placeholder(tmp_path: Path) -> None:
-    folder = tmp_path / "exchange"
-    folder.mkdir()
-    granted = CertSpec(**{**MAIL_CERT.__dict__, "sddl": EX01_CERT.sddl})
-    domain = "relay\x1b]0;owned\x07.fabrikam\u202e.com"
-    exchange_ticket(folder, granted, [transport_12014(FAILED_AT, domain, "Relay", domain)])
-    analysis = run_analysis([folder])
-    [diag] = [d for d in analysis.diagnoses if d.id == "exchange-no-certificate-for-name"]
-    [look] = {s for s in diag.remediation if "Get-ReceiveConnector" in s}
+    analysis, look = _connector_lookup(tmp_path, "relay\x1b]0;owned\x07.fabrikam\u202e.com")
     assert "\x1b" not in look and "<host name:" in look
     reply = render_markdown(analysis)
     assert not (_CONTROL & set(reply))
